@@ -1,0 +1,41 @@
+# The README's two commands: `make run` and `make test`. Both install what they need.
+PORT ?= 4000
+CONFIG ?= config/quickstart.yaml
+JOBS ?= $(shell nproc)
+
+.PHONY: deps npm build build-asan run test test-unit bench format clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+npm:
+	@cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error
+
+build: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS) --target routeiq mock-provider
+
+build-asan: deps
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j $(JOBS)
+
+run: build
+	./build/routeiq serve --config $(CONFIG) --port $(PORT)
+
+# Unit, integration and end-to-end tests, all under ASan + UBSan.
+test: build-asan npm
+	ctest --preset asan -j 1
+
+test-unit: build-asan
+	ctest --preset asan -R '^unit_'
+
+bench: deps
+	cmake --preset bench >/dev/null
+	cmake --build --preset release -j $(JOBS)
+	bash bench/run.sh
+
+format:
+	find src tests tools bench fuzz -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf build build-asan build-debug
