@@ -1,0 +1,95 @@
+#pragma once
+// LiteLLM-format configuration as plain, immutable structs. Loaded once per
+// (re)load into a std::shared_ptr<const Config> snapshot.
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "routeiq/core/error.hpp"
+
+namespace routeiq::config {
+
+struct ModelInfo {
+  std::string id;    // model_info.id, else a stable hash of litellm_params
+  std::string mode;  // "chat" (default), "completion", "embedding", ...
+  std::optional<int64_t> max_input_tokens;
+  std::optional<double> input_cost_per_token;
+  std::optional<double> output_cost_per_token;
+  boost::json::object extra;  // every other model_info key, as written
+};
+
+struct Deployment {
+  std::string model_name;  // the model group clients ask for
+  std::string provider;    // "openai", "azure", "groq", ... (text before the first '/')
+  std::string model;       // provider's model name (text after the first '/'), may contain '/'
+  std::string api_key;     // resolved (os.environ/ applied); never logged
+  std::string api_base;    // empty: the provider table's default
+  std::string api_version;
+  std::string organization;
+  std::optional<double> timeout;         // seconds, whole call
+  std::optional<double> stream_timeout;  // seconds, until the first byte
+  std::optional<int> max_retries;
+  std::optional<int64_t> rpm;
+  std::optional<int64_t> tpm;
+  std::optional<double> weight;
+  std::map<std::string, std::string> extra_headers;
+  boost::json::object extra_params;  // other litellm_params keys, sent to the provider
+  ModelInfo model_info;
+  int source_line = 0;  // line of this entry in its file, for messages
+};
+
+struct Fallback {
+  std::string model_group;
+  std::vector<std::string> fallbacks;
+};
+
+struct RouterSettings {
+  std::string routing_strategy = "simple-shuffle";
+  boost::json::object routing_strategy_args;
+  int num_retries = 0;  // LiteLLM proxy default when unset
+  double retry_after = 0;  // seconds: minimum wait before a retry
+  std::optional<double> timeout;
+  std::optional<double> stream_timeout;
+  std::vector<Fallback> fallbacks;
+  std::vector<Fallback> context_window_fallbacks;
+  std::vector<std::string> default_fallbacks;
+  int allowed_fails = 3;        // failures per minute before a cooldown
+  double cooldown_time = 5;     // seconds
+  std::map<std::string, std::string> model_group_alias;
+  boost::json::object extra;    // recognised-later or unknown keys
+};
+
+struct GeneralSettings {
+  std::string master_key;  // resolved; empty: no auth
+  boost::json::object extra;
+};
+
+struct LitellmSettings {
+  bool drop_params = false;
+  std::optional<double> request_timeout;  // seconds
+  std::optional<int> num_retries;
+  bool set_verbose = false;
+  boost::json::object extra;
+};
+
+struct Config {
+  std::string source_path;
+  std::vector<Deployment> model_list;
+  RouterSettings router_settings;
+  GeneralSettings general_settings;
+  LitellmSettings litellm_settings;
+  std::map<std::string, std::string> environment_variables;
+  std::vector<std::string> warnings;  // one per unknown key, with its path and line
+};
+
+// Reads a LiteLLM config.yaml (with `include` files). Values of the form
+// `os.environ/VAR` are resolved anywhere. Invalid values give an Error whose
+// message names the key path and line, e.g.
+//   config.yaml:12: model_list[0].litellm_params.timeout: expected a number, got "abc"
+Result<Config> load_config_file(const std::string& path);
+Result<Config> load_config_string(const std::string& yaml, const std::string& name = "<string>");
+
+}  // namespace routeiq::config
