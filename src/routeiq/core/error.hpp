@@ -77,4 +77,9 @@ class Result {
   std::variant<T, Error> v_;
 };
 
+// Result of an operation that yields nothing but may fail.
+struct Unit {};
+using Status = Result<Unit>;
+inline Status ok_status() { return Unit{}; }
+
 }  // namespace routeiq
