@@ -1,0 +1,114 @@
+#pragma once
+// HTTP/1.1 keep-alive server on Asio C++20 coroutines, one io_context per
+// thread, each with its own SO_REUSEPORT acceptor (thread-per-core: a request
+// never leaves the thread that accepted it).
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace routeiq::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+struct ServerOptions {
+  std::string host = "0.0.0.0";
+  uint16_t port = 4000;
+  int threads = 0;                    // 0: one per core
+  size_t max_body_bytes = 32 << 20;   // 413 beyond
+  std::chrono::milliseconds header_timeout{30'000};
+  std::chrono::milliseconds body_timeout{60'000};
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds drain_timeout{30'000};
+};
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+// One request/response exchange on a client connection. Handlers either call
+// respond() once, or begin_stream() + write_chunk()* + end_stream().
+class Exchange {
+ public:
+  Exchange(beast::tcp_stream& stream, http::request<http::string_body>& request,
+           std::atomic<bool>& stopping)
+      : stream_(stream), request_(request), stopping_(stopping) {}
+
+  const http::request<http::string_body>& request() const { return request_; }
+  http::request<http::string_body>& request() { return request_; }
+  bool keep_alive() const { return keep_alive_; }
+  bool responded() const { return responded_; }
+  bool server_stopping() const { return stopping_.load(std::memory_order_relaxed); }
+
+  asio::awaitable<bool> respond(int status, std::string_view content_type, std::string_view body,
+                                const HeaderList& headers = {});
+  // Starts a chunked text/event-stream (or other) response.
+  asio::awaitable<bool> begin_stream(int status, std::string_view content_type,
+                                     const HeaderList& headers = {});
+  // Writes one chunk and flushes it to the socket. false: the client is gone.
+  asio::awaitable<bool> write_chunk(std::string_view data);
+  asio::awaitable<bool> end_stream();
+  // Completes when the client closes its side (or sends more bytes, which are
+  // kept). Used to cancel upstream work when the client goes away.
+  asio::awaitable<void> wait_client_gone(beast::flat_buffer& buffer);
+  beast::tcp_stream& stream() { return stream_; }
+
+ private:
+  asio::awaitable<bool> write_all(std::string data);
+
+  beast::tcp_stream& stream_;
+  http::request<http::string_body>& request_;
+  std::atomic<bool>& stopping_;
+  bool keep_alive_ = true;
+  bool responded_ = false;
+  bool streaming_ = false;
+};
+
+// A handler owns no connection state; it is called once per request on the
+// connection's thread.
+using Handler = std::function<asio::awaitable<void>(Exchange&)>;
+// Called when a request cannot be parsed: status (400/413/408) -> error body.
+using ErrorResponder = std::function<std::string(int status, std::string_view message)>;
+
+class HttpServer {
+ public:
+  HttpServer(ServerOptions options, Handler handler, ErrorResponder on_error);
+  ~HttpServer();
+
+  // Binds the listeners; returns the bound port (useful with port 0).
+  uint16_t bind();
+  // Runs the worker threads until stop() has drained every connection.
+  void run();
+  // Stops accepting, lets in-flight requests and streams finish (up to
+  // drain_timeout), then closes idle connections and returns from run().
+  void stop();
+  int active_connections() const { return active_.load(); }
+  int threads() const { return static_cast<int>(workers_.size()); }
+  std::vector<asio::io_context*> contexts();
+
+ private:
+  struct Worker;
+  asio::awaitable<void> accept_loop(Worker& worker);
+  asio::awaitable<void> session(Worker& worker, tcp::socket socket);
+
+  ServerOptions options_;
+  Handler handler_;
+  ErrorResponder on_error_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::atomic<int> active_{0};
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace routeiq::net

@@ -1,0 +1,314 @@
+#include "routeiq/net/upstream.hpp"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <charconv>
+#include <unordered_map>
+
+namespace routeiq::net {
+namespace ssl = asio::ssl;
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr size_t kMaxIdlePerOrigin = 256;
+constexpr auto kConnectTimeout = std::chrono::seconds(10);
+
+ssl::context& tls_context() {
+  thread_local ssl::context ctx = [] {
+    ssl::context c(ssl::context::tls_client);
+    c.set_default_verify_paths();
+    c.set_verify_mode(ssl::verify_peer);
+    c.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                  ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    return c;
+  }();
+  return ctx;
+}
+
+std::chrono::steady_clock::duration until(std::chrono::steady_clock::time_point t) {
+  auto d = t - std::chrono::steady_clock::now();
+  return d.count() > 0 ? d : std::chrono::steady_clock::duration(1);
+}
+
+}  // namespace
+
+class Connection {
+ public:
+  Connection(asio::any_io_executor ex, bool tls, std::string origin)
+      : origin_(std::move(origin)), tls_(tls) {
+    if (tls)
+      ssl_.emplace(beast::tcp_stream(ex), tls_context());
+    else
+      plain_.emplace(ex);
+  }
+  beast::tcp_stream& tcp() { return tls_ ? beast::get_lowest_layer(*ssl_) : *plain_; }
+  bool tls() const { return tls_; }
+  const std::string& origin() const { return origin_; }
+
+  template <class Op>
+  auto with_stream(Op&& op) {
+    return tls_ ? op(*ssl_) : op(*plain_);
+  }
+
+  asio::awaitable<CallFailure> connect(const Url& url, std::string& detail) {
+    auto ex = co_await asio::this_coro::executor;
+    tcp::resolver resolver(ex);
+    auto [rec, endpoints] = co_await resolver.async_resolve(url.host, url.port, kTuple);
+    if (rec) {
+      detail = "cannot resolve upstream host";
+      co_return CallFailure::connect;
+    }
+    tcp().expires_after(kConnectTimeout);
+    auto [cec, ep] = co_await tcp().async_connect(endpoints, kTuple);
+    if (cec) {
+      detail = cec == beast::error::timeout ? "upstream connect timed out" : "upstream connect failed";
+      co_return cec == beast::error::timeout ? CallFailure::timeout : CallFailure::connect;
+    }
+    tcp().socket().set_option(tcp::no_delay(true), cec);
+    if (!tls_) co_return CallFailure::none;
+    if (!SSL_set_tlsext_host_name(ssl_->native_handle(), url.host.c_str())) {
+      detail = "TLS SNI setup failed";
+      co_return CallFailure::connect;
+    }
+    ssl_->set_verify_callback(ssl::host_name_verification(url.host));
+    auto [hec] = co_await ssl_->async_handshake(ssl::stream_base::client, kTuple);
+    if (hec) {
+      detail = "TLS handshake with upstream failed";
+      co_return CallFailure::connect;
+    }
+    co_return CallFailure::none;
+  }
+
+ private:
+  std::string origin_;
+  bool tls_;
+  std::optional<beast::tcp_stream> plain_;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> ssl_;
+};
+
+namespace {
+
+struct Pool {
+  std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
+};
+Pool& pool() {
+  thread_local Pool p;
+  return p;
+}
+
+std::unique_ptr<Connection> take_pooled(const std::string& origin) {
+  auto it = pool().idle.find(origin);
+  if (it == pool().idle.end() || it->second.empty()) return nullptr;
+  auto conn = std::move(it->second.back());
+  it->second.pop_back();
+  return conn;
+}
+
+void give_back(std::unique_ptr<Connection> conn) {
+  auto& list = pool().idle[conn->origin()];
+  if (list.size() < kMaxIdlePerOrigin) list.push_back(std::move(conn));
+}
+
+std::string serialize_request(const UpstreamRequest& r, const Url& url) {
+  std::string out;
+  out.reserve(256 + r.body.size());
+  out += r.method;
+  out += ' ';
+  out += url.target;
+  out += " HTTP/1.1\r\nhost: ";
+  out += url.host;
+  if (!((url.tls && url.port == "443") || (!url.tls && url.port == "80"))) {
+    out += ':';
+    out += url.port;
+  }
+  out += "\r\n";
+  for (const auto& [k, v] : r.headers) {
+    out += k;
+    out += ": ";
+    out += v;
+    out += "\r\n";
+  }
+  if (r.method != "GET" || !r.body.empty()) {
+    out += "content-length: ";
+    out += std::to_string(r.body.size());
+    out += "\r\n";
+  }
+  out += "\r\n";
+  out += r.body;
+  return out;
+}
+
+}  // namespace
+
+size_t pooled_connections() {
+  size_t n = 0;
+  for (auto& [k, v] : pool().idle) n += v.size();
+  return n;
+}
+
+Result<Url> parse_url(std::string_view s) {
+  Url u;
+  if (s.starts_with("https://")) {
+    u.tls = true;
+    s.remove_prefix(8);
+  } else if (s.starts_with("http://")) {
+    s.remove_prefix(7);
+  } else {
+    return make_error(ErrorKind::internal, "upstream URL must start with http:// or https://");
+  }
+  auto slash = s.find_first_of("/?");
+  std::string_view authority = s.substr(0, slash);
+  std::string_view rest = slash == std::string_view::npos ? "" : s.substr(slash);
+  if (auto at = authority.rfind('@'); at != std::string_view::npos)
+    authority.remove_prefix(at + 1);  // never send userinfo as a host
+  std::string_view host = authority, port;
+  if (authority.starts_with('[')) {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos) return make_error(ErrorKind::internal, "bad IPv6 host");
+    host = authority.substr(1, close - 1);
+    if (close + 1 < authority.size() && authority[close + 1] == ':')
+      port = authority.substr(close + 2);
+  } else if (auto colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  if (host.empty()) return make_error(ErrorKind::internal, "upstream URL has no host");
+  u.host = host;
+  u.port = port.empty() ? (u.tls ? "443" : "80") : std::string(port);
+  int port_num = 0;
+  auto [p, ec] = std::from_chars(u.port.data(), u.port.data() + u.port.size(), port_num);
+  if (ec != std::errc() || p != u.port.data() + u.port.size() || port_num <= 0 || port_num > 65535)
+    return make_error(ErrorKind::internal, "upstream URL has a bad port");
+  u.target = rest.empty() ? "/" : std::string(rest);
+  if (u.target[0] == '?') u.target.insert(0, "/");
+  return u;
+}
+
+UpstreamCall::UpstreamCall() = default;
+
+UpstreamCall::~UpstreamCall() {
+  if (conn_ && parser_ && parser_->is_done() && parser_->keep_alive() && !cancelled_ &&
+      buffer_.size() == 0)
+    give_back(std::move(conn_));
+}
+
+bool UpstreamCall::fail(CallFailure f, std::string detail) {
+  failure_ = cancelled_ ? CallFailure::cancelled : f;
+  detail_ = std::move(detail);
+  conn_.reset();
+  return false;
+}
+
+void UpstreamCall::cancel() {
+  cancelled_ = true;
+  if (conn_) {
+    boost::system::error_code ignored;
+    conn_->tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    conn_->tcp().socket().close(ignored);
+  }
+}
+
+asio::awaitable<bool> UpstreamCall::start(UpstreamRequest request, Deadlines deadlines) {
+  deadlines_ = deadlines;
+  auto url = parse_url(request.url);
+  if (!url) co_return fail(CallFailure::bad_url, url.error().message);
+  // A pooled connection may have been closed by the server while idle; such a
+  // failure before any response byte is retried once on a fresh connection.
+  bool ok = co_await start_once(request, url.value(), true);
+  if (!ok && failure_ == CallFailure::io && !cancelled_)
+    ok = co_await start_once(request, url.value(), false);
+  co_return ok;
+}
+
+asio::awaitable<bool> UpstreamCall::start_once(const UpstreamRequest& request, const Url& url,
+                                               bool reuse) {
+  failure_ = CallFailure::none;
+  buffer_.clear();
+  conn_ = reuse ? take_pooled(url.origin()) : nullptr;
+  bool reused = conn_ != nullptr;
+  if (!conn_) {
+    conn_ = std::make_unique<Connection>(co_await asio::this_coro::executor, url.tls, url.origin());
+    auto f = co_await conn_->connect(url, detail_);
+    if (cancelled_) co_return fail(CallFailure::cancelled, "cancelled");
+    if (f != CallFailure::none) co_return fail(f, detail_);
+  }
+  std::string wire = serialize_request(request, url);
+  conn_->tcp().expires_after(until(deadlines_.first_byte));
+  auto [wec, wn] = co_await conn_->with_stream(
+      [&](auto& s) { return asio::async_write(s, asio::buffer(wire), kTuple); });
+  if (wec) {
+    auto f = wec == beast::error::timeout ? CallFailure::timeout
+             : reused                     ? CallFailure::io
+                                          : CallFailure::connect;
+    co_return fail(f, "sending the request upstream failed");
+  }
+  parser_ = std::make_unique<http::response_parser<http::buffer_body>>();
+  parser_->body_limit(boost::none);
+  if (request.method == "HEAD") parser_->skip(true);
+  auto [rec, rn] = co_await conn_->with_stream(
+      [&](auto& s) { return http::async_read_header(s, buffer_, *parser_, kTuple); });
+  if (rec) {
+    auto f = rec == beast::error::timeout ? CallFailure::timeout
+             : reused && rn == 0          ? CallFailure::io
+                                          : CallFailure::connect;
+    co_return fail(f, rec == beast::error::timeout ? "upstream did not answer in time"
+                                                   : "upstream closed the connection");
+  }
+  conn_->tcp().expires_after(until(deadlines_.total));
+  co_return true;
+}
+
+int UpstreamCall::status() const { return parser_ ? parser_->get().result_int() : 0; }
+
+std::string UpstreamCall::header(std::string_view name) const {
+  if (!parser_) return {};
+  auto it = parser_->get().find(name);
+  return it == parser_->get().end() ? std::string() : std::string(it->value());
+}
+
+bool UpstreamCall::done() const { return !parser_ || parser_->is_done(); }
+
+asio::awaitable<bool> UpstreamCall::read_some(std::string& out) {
+  out.clear();
+  if (!conn_ || !parser_) co_return fail(failure_ == CallFailure::none ? CallFailure::io : failure_,
+                                         "no upstream connection");
+  if (parser_->is_done()) co_return true;
+  char chunk[16 * 1024];
+  for (;;) {
+    parser_->get().body().data = chunk;
+    parser_->get().body().size = sizeof chunk;
+    conn_->tcp().expires_after(until(deadlines_.total));
+    auto [ec, n] = co_await conn_->with_stream(
+        [&](auto& s) { return http::async_read_some(s, buffer_, *parser_, kTuple); });
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      co_return fail(ec == beast::error::timeout ? CallFailure::timeout : CallFailure::io,
+                     ec == beast::error::timeout ? "upstream response timed out"
+                                                 : "upstream connection broke mid-response");
+    }
+    size_t got = sizeof chunk - parser_->get().body().size;
+    out.append(chunk, got);
+    if (got || parser_->is_done()) co_return true;
+  }
+}
+
+asio::awaitable<bool> UpstreamCall::read_all(std::string& out) {
+  out.clear();
+  std::string piece;
+  while (!done()) {
+    if (!co_await read_some(piece)) co_return false;
+    out += piece;
+  }
+  co_return true;
+}
+
+}  // namespace routeiq::net

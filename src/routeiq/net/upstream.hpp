@@ -1,0 +1,88 @@
+#pragma once
+// Upstream HTTP/1.1 client: a keep-alive pool per origin per thread, TLS with
+// certificate and host-name verification against the system CAs plus SNI,
+// connect/first-byte/total deadlines, incremental body reads for streaming,
+// and cancel() to abort the call when the client goes away.
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "routeiq/core/error.hpp"
+#include "routeiq/net/http_server.hpp"
+
+namespace routeiq::net {
+
+struct Url {
+  bool tls = false;
+  std::string host;
+  std::string port;
+  std::string target;  // path + query, starting with '/'
+  std::string origin() const { return (tls ? "https://" : "http://") + host + ":" + port; }
+};
+// Parses http(s)://host[:port][/path][?query]; IPv6 literals in brackets.
+Result<Url> parse_url(std::string_view url);
+
+struct UpstreamRequest {
+  std::string method = "POST";
+  std::string url;
+  HeaderList headers;
+  std::string body;
+};
+
+struct Deadlines {
+  using clock = std::chrono::steady_clock;
+  clock::time_point total;       // the whole call, including the body
+  clock::time_point first_byte;  // response headers must arrive by then
+};
+
+// Why a call failed before a response arrived; decides retry and status.
+enum class CallFailure { none, connect, timeout, io, cancelled, bad_url };
+
+class Connection;
+
+class UpstreamCall {
+ public:
+  UpstreamCall();
+  ~UpstreamCall();
+  UpstreamCall(const UpstreamCall&) = delete;
+  UpstreamCall& operator=(const UpstreamCall&) = delete;
+
+  // Connects (or reuses a pooled connection), sends the request and reads the
+  // response headers. false: see failure().
+  asio::awaitable<bool> start(UpstreamRequest request, Deadlines deadlines);
+  // Next piece of the body (any size, as it arrives). Empty with done() at the end.
+  asio::awaitable<bool> read_some(std::string& out);
+  // The whole remaining body.
+  asio::awaitable<bool> read_all(std::string& out);
+  // Closes the connection; pending reads fail promptly.
+  void cancel();
+
+  int status() const;
+  std::string header(std::string_view name) const;
+  bool done() const;
+  CallFailure failure() const { return failure_; }
+  const std::string& failure_detail() const { return detail_; }
+
+ private:
+  asio::awaitable<bool> start_once(const UpstreamRequest& request, const Url& url, bool reused_ok);
+  bool fail(CallFailure f, std::string detail);
+
+  std::unique_ptr<Connection> conn_;
+  std::unique_ptr<beast::http::response_parser<beast::http::buffer_body>> parser_;
+  beast::flat_buffer buffer_;
+  Deadlines deadlines_;
+  CallFailure failure_ = CallFailure::none;
+  std::string detail_;
+  bool cancelled_ = false;
+};
+
+// Number of idle pooled connections on this thread (for tests and metrics).
+size_t pooled_connections();
+
+}  // namespace routeiq::net

@@ -1,0 +1,47 @@
+#include "routeiq/routing/health.hpp"
+
+namespace routeiq::routing {
+
+Clock system_clock_source() {
+  return [] { return std::chrono::steady_clock::now(); };
+}
+
+CooldownTracker::CooldownTracker(size_t deployments, int allowed_fails,
+                                 std::chrono::milliseconds cooldown, Clock clock)
+    : allowed_fails_(allowed_fails), cooldown_(cooldown), clock_(std::move(clock)) {
+  for (size_t i = 0; i < deployments; ++i) slots_.push_back(std::make_unique<Slot>());
+}
+
+int64_t CooldownTracker::now_ns() const {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_().time_since_epoch()).count();
+}
+
+bool CooldownTracker::in_cooldown(size_t d) const {
+  return slots_[d]->cooldown_until_ns.load(std::memory_order_relaxed) > now_ns();
+}
+
+bool CooldownTracker::record_failure(size_t d) {
+  auto& slot = *slots_[d];
+  int64_t now = now_ns();
+  std::lock_guard lock(slot.mutex);
+  constexpr int64_t kMinute = 60'000'000'000;
+  if (now - slot.window_start_ns >= kMinute) {
+    slot.window_start_ns = now;
+    slot.failures = 0;
+  }
+  if (++slot.failures <= allowed_fails_) return false;
+  slot.failures = 0;
+  slot.window_start_ns = now;
+  slot.cooldown_until_ns.store(now + cooldown_.count() * 1'000'000, std::memory_order_relaxed);
+  return true;
+}
+
+void CooldownTracker::cool_down_now(size_t d) {
+  auto& slot = *slots_[d];
+  std::lock_guard lock(slot.mutex);
+  slot.failures = 0;
+  slot.cooldown_until_ns.store(now_ns() + cooldown_.count() * 1'000'000,
+                               std::memory_order_relaxed);
+}
+
+}  // namespace routeiq::routing

@@ -1,0 +1,44 @@
+#pragma once
+// Per-deployment health: LiteLLM-style cooldowns. A deployment that fails more
+// than `allowed_fails` times within one minute is skipped for `cooldown_time`.
+// Shared by all server threads; the success path only reads one atomic.
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace routeiq::routing {
+
+using Clock = std::function<std::chrono::steady_clock::time_point()>;
+Clock system_clock_source();
+
+class CooldownTracker {
+ public:
+  CooldownTracker(size_t deployments, int allowed_fails, std::chrono::milliseconds cooldown,
+                  Clock clock = system_clock_source());
+
+  bool in_cooldown(size_t deployment) const;
+  // Records a failure; returns true when this failure starts a cooldown.
+  bool record_failure(size_t deployment);
+  // A deployment that answers 429 is cooled down at once (LiteLLM does the same).
+  void cool_down_now(size_t deployment);
+  size_t size() const { return slots_.size(); }
+
+ private:
+  struct Slot {
+    std::atomic<int64_t> cooldown_until_ns{0};
+    std::mutex mutex;
+    int64_t window_start_ns = 0;
+    int failures = 0;
+  };
+  int64_t now_ns() const;
+
+  std::vector<std::unique_ptr<Slot>> slots_;
+  int allowed_fails_;
+  std::chrono::milliseconds cooldown_;
+  Clock clock_;
+};
+
+}  // namespace routeiq::routing

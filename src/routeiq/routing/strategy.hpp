@@ -1,0 +1,45 @@
+#pragma once
+// Routing strategies pick one deployment among the healthy candidates of a
+// group. Strategies live in an explicit table (name -> factory); an unknown
+// name is a configuration error listing the valid ones.
+#include <memory>
+#include <random>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "routeiq/config/config.hpp"
+#include "routeiq/core/error.hpp"
+
+namespace routeiq::routing {
+
+class Strategy {
+ public:
+  virtual ~Strategy() = default;
+  virtual std::string_view name() const = 0;
+  // Returns a position in `candidates` (indices into Config::model_list).
+  virtual size_t pick(std::span<const size_t> candidates, std::mt19937_64& rng) const = 0;
+};
+
+// LiteLLM's simple-shuffle: weighted by `weight`, else `rpm`, else `tpm`, else uniform.
+class SimpleShuffle final : public Strategy {
+ public:
+  explicit SimpleShuffle(const config::Config& config);
+  std::string_view name() const override { return "simple-shuffle"; }
+  size_t pick(std::span<const size_t> candidates, std::mt19937_64& rng) const override;
+  double weight_of(size_t deployment) const;
+
+ private:
+  std::vector<double> weight_, rpm_, tpm_;
+};
+
+struct StrategyChoice {
+  std::unique_ptr<Strategy> strategy;
+  std::string warning;  // set when a LiteLLM strategy is served by simple-shuffle for now
+};
+
+Result<StrategyChoice> make_strategy(const config::Config& config);
+std::vector<std::string_view> strategy_names();
+
+}  // namespace routeiq::routing

@@ -1,0 +1,170 @@
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "routeiq/routing/health.hpp"
+#include "routeiq/routing/retry.hpp"
+#include "routeiq/routing/strategy.hpp"
+#include "routeiq/routing/table.hpp"
+
+namespace routeiq::routing {
+namespace {
+
+config::Deployment deployment(std::string group, std::string model) {
+  config::Deployment d;
+  d.model_name = std::move(group);
+  d.provider = "openai";
+  d.model = std::move(model);
+  return d;
+}
+
+TEST(SimpleShuffle, FollowsWeightsWithFixedSeed) {
+  config::Config cfg;
+  for (double w : {1.0, 3.0, 6.0}) {
+    cfg.model_list.push_back(deployment("g", "m"));
+    cfg.model_list.back().weight = w;
+  }
+  SimpleShuffle shuffle(cfg);
+  std::mt19937_64 rng(42);
+  std::vector<size_t> candidates{0, 1, 2};
+  std::map<size_t, int> counts;
+  constexpr int kDraws = 100'000;
+  for (int i = 0; i < kDraws; ++i) counts[candidates[shuffle.pick(candidates, rng)]]++;
+  EXPECT_NEAR(counts[0] / double(kDraws), 0.1, 0.01);
+  EXPECT_NEAR(counts[1] / double(kDraws), 0.3, 0.01);
+  EXPECT_NEAR(counts[2] / double(kDraws), 0.6, 0.01);
+}
+
+TEST(SimpleShuffle, RpmUsedWhenNoWeightAndUniformOtherwise) {
+  config::Config cfg;
+  cfg.model_list = {deployment("g", "a"), deployment("g", "b")};
+  cfg.model_list[0].rpm = 900;
+  cfg.model_list[1].rpm = 100;
+  SimpleShuffle by_rpm(cfg);
+  std::mt19937_64 rng(7);
+  std::vector<size_t> both{0, 1};
+  int first = 0;
+  for (int i = 0; i < 20'000; ++i) first += by_rpm.pick(both, rng) == 0;
+  EXPECT_NEAR(first / 20'000.0, 0.9, 0.01);
+
+  cfg.model_list[0].rpm.reset();
+  cfg.model_list[1].rpm.reset();
+  SimpleShuffle uniform(cfg);
+  first = 0;
+  for (int i = 0; i < 20'000; ++i) first += uniform.pick(both, rng) == 0;
+  EXPECT_NEAR(first / 20'000.0, 0.5, 0.02);
+}
+
+TEST(SimpleShuffle, SameSeedSameSequence) {
+  config::Config cfg;
+  cfg.model_list = {deployment("g", "a"), deployment("g", "b"), deployment("g", "c")};
+  SimpleShuffle s(cfg);
+  std::vector<size_t> c{0, 1, 2};
+  std::mt19937_64 a(1), b(1);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(s.pick(c, a), s.pick(c, b));
+}
+
+struct FakeClock {
+  std::chrono::steady_clock::time_point now{};
+  Clock source() {
+    return [this] { return now; };
+  }
+};
+
+TEST(Cooldown, StartsAfterAllowedFailsAndEndsAfterCooldownTime) {
+  FakeClock clock;
+  CooldownTracker tracker(2, /*allowed_fails=*/2, std::chrono::seconds(5), clock.source());
+  EXPECT_FALSE(tracker.record_failure(0));
+  EXPECT_FALSE(tracker.record_failure(0));
+  EXPECT_FALSE(tracker.in_cooldown(0));
+  EXPECT_TRUE(tracker.record_failure(0));  // the third failure within a minute
+  EXPECT_TRUE(tracker.in_cooldown(0));
+  EXPECT_FALSE(tracker.in_cooldown(1));
+  clock.now += std::chrono::milliseconds(4999);
+  EXPECT_TRUE(tracker.in_cooldown(0));
+  clock.now += std::chrono::milliseconds(2);
+  EXPECT_FALSE(tracker.in_cooldown(0));
+}
+
+TEST(Cooldown, FailuresSpreadOverMinutesDoNotCoolDown) {
+  FakeClock clock;
+  CooldownTracker tracker(1, 1, std::chrono::seconds(5), clock.source());
+  EXPECT_FALSE(tracker.record_failure(0));
+  clock.now += std::chrono::seconds(61);
+  EXPECT_FALSE(tracker.record_failure(0));
+  EXPECT_FALSE(tracker.in_cooldown(0));
+  EXPECT_TRUE(tracker.record_failure(0));
+}
+
+TEST(Cooldown, ImmediateCooldownFor429) {
+  FakeClock clock;
+  CooldownTracker tracker(1, 3, std::chrono::seconds(1), clock.source());
+  tracker.cool_down_now(0);
+  EXPECT_TRUE(tracker.in_cooldown(0));
+  clock.now += std::chrono::seconds(2);
+  EXPECT_FALSE(tracker.in_cooldown(0));
+}
+
+TEST(RoutingTable, ExactAliasAndMostSpecificWildcard) {
+  config::Config cfg;
+  cfg.model_list = {deployment("gpt-4o", "gpt-4o"), deployment("gpt-4o", "gpt-4o"),
+                    deployment("openai/*", "*"), deployment("*", "*"),
+                    deployment("openai/gpt-4*", "gpt-4*")};
+  cfg.router_settings.model_group_alias["gpt4"] = "gpt-4o";
+  RoutingTable table(cfg);
+  auto exact = table.resolve("gpt-4o");
+  ASSERT_TRUE(exact);
+  EXPECT_EQ(exact->group->deployments.size(), 2u);
+  auto alias = table.resolve("gpt4");
+  ASSERT_TRUE(alias);
+  EXPECT_EQ(alias->group->name, "gpt-4o");
+  auto wild = table.resolve("openai/gpt-4.1-mini");
+  ASSERT_TRUE(wild);
+  EXPECT_EQ(wild->group->name, "openai/gpt-4*");
+  EXPECT_EQ(wild->wildcard_part, ".1-mini");
+  EXPECT_EQ(upstream_model(cfg.model_list[4], wild->wildcard_part), "gpt-4.1-mini");
+  auto other = table.resolve("openai/o3");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->group->name, "openai/*");
+  EXPECT_EQ(table.resolve("claude")->group->name, "*");
+}
+
+TEST(RoutingTable, UnknownModelWithoutCatchAll) {
+  config::Config cfg;
+  cfg.model_list = {deployment("a", "a")};
+  RoutingTable table(cfg);
+  EXPECT_FALSE(table.resolve("b"));
+  EXPECT_EQ(table.public_names(), std::vector<std::string>{"a"});
+}
+
+TEST(Strategy, UnknownNameListsValidOnes) {
+  config::Config cfg;
+  cfg.router_settings.routing_strategy = "fastest-please";
+  auto s = make_strategy(cfg);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("simple-shuffle"), std::string::npos);
+  cfg.router_settings.routing_strategy = "latency-based-routing";
+  auto compat = make_strategy(cfg);
+  ASSERT_TRUE(compat.ok());
+  EXPECT_FALSE(compat->warning.empty());
+}
+
+TEST(Retry, StatusClassification) {
+  for (int s : {429, 500, 502, 503, 504, 408}) EXPECT_TRUE(retryable_status(s)) << s;
+  for (int s : {400, 401, 403, 404, 422}) EXPECT_FALSE(retryable_status(s)) << s;
+}
+
+TEST(Retry, RetryAfterParsingAndWaits) {
+  auto now = std::chrono::system_clock::from_time_t(1445412480);  // 2015-10-21 07:28:00 UTC
+  EXPECT_DOUBLE_EQ(parse_retry_after("3", now), 3);
+  EXPECT_DOUBLE_EQ(parse_retry_after(" 1.5 ", now), 1.5);
+  EXPECT_DOUBLE_EQ(parse_retry_after("Wed, 21 Oct 2015 07:28:10 GMT", now), 10);
+  EXPECT_EQ(parse_retry_after("soon", now), -1);
+  EXPECT_EQ(parse_retry_after("", now), -1);
+  EXPECT_EQ(retry_wait(120, 0, 10), std::chrono::milliseconds(10'000));  // capped
+  EXPECT_EQ(retry_wait(0.2, 1, 10), std::chrono::milliseconds(1000));    // floor
+  EXPECT_EQ(retry_wait(-1, 0, 10), std::chrono::milliseconds(0));
+}
+
+}  // namespace
+}  // namespace routeiq::routing
