@@ -1,0 +1,27 @@
+#include "routeiq/providers/translator.hpp"
+
+#include <array>
+
+#include "routeiq/providers/anthropic.hpp"
+
+namespace routeiq::providers {
+namespace {
+
+struct FormatRow {
+  std::string_view name;
+  std::unique_ptr<ChatTranslator> (*make)();
+};
+
+constexpr std::array kFormats{
+    FormatRow{"anthropic", &make_anthropic_translator},
+};
+
+}  // namespace
+
+std::unique_ptr<ChatTranslator> make_chat_translator(std::string_view format) {
+  for (const auto& row : kFormats)
+    if (row.name == format) return row.make();
+  return nullptr;
+}
+
+}  // namespace routeiq::providers
