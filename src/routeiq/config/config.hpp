@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -49,17 +50,18 @@ struct Fallback {
 struct RouterSettings {
   std::string routing_strategy = "simple-shuffle";
   boost::json::object routing_strategy_args;
-  int num_retries = 0;  // LiteLLM proxy default when unset
+  int num_retries = 0;     // LiteLLM proxy default when unset
   double retry_after = 0;  // seconds: minimum wait before a retry
   std::optional<double> timeout;
   std::optional<double> stream_timeout;
   std::vector<Fallback> fallbacks;
   std::vector<Fallback> context_window_fallbacks;
   std::vector<std::string> default_fallbacks;
-  int allowed_fails = 3;        // failures per minute before a cooldown
-  double cooldown_time = 5;     // seconds
+  int allowed_fails = 3;     // failures per minute before a cooldown
+  double cooldown_time = 5;  // seconds
   std::map<std::string, std::string> model_group_alias;
-  boost::json::object extra;    // recognised-later or unknown keys
+  std::set<std::string> hidden_aliases;  // aliases given as {model: x, hidden: true}
+  boost::json::object extra;             // recognised-later or unknown keys
 };
 
 struct GeneralSettings {
@@ -82,13 +84,18 @@ struct Config {
   GeneralSettings general_settings;
   LitellmSettings litellm_settings;
   std::map<std::string, std::string> environment_variables;
-  std::vector<std::string> warnings;  // one per unknown key, with its path and line
+  std::vector<std::string> warnings;      // one per unknown key, with its path and line
+  boost::json::object extra;              // other top-level sections (mcp_servers, guardrails, ...)
+  std::vector<std::string> source_files;  // every file read: the main one, then includes
 };
 
 // Reads a LiteLLM config.yaml (with `include` files). Values of the form
-// `os.environ/VAR` are resolved anywhere. Invalid values give an Error whose
-// message names the key path and line, e.g.
+// `os.environ/VAR` are resolved anywhere, after `environment_variables` are
+// set (without overwriting variables already set). A missing variable is an
+// error, except for litellm_params.api_key (left empty, with a warning).
+// Invalid values give an Error whose message names the file, line and key path:
 //   config.yaml:12: model_list[0].litellm_params.timeout: expected a number, got "abc"
+// See docs/config-reference.md.
 Result<Config> load_config_file(const std::string& path);
 Result<Config> load_config_string(const std::string& yaml, const std::string& name = "<string>");
 

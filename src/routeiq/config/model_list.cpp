@@ -1,0 +1,197 @@
+// model_list entries: model_name, litellm_params, model_info.
+#include <boost/json.hpp>
+#include <cstdlib>
+
+#include "routeiq/config/model_ref.hpp"
+#include "routeiq/config/sections.hpp"
+#include "routeiq/config/stable_id.hpp"
+#include "routeiq/providers/provider_table.hpp"
+
+namespace routeiq::config::detail {
+namespace {
+
+// A missing api_key variable is not fatal: like LiteLLM, the provider's own
+// key variable (OPENAI_API_KEY, ...) is read at call time instead.
+std::string read_api_key(const YAML::Node& node, const At& at, Warnings& warnings) {
+  if (node.IsNull()) return {};
+  if (auto var = env_reference(node); var && !var->empty() && !std::getenv(var->c_str())) {
+    warn(warnings, at,
+         "environment variable " + *var +
+             " is not set; the key is left empty and the provider's default key variable is "
+             "used at call time");
+    return {};
+  }
+  return read_string(node, at);
+}
+
+void set_model(Deployment& d, const std::string& model, const std::string& custom_provider,
+               const At& at) {
+  if (!custom_provider.empty()) {
+    // LiteLLM's custom_llm_provider: the model string is then the provider's
+    // own name, with an optional "<provider>/" prefix.
+    if (!providers::find_provider(custom_provider))
+      fail(at, "unknown custom_llm_provider \"" + custom_provider +
+                   "\" (valid: " + provider_names_hint() + ")");
+    d.provider = custom_provider;
+    std::string prefix = custom_provider + "/";
+    d.model = model.starts_with(prefix) ? model.substr(prefix.size()) : model;
+    return;
+  }
+  auto ref = split_model_ref(model);
+  if (!ref) fail(at, ref.error().message);
+  d.provider = std::move(ref->provider);
+  d.model = std::move(ref->model);
+}
+
+bool has_path(std::string_view url) {
+  auto scheme = url.find("://");
+  auto slash = url.find('/', scheme == std::string_view::npos ? 0 : scheme + 3);
+  return slash != std::string_view::npos && slash + 1 < url.size();
+}
+
+// LiteLLM configs give Ollama's server root ("http://host:11434") since
+// LiteLLM uses its native API; RouteIQ talks to its OpenAI API under /v1.
+std::string normalize_api_base(const std::string& provider, std::string base) {
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  if ((provider == "ollama" || provider == "ollama_chat") && !base.empty() && !has_path(base))
+    base += "/v1";
+  return base;
+}
+
+void require_api_base(const Deployment& d, const At& at) {
+  if (d.provider.empty() || !d.api_base.empty()) return;
+  const auto* info = providers::find_provider(d.provider);
+  if (!info || !info->default_api_base.empty()) return;
+  if (info->format == providers::WireFormat::bedrock ||
+      info->format == providers::WireFormat::vertex_ai)
+    return;  // derived from the region / location settings
+  if (!info->api_base_env.empty() && std::getenv(std::string(info->api_base_env).c_str())) return;
+  std::string hint = info->api_base_env.empty() ? std::string()
+                                                : " (or set the environment variable " +
+                                                      std::string(info->api_base_env) + ")";
+  fail(at.key("api_base", at.line), "required for provider \"" + d.provider + "\"" + hint);
+}
+
+struct ParamsState {
+  std::string model;
+  At model_at;
+  std::string custom_provider;
+  boost::json::object hash_input;  // every key, resolved, for the stable id
+};
+
+void parse_litellm_param(const Entry& e, const At& at, Deployment& d, ParamsState& out,
+                         Warnings& warnings) {
+  const std::string& k = e.key;
+  const YAML::Node& v = e.value;
+  if (v.IsNull()) return;  // an empty value is "not set", as in LiteLLM
+  if (k == "api_key") {
+    d.api_key = read_api_key(v, at, warnings);
+    out.hash_input[k] = d.api_key;
+    return;
+  }
+  out.hash_input[k] = to_json(v, at, warnings);
+  if (k == "model")
+    out.model = read_string(v, at), out.model_at = at;
+  else if (k == "custom_llm_provider")
+    out.custom_provider = read_string(v, at);
+  else if (k == "api_base")
+    d.api_base = read_string(v, at);
+  else if (k == "api_version")
+    d.api_version = read_string(v, at);
+  else if (k == "organization")
+    d.organization = read_string(v, at);
+  else if (k == "timeout")
+    d.timeout = read_positive(v, at);
+  else if (k == "stream_timeout")
+    d.stream_timeout = read_positive(v, at);
+  else if (k == "max_retries")
+    d.max_retries = static_cast<int>(read_count(v, at));
+  else if (k == "rpm")
+    d.rpm = read_count(v, at);
+  else if (k == "tpm")
+    d.tpm = read_count(v, at);
+  else if (k == "weight")
+    d.weight = read_non_negative(v, at);
+  else if (k == "extra_headers")
+    d.extra_headers = read_string_map(v, at, warnings);
+  else
+    d.extra_params[k] = out.hash_input[k];
+}
+
+boost::json::object parse_litellm_params(const YAML::Node& node, const At& at, Deployment& d,
+                                         Warnings& warnings) {
+  ParamsState state;
+  for (const auto& e : map_entries(node, at, warnings))
+    parse_litellm_param(e, at.key(e.key, e.line), d, state, warnings);
+  if (state.model.empty()) fail(at, "model is required (e.g. \"openai/gpt-4o\")");
+  set_model(d, state.model, state.custom_provider, state.model_at);
+  d.api_base = normalize_api_base(d.provider, d.api_base);
+  require_api_base(d, at);
+  return std::move(state.hash_input);
+}
+
+void parse_model_info(const YAML::Node& node, const At& at, ModelInfo& info, At& id_at,
+                      Warnings& warnings) {
+  if (node.IsNull()) return;
+  for (const auto& e : map_entries(node, at, warnings)) {
+    At key_at = at.key(e.key, e.line);
+    if (e.value.IsNull()) continue;
+    if (e.key == "id") {
+      info.id = read_string(e.value, key_at);
+      if (info.id.empty()) fail(key_at, "must not be empty");
+      id_at = key_at;
+    } else if (e.key == "mode") {
+      info.mode = read_string(e.value, key_at);
+    } else if (e.key == "max_input_tokens") {
+      info.max_input_tokens = read_count(e.value, key_at);
+    } else if (e.key == "input_cost_per_token") {
+      info.input_cost_per_token = read_non_negative(e.value, key_at);
+    } else if (e.key == "output_cost_per_token") {
+      info.output_cost_per_token = read_non_negative(e.value, key_at);
+    } else {
+      // LiteLLM's model_info carries many descriptive keys (base_model,
+      // supports_vision, ...): kept as written, no warning.
+      info.extra[e.key] = to_json(e.value, key_at, warnings);
+    }
+  }
+}
+
+std::string read_model_name(const YAML::Node& node, const At& at) {
+  std::string name = read_string(node, at);
+  if (name.empty()) fail(at, "must not be empty");
+  return name;
+}
+
+}  // namespace
+
+ParsedDeployment parse_deployment(const YAML::Node& item, const At& at, Warnings& warnings) {
+  ParsedDeployment parsed{{}, at, at, false};
+  Deployment& d = parsed.deployment;
+  d.source_line = at.line;
+  d.model_info.mode = "chat";
+  const YAML::Node* params = nullptr;
+  const YAML::Node* info = nullptr;
+  At params_at, info_at;
+  auto entries = map_entries(item, at, warnings);
+  for (const auto& e : entries) {
+    At key_at = at.key(e.key, e.line);
+    if (e.key == "model_name") {
+      d.model_name = read_model_name(e.value, key_at);
+    } else if (e.key == "litellm_params") {
+      params = &e.value, params_at = key_at;
+    } else if (e.key == "model_info") {
+      info = &e.value, info_at = key_at;
+    } else {
+      warn_unknown(warnings, key_at);
+    }
+  }
+  if (d.model_name.empty()) fail(at, "model_name is required");
+  if (!params) fail(at, "litellm_params is required");
+  boost::json::object hash_input = parse_litellm_params(*params, params_at, d, warnings);
+  if (info) parse_model_info(*info, info_at, d.model_info, parsed.id_at, warnings);
+  parsed.explicit_id = !d.model_info.id.empty();
+  if (!parsed.explicit_id) d.model_info.id = deployment_id(d.model_name, hash_input);
+  return parsed;
+}
+
+}  // namespace routeiq::config::detail

@@ -1,0 +1,198 @@
+// Every kind of invalid config stops loading with "<file>:<line>: <path>: <problem>".
+#include "test_util.hpp"
+
+namespace routeiq::config {
+namespace {
+
+using testing::load_error;
+using testing::ScopedEnv;
+
+std::string one_model(const std::string& params) {
+  return "model_list:\n  - model_name: m\n    litellm_params:\n      model: openai/gpt-4o\n" +
+         params;
+}
+
+TEST(LoaderErrors, NumberExpected) {
+  EXPECT_EQ(load_error(one_model("      timeout: abc\n")),
+            "config.yaml:5: model_list[0].litellm_params.timeout: expected a number, got \"abc\"");
+}
+
+TEST(LoaderErrors, NegativeAndZeroTimeouts) {
+  EXPECT_EQ(load_error(one_model("      timeout: -1\n")),
+            "config.yaml:5: model_list[0].litellm_params.timeout: must be greater than 0, got "
+            "\"-1\"");
+  EXPECT_EQ(load_error(one_model("      stream_timeout: 0\n")),
+            "config.yaml:5: model_list[0].litellm_params.stream_timeout: must be greater than 0, "
+            "got \"0\"");
+  EXPECT_EQ(load_error("router_settings:\n  timeout: -3\n"),
+            "config.yaml:2: router_settings.timeout: must be greater than 0, got \"-3\"");
+  EXPECT_EQ(load_error("litellm_settings:\n  request_timeout: -3\n"),
+            "config.yaml:2: litellm_settings.request_timeout: must be greater than 0, got \"-3\"");
+}
+
+TEST(LoaderErrors, NegativeWeightAndCounts) {
+  EXPECT_EQ(load_error(one_model("      weight: -0.5\n")),
+            "config.yaml:5: model_list[0].litellm_params.weight: must not be negative, got "
+            "\"-0.5\"");
+  EXPECT_EQ(load_error(one_model("      max_retries: -1\n")),
+            "config.yaml:5: model_list[0].litellm_params.max_retries: must not be negative, got "
+            "\"-1\"");
+  EXPECT_EQ(load_error("router_settings:\n  cooldown_time: -1\n"),
+            "config.yaml:2: router_settings.cooldown_time: must not be negative, got \"-1\"");
+}
+
+TEST(LoaderErrors, IntegerExpected) {
+  EXPECT_EQ(load_error(one_model("      rpm: 1.5\n")),
+            "config.yaml:5: model_list[0].litellm_params.rpm: expected an integer, got \"1.5\"");
+  EXPECT_EQ(load_error("router_settings:\n  num_retries: many\n"),
+            "config.yaml:2: router_settings.num_retries: expected an integer, got \"many\"");
+}
+
+TEST(LoaderErrors, BoolExpected) {
+  EXPECT_EQ(load_error("litellm_settings:\n  drop_params: maybe\n"),
+            "config.yaml:2: litellm_settings.drop_params: expected true or false, got \"maybe\"");
+}
+
+TEST(LoaderErrors, StringExpected) {
+  EXPECT_EQ(load_error(one_model("      api_base: [a, b]\n")),
+            "config.yaml:5: model_list[0].litellm_params.api_base: expected a string, got a list");
+  EXPECT_EQ(load_error("general_settings:\n  master_key: {a: 1}\n"),
+            "config.yaml:2: general_settings.master_key: expected a string, got a map");
+}
+
+TEST(LoaderErrors, ExtraHeadersMustBeAMap) {
+  EXPECT_EQ(load_error(one_model("      extra_headers: [X-A]\n")),
+            "config.yaml:5: model_list[0].litellm_params.extra_headers: expected a map, got a "
+            "list");
+}
+
+TEST(LoaderErrors, ModelListShape) {
+  EXPECT_EQ(load_error("model_list:\n  model_name: m\n"),
+            "config.yaml:1: model_list: expected a list, got a map");
+  EXPECT_EQ(load_error("model_list:\n  - just-a-name\n"),
+            "config.yaml:2: model_list[0]: expected a map, got \"just-a-name\"");
+}
+
+TEST(LoaderErrors, RequiredKeys) {
+  EXPECT_EQ(load_error("model_list:\n  - litellm_params: {model: openai/gpt-4o}\n"),
+            "config.yaml:2: model_list[0]: model_name is required");
+  EXPECT_EQ(load_error("model_list:\n  - model_name: m\n"),
+            "config.yaml:2: model_list[0]: litellm_params is required");
+  EXPECT_EQ(load_error("model_list:\n  - model_name: m\n    litellm_params:\n      rpm: 1\n"),
+            "config.yaml:3: model_list[0].litellm_params: model is required (e.g. "
+            "\"openai/gpt-4o\")");
+  EXPECT_EQ(load_error("model_list:\n  - model_name: m\n    litellm_params: 5\n"),
+            "config.yaml:3: model_list[0].litellm_params: expected a map, got \"5\"");
+}
+
+TEST(LoaderErrors, ErrorsPointAtTheRightEntry) {
+  std::string yaml = R"(model_list:
+  - model_name: ok
+    litellm_params:
+      model: openai/gpt-4o
+  - model_name: bad
+    litellm_params:
+      model: openai/gpt-4o
+      tpm: "-5"
+)";
+  EXPECT_EQ(load_error(yaml),
+            "config.yaml:8: model_list[1].litellm_params.tpm: must not be negative, got \"-5\"");
+}
+
+TEST(LoaderErrors, UnknownProviderListsValidOnes) {
+  std::string message =
+      load_error("model_list:\n  - model_name: m\n    litellm_params:\n      model: foo/gpt-4o\n");
+  EXPECT_NE(message.find("config.yaml:4: model_list[0].litellm_params.model: unknown provider "
+                         "\"foo\" in \"foo/gpt-4o\" (valid: openai, azure, anthropic"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("groq"), std::string::npos);
+}
+
+TEST(LoaderErrors, ProviderCannotBeInferred) {
+  std::string message =
+      load_error("model_list:\n  - model_name: m\n    litellm_params:\n      model: llama3\n");
+  EXPECT_NE(message.find("config.yaml:4: model_list[0].litellm_params.model: cannot infer the "
+                         "provider of \"llama3\""),
+            std::string::npos)
+      << message;
+}
+
+TEST(LoaderErrors, UnknownCustomLlmProvider) {
+  std::string message = load_error(one_model("      custom_llm_provider: nowhere\n"));
+  EXPECT_NE(message.find("config.yaml:4: model_list[0].litellm_params.model: unknown "
+                         "custom_llm_provider \"nowhere\""),
+            std::string::npos)
+      << message;
+}
+
+TEST(LoaderErrors, ProviderWithoutDefaultBaseNeedsOne) {
+  ScopedEnv unset("HOSTED_VLLM_API_BASE", nullptr);
+  EXPECT_EQ(load_error("model_list:\n  - model_name: m\n    litellm_params:\n      model: "
+                       "hosted_vllm/llama\n"),
+            "config.yaml:3: model_list[0].litellm_params.api_base: required for provider "
+            "\"hosted_vllm\" (or set the environment variable HOSTED_VLLM_API_BASE)");
+  ScopedEnv set("HOSTED_VLLM_API_BASE", "http://gpu:8000/v1");
+  auto ok = load_config_string(
+      "model_list:\n  - model_name: m\n    litellm_params:\n      model: hosted_vllm/llama\n");
+  EXPECT_TRUE(ok.ok()) << ok.error().message;
+}
+
+TEST(LoaderErrors, DuplicateExplicitIds) {
+  std::string yaml = R"(model_list:
+  - model_name: a
+    litellm_params: {model: openai/gpt-4o}
+    model_info: {id: same}
+  - model_name: b
+    litellm_params: {model: openai/gpt-4o-mini}
+    model_info:
+      id: same
+)";
+  EXPECT_EQ(load_error(yaml),
+            "config.yaml:8: model_list[1].model_info.id: duplicate id \"same\" (first used at "
+            "config.yaml:4)");
+}
+
+TEST(LoaderErrors, ModelInfoTypes) {
+  EXPECT_EQ(load_error(one_model("    model_info:\n      max_input_tokens: big\n")),
+            "config.yaml:6: model_list[0].model_info.max_input_tokens: expected an integer, got "
+            "\"big\"");
+  EXPECT_EQ(load_error(one_model("    model_info:\n      input_cost_per_token: -1\n")),
+            "config.yaml:6: model_list[0].model_info.input_cost_per_token: must not be negative, "
+            "got \"-1\"");
+}
+
+TEST(LoaderErrors, FallbackShapes) {
+  EXPECT_EQ(load_error("router_settings:\n  fallbacks: {gpt-4o: [b]}\n"),
+            "config.yaml:2: router_settings.fallbacks: expected a list, got a map");
+  EXPECT_EQ(load_error("router_settings:\n  fallbacks:\n    - gpt-4o\n"),
+            "config.yaml:3: router_settings.fallbacks[0]: expected a map {model_group: "
+            "[fallbacks...]}, got a single value");
+  EXPECT_EQ(load_error("router_settings:\n  fallbacks:\n    - gpt-4o: [{x: 1}]\n"),
+            "config.yaml:3: router_settings.fallbacks[0].gpt-4o[0]: expected a string, got a map");
+  EXPECT_EQ(load_error("router_settings:\n  routing_strategy_args: [1]\n"),
+            "config.yaml:2: router_settings.routing_strategy_args: expected a map, got a list");
+}
+
+TEST(LoaderErrors, AliasMapNeedsAModel) {
+  EXPECT_EQ(load_error("router_settings:\n  model_group_alias:\n    a:\n      hidden: true\n"),
+            "config.yaml:3: router_settings.model_group_alias.a: model is required in an alias "
+            "given as a map");
+}
+
+TEST(LoaderErrors, InvalidYamlNamesTheLine) {
+  std::string message = load_error("model_list:\n  - model_name: [unclosed\n");
+  EXPECT_TRUE(message.starts_with("config.yaml:3: invalid YAML:")) << message;
+  EXPECT_EQ(load_error("- a\n- b\n"),
+            "config.yaml:1: expected a map of sections (model_list, router_settings, ...)");
+}
+
+TEST(LoaderErrors, MissingFile) {
+  auto result = load_config_file("/nonexistent/routeiq.yaml");
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().message,
+            "/nonexistent/routeiq.yaml: cannot read: No such file or directory");
+}
+
+}  // namespace
+}  // namespace routeiq::config

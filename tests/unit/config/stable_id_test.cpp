@@ -1,0 +1,103 @@
+// Deployment ids: stable across runs and key order, different when params differ.
+#include "routeiq/config/stable_id.hpp"
+
+#include <boost/json.hpp>
+
+#include "routeiq/config/sha256.hpp"
+#include "test_util.hpp"
+
+namespace routeiq::config {
+namespace {
+
+using testing::load_ok;
+
+std::string id_of(const std::string& params) {
+  Config c = load_ok("model_list:\n  - model_name: m\n    litellm_params:\n" + params);
+  return c.model_list.empty() ? "" : c.model_list[0].model_info.id;
+}
+
+TEST(Sha256, Fips180Vectors) {
+  auto hex = [](std::string_view s) {
+    auto d = sha256(s);
+    return to_hex(d.data(), d.size());
+  };
+  EXPECT_EQ(hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  EXPECT_EQ(hex(std::string(1000000, 'a')),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+TEST(Sha256, PaddingBoundaries) {
+  // 55, 56 and 64 bytes straddle the one-block / two-block padding cases;
+  // all must differ and be deterministic.
+  std::set<std::string> seen;
+  for (size_t n : {55u, 56u, 63u, 64u, 65u}) {
+    auto a = sha256(std::string(n, 'x')), b = sha256(std::string(n, 'x'));
+    EXPECT_EQ(a, b);
+    EXPECT_TRUE(seen.insert(to_hex(a.data(), a.size())).second);
+  }
+}
+
+TEST(CanonicalJson, SortsKeysAtEveryLevel) {
+  auto a = boost::json::parse(R"({"b":1,"a":{"y":[1,{"d":2,"c":3}],"x":"s"}})");
+  EXPECT_EQ(canonical_json(a), R"({"a":{"x":"s","y":[1,{"c":3,"d":2}]},"b":1})");
+}
+
+TEST(StableId, SameParamsInAnyKeyOrderGiveTheSameId) {
+  std::string a = id_of("      model: openai/gpt-4o\n      rpm: 10\n      api_key: k\n");
+  std::string b = id_of("      api_key: k\n      rpm: 10\n      model: openai/gpt-4o\n");
+  EXPECT_EQ(a.size(), 32u);
+  EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a, id_of("      model: openai/gpt-4o\n      rpm: 10\n      api_key: k\n"));
+}
+
+TEST(StableId, DifferentParamsGiveDifferentIds) {
+  std::string base = id_of("      model: openai/gpt-4o\n      api_key: k1\n");
+  EXPECT_NE(base, id_of("      model: openai/gpt-4o\n      api_key: k2\n"));  // secrets count
+  EXPECT_NE(base, id_of("      model: openai/gpt-4o-mini\n      api_key: k1\n"));
+  EXPECT_NE(base, id_of("      model: openai/gpt-4o\n      api_key: k1\n      temperature: 0\n"));
+}
+
+TEST(StableId, ModelNameIsPartOfTheId) {
+  Config c = load_ok(R"(model_list:
+  - model_name: a
+    litellm_params: {model: openai/gpt-4o}
+  - model_name: b
+    litellm_params: {model: openai/gpt-4o}
+)");
+  EXPECT_NE(c.model_list[0].model_info.id, c.model_list[1].model_info.id);
+}
+
+TEST(StableId, MatchesTheDocumentedHashInput) {
+  Config c = load_ok(
+      "model_list:\n  - model_name: m\n    litellm_params:\n"
+      "      model: openai/gpt-4o\n      rpm: 10\n");
+  boost::json::object params{{"rpm", 10}, {"model", "openai/gpt-4o"}};
+  EXPECT_EQ(c.model_list[0].model_info.id, deployment_id("m", params));
+}
+
+TEST(StableId, ExplicitIdWins) {
+  EXPECT_EQ(id_of("      model: openai/gpt-4o\n    model_info:\n      id: my-id\n"), "my-id");
+}
+
+TEST(StableId, IdenticalEntriesGetOrderedSuffixes) {
+  Config c = load_ok(R"(model_list:
+  - model_name: a
+    litellm_params: {model: openai/gpt-4o}
+  - model_name: a
+    litellm_params: {model: openai/gpt-4o}
+)");
+  ASSERT_EQ(c.model_list.size(), 2u);
+  EXPECT_EQ(c.model_list[1].model_info.id, c.model_list[0].model_info.id + "-2");
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_TRUE(
+      c.warnings[0].starts_with("config.yaml:4: model_list[1]: same model_name and "
+                                "litellm_params as model_list[0]"))
+      << c.warnings[0];
+}
+
+}  // namespace
+}  // namespace routeiq::config

@@ -1,0 +1,93 @@
+// Unknown and not-yet-supported keys are accepted, kept and reported once each.
+#include <boost/json.hpp>
+
+#include "test_util.hpp"
+
+namespace routeiq::config {
+namespace {
+
+using testing::load_ok;
+
+TEST(LoaderWarnings, UnknownKeysAreReportedWithFileLineAndPath) {
+  Config c = load_ok(R"(model_list:
+  - model_name: m
+    litellm_params:
+      model: openai/gpt-4o
+    surprise: 1
+router_settings:
+  made_up_setting: 5
+general_settings:
+  also_made_up: x
+litellm_settings:
+  invented: true
+my_section:
+  a: 1
+)");
+  std::vector<std::string> expected = {
+      "config.yaml:5: unknown key model_list[0].surprise (ignored)",
+      "config.yaml:11: unknown key litellm_settings.invented (ignored)",
+      "config.yaml:7: unknown key router_settings.made_up_setting (ignored)",
+      "config.yaml:9: unknown key general_settings.also_made_up (ignored)",
+      "config.yaml:12: unknown key my_section (ignored)",
+  };
+  EXPECT_EQ(c.warnings, expected);
+  // Kept in the extra objects for whoever implements them later.
+  EXPECT_EQ(c.router_settings.extra.at("made_up_setting").as_int64(), 5);
+  EXPECT_EQ(c.general_settings.extra.at("also_made_up").as_string(), "x");
+  EXPECT_TRUE(c.litellm_settings.extra.at("invented").as_bool());
+  EXPECT_EQ(c.extra.at("my_section").at("a").as_int64(), 1);
+}
+
+TEST(LoaderWarnings, KnownButUnsupportedLiteLLMSettings) {
+  Config c = load_ok(R"(model_list:
+  - model_name: m
+    litellm_params: {model: openai/gpt-4o}
+router_settings:
+  redis_host: localhost
+general_settings:
+  database_url: postgres://x
+litellm_settings:
+  callbacks: ["langfuse"]
+guardrails:
+  - guardrail_name: g
+)");
+  std::vector<std::string> expected = {
+      "config.yaml:9: litellm_settings.callbacks is a LiteLLM setting RouteIQ does not support "
+      "yet (ignored)",
+      "config.yaml:5: router_settings.redis_host is a LiteLLM setting RouteIQ does not support "
+      "yet (ignored)",
+      "config.yaml:7: general_settings.database_url is a LiteLLM setting RouteIQ does not "
+      "support yet (ignored)",
+      "config.yaml:10: guardrails is a LiteLLM setting RouteIQ does not support yet (ignored)",
+  };
+  EXPECT_EQ(c.warnings, expected);
+  EXPECT_EQ(c.router_settings.extra.at("redis_host").as_string(), "localhost");
+  EXPECT_EQ(c.general_settings.extra.at("database_url").as_string(), "postgres://x");
+  EXPECT_EQ(c.litellm_settings.extra.at("callbacks").as_array()[0].as_string(), "langfuse");
+  EXPECT_TRUE(c.extra.at("guardrails").is_array());
+}
+
+TEST(LoaderWarnings, ProviderParamsAndModelInfoExtrasAreNotWarnedAbout) {
+  Config c = load_ok(R"(model_list:
+  - model_name: m
+    litellm_params:
+      model: bedrock/anthropic.claude-3-haiku-20240307-v1:0
+      aws_region_name: us-east-1
+      top_k: 5
+    model_info:
+      supports_function_calling: true
+)");
+  EXPECT_TRUE(c.warnings.empty());
+  EXPECT_EQ(c.model_list[0].provider, "bedrock");
+  EXPECT_EQ(c.model_list[0].model, "anthropic.claude-3-haiku-20240307-v1:0");
+  EXPECT_EQ(c.model_list[0].extra_params.at("top_k").as_int64(), 5);
+}
+
+TEST(LoaderWarnings, IncludedFileWarningsNameThatFile) {
+  auto result = load_config_file(testing::kData + "/include_main.yaml");
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_TRUE(result->warnings.empty());
+}
+
+}  // namespace
+}  // namespace routeiq::config
