@@ -2,6 +2,7 @@
 // The canonical routing dataset: queries with the measured quality of each
 // candidate model, plus model prices. Everything the learned routers train on.
 #include <cmath>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -42,10 +43,38 @@ Status write_dataset_jsonl(const RoutingDataset& data, const std::string& path);
 Result<PriceMap> read_llm_candidates(const std::string& path);
 
 // LLMRouter: train.json (scores) joined on the query text with query_train.jsonl (task_name).
-Result<RoutingDataset> import_llmrouter(const std::string& scores_json, const std::string& queries_jsonl);
+Result<RoutingDataset> import_llmrouter(const std::string& scores_json,
+                                        const std::string& queries_jsonl);
 
 // RouteLLM per-benchmark CSVs: prompt + one True/False column per model. The
 // task of each row is taken from the file name (mmlu_<subject>.csv -> <subject>).
 Result<RoutingDataset> import_routellm_csv(const std::vector<std::string>& csv_paths);
+
+// What an importer joined, skipped or resolved, for the CLI to report.
+struct ImportReport {
+  size_t examples = 0;           // examples produced
+  size_t unmatched_queries = 0;  // query rows with no scores: skipped
+  size_t duplicate_queries = 0;  // query rows repeating an earlier query text: first one kept
+  size_t conflicting_tasks = 0;  // ... of which name a different task than the first
+  size_t untasked_examples = 0;  // scored records with no query row: task left empty
+};
+Result<RoutingDataset> import_llmrouter(const std::string& scores_json,
+                                        const std::string& queries_jsonl, ImportReport* report);
+
+// Mean of input and output price, the cost of a query when its token counts are unknown.
+double blended_price(const ModelPrice& price);
+
+// Train/test splits. Tasks are whole: no task appears on both sides of a task split.
+struct DatasetSplit {
+  RoutingDataset train;
+  RoutingDataset test;
+};
+std::vector<std::string> dataset_tasks(const RoutingDataset& data);  // sorted, unique
+DatasetSplit split_by_tasks(const RoutingDataset& data, const std::vector<std::string>& test_tasks);
+// Tasks shuffled with `seed` and dealt round-robin into `folds` folds; fold `fold` is the test
+// side.
+DatasetSplit split_task_fold(const RoutingDataset& data, int folds, int fold, uint64_t seed);
+// round(n * test_fraction) examples, picked by a shuffle seeded with `seed`, form the test side.
+DatasetSplit split_random(const RoutingDataset& data, double test_fraction, uint64_t seed);
 
 }  // namespace routeiq::ml
