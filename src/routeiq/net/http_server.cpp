@@ -133,13 +133,13 @@ asio::awaitable<bool> Exchange::end_stream() {
   co_return ok;
 }
 
-asio::awaitable<void> Exchange::wait_client_gone(beast::flat_buffer& buffer) {
+asio::awaitable<void> Exchange::wait_client_gone() {
   for (;;) {
-    auto space = buffer.prepare(4096);
+    auto space = buffer_.prepare(4096);
     auto [ec, n] = co_await stream_.socket().async_read_some(space, kTuple);
     if (ec) co_return;
-    buffer.commit(n);  // pipelined bytes of the next request: keep them
-    if (buffer.size() > (1 << 20)) {
+    buffer_.commit(n);
+    if (buffer_.size() > (1 << 20)) {
       asio::steady_timer forever(co_await asio::this_coro::executor, std::chrono::hours(24));
       co_await forever.async_wait(kTuple);
       co_return;
@@ -260,7 +260,7 @@ asio::awaitable<void> HttpServer::session(Worker& w, tcp::socket socket) {
       if (ec == beast::error::timeout && buffer.size()) {
         std::string body = on_error_(408, "request header timeout");
         http::request<http::string_body> dummy;
-        Exchange ex(stream, dummy, stopping_);
+        Exchange ex(stream, buffer, dummy, stopping_);
         co_await ex.respond(408, "application/json", body);
       }
       break;
@@ -285,12 +285,12 @@ asio::awaitable<void> HttpServer::session(Worker& w, tcp::socket socket) {
       if (ec == http::error::end_of_stream || ec == asio::error::eof) break;
       std::string body = on_error_(status, read_error_message(status));
       http::request<http::string_body> dummy;
-      Exchange ex(stream, dummy, stopping_);
+      Exchange ex(stream, buffer, dummy, stopping_);
       co_await ex.respond(status, "application/json", body);
       break;
     }
     auto request = parser.release();
-    Exchange exchange(stream, request, stopping_);
+    Exchange exchange(stream, buffer, request, stopping_);
     co_await handler_(exchange);
     if (!exchange.responded()) {
       std::string body = on_error_(500, "handler produced no response");

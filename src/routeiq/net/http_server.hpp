@@ -42,9 +42,9 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 // respond() once, or begin_stream() + write_chunk()* + end_stream().
 class Exchange {
  public:
-  Exchange(beast::tcp_stream& stream, http::request<http::string_body>& request,
-           std::atomic<bool>& stopping)
-      : stream_(stream), request_(request), stopping_(stopping) {}
+  Exchange(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+           http::request<http::string_body>& request, std::atomic<bool>& stopping)
+      : stream_(stream), buffer_(buffer), request_(request), stopping_(stopping) {}
 
   const http::request<http::string_body>& request() const { return request_; }
   http::request<http::string_body>& request() { return request_; }
@@ -60,15 +60,18 @@ class Exchange {
   // Writes one chunk and flushes it to the socket. false: the client is gone.
   asio::awaitable<bool> write_chunk(std::string_view data);
   asio::awaitable<bool> end_stream();
-  // Completes when the client closes its side (or sends more bytes, which are
-  // kept). Used to cancel upstream work when the client goes away.
-  asio::awaitable<void> wait_client_gone(beast::flat_buffer& buffer);
+  // Completes when the client closes its side (bytes of a pipelined next
+  // request are kept). Used to cancel upstream work when the client goes away.
+  asio::awaitable<void> wait_client_gone();
+  // The connection closes after this response (e.g. after a broken stream).
+  void close_after() { keep_alive_ = false; }
   beast::tcp_stream& stream() { return stream_; }
 
  private:
   asio::awaitable<bool> write_all(std::string data);
 
   beast::tcp_stream& stream_;
+  beast::flat_buffer& buffer_;
   http::request<http::string_body>& request_;
   std::atomic<bool>& stopping_;
   bool keep_alive_ = true;

@@ -1,0 +1,77 @@
+#include "routeiq/app/snapshot.hpp"
+
+#include <cstdlib>
+
+namespace routeiq::app {
+
+std::string public_url(std::string_view url) {
+  auto scheme_end = url.find("://");
+  size_t host_start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+  auto path_start = url.find_first_of("/?#", host_start);
+  auto authority = url.substr(host_start, path_start == std::string_view::npos
+                                              ? std::string_view::npos
+                                              : path_start - host_start);
+  if (auto at = authority.rfind('@'); at != std::string_view::npos)
+    authority.remove_prefix(at + 1);
+  std::string out(url.substr(0, host_start));
+  out += authority;
+  if (path_start != std::string_view::npos) {
+    auto rest = url.substr(path_start);
+    out += rest.substr(0, rest.find_first_of("?#"));
+  }
+  return out;
+}
+
+namespace {
+
+std::string env_or_empty(std::string_view name) {
+  if (name.empty()) return {};
+  const char* v = std::getenv(std::string(name).c_str());
+  return v ? v : "";
+}
+
+DeploymentRuntime resolve_deployment(const config::Deployment& d) {
+  DeploymentRuntime rt;
+  rt.config = &d;
+  rt.provider = providers::find_provider(d.provider);
+  rt.api_base = d.api_base;
+  rt.api_key = d.api_key;
+  if (rt.provider) {
+    if (rt.api_base.empty()) rt.api_base = env_or_empty(rt.provider->api_base_env);
+    if (rt.api_base.empty()) rt.api_base = rt.provider->default_api_base;
+    if (rt.api_key.empty()) rt.api_key = env_or_empty(rt.provider->api_key_env);
+  }
+  while (rt.api_base.size() > 1 && rt.api_base.back() == '/') rt.api_base.pop_back();
+  rt.public_api_base = public_url(rt.api_base);
+  return rt;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const Snapshot>> build_snapshot(std::shared_ptr<const config::Config> config) {
+  auto snap = std::make_shared<Snapshot>();
+  auto strategy = routing::make_strategy(*config);
+  if (!strategy) return strategy.error();
+  if (!strategy->warning.empty()) snap->warnings.push_back(strategy->warning);
+  snap->strategy = std::move(strategy->strategy);
+  snap->table = std::make_unique<routing::RoutingTable>(*config);
+  const auto& rs = config->router_settings;
+  snap->cooldowns = std::make_shared<routing::CooldownTracker>(
+      config->model_list.size(), rs.allowed_fails,
+      std::chrono::milliseconds(static_cast<int64_t>(rs.cooldown_time * 1000)));
+  for (const auto& d : config->model_list) {
+    auto rt = resolve_deployment(d);
+    if (!rt.provider)
+      return make_error(ErrorKind::invalid_request,
+                        "model_list: unknown provider '" + d.provider + "' for " + d.model_name);
+    if (rt.api_base.empty())
+      return make_error(ErrorKind::invalid_request,
+                        "model_list: " + d.model_name + " (" + d.provider +
+                            "): litellm_params.api_base is required for this provider");
+    snap->deployments.push_back(std::move(rt));
+  }
+  snap->config = std::move(config);
+  return std::shared_ptr<const Snapshot>(std::move(snap));
+}
+
+}  // namespace routeiq::app
