@@ -3,6 +3,7 @@
 #include <array>
 
 #include "routeiq/providers/anthropic.hpp"
+#include "routeiq/providers/gemini.hpp"
 
 namespace routeiq::providers {
 namespace {
@@ -14,6 +15,8 @@ struct FormatRow {
 
 constexpr std::array kFormats{
     FormatRow{"anthropic", &make_anthropic_translator},
+    FormatRow{"gemini", &make_gemini_translator},
+    FormatRow{"vertex_ai", &make_vertex_ai_translator},
 };
 
 }  // namespace

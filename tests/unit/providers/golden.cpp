@@ -347,6 +347,14 @@ void check_stream_run(const StreamRun& run, const json::object& doc) {
   if (auto* u = doc.if_contains("expect_usage")) expect_usage_matches(run.usage, u->as_object());
 }
 
+// Ids a translator makes up itself (no provider id) differ between runs.
+std::string without_generated_ids(json::object acc) {
+  acc.erase("id");
+  if (auto* calls = acc.if_contains("tool_calls"))
+    for (auto& c : calls->as_array()) c.as_object().erase("id");
+  return json::serialize(acc);
+}
+
 }  // namespace
 
 void run_stream_fixtures(std::string_view format, TranscriptFn transcript) {
@@ -362,8 +370,8 @@ void run_stream_fixtures(std::string_view format, TranscriptFn transcript) {
     for (size_t cut = 1; cut < bytes.size(); ++cut) {
       auto split = run_stream(format, doc, bytes, {cut});
       ASSERT_EQ(split.chunks.size(), whole.chunks.size()) << "cut at " << cut;
-      ASSERT_EQ(json::serialize(accumulate(split.chunks)),
-                json::serialize(accumulate(whole.chunks)))
+      ASSERT_EQ(without_generated_ids(accumulate(split.chunks)),
+                without_generated_ids(accumulate(whole.chunks)))
           << "cut at " << cut;
       ASSERT_EQ(split.error.has_value(), whole.error.has_value()) << "cut at " << cut;
     }
