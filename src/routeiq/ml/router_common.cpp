@@ -1,0 +1,188 @@
+// Helpers shared by the router implementations.
+#include <boost/json.hpp>
+#include <cmath>
+#include <limits>
+
+#include "routeiq/ml/rng.hpp"
+#include "routeiq/ml/router_impl.hpp"
+
+namespace routeiq::ml {
+
+TrainingSet make_training_set(const RoutingDataset& data, const std::vector<size_t>& rows,
+                              const PriceMap& prices) {
+  TrainingSet set;
+  set.models = data.models;
+  set.prices = prices;
+  const int64_t n = int64_t(rows.size()), m = int64_t(data.models.size());
+  set.scores = Matrix::Zero(n, m);
+  set.known = Matrix::Zero(n, m);
+  for (int64_t i = 0; i < n; ++i) {
+    const auto& e = data.examples[rows[i]];
+    set.texts.push_back(e.query);
+    set.tasks.push_back(e.task);
+    for (int64_t j = 0; j < m; ++j) {
+      double s = e.scores[j];
+      if (std::isfinite(s)) {
+        set.scores(i, j) = clamp01(float(s));
+        set.known(i, j) = 1;
+      }
+    }
+  }
+  // Unknown scores take the model's mean so dense algorithms see a neutral value.
+  for (int64_t j = 0; j < m; ++j) {
+    float mean = column_mean(set, int(j));
+    for (int64_t i = 0; i < n; ++i)
+      if (set.known(i, j) == 0) set.scores(i, j) = mean;
+  }
+  return set;
+}
+
+TrainingSet TrainingSet::subset(const std::vector<size_t>& rows) const {
+  TrainingSet s;
+  s.models = models;
+  s.prices = prices;
+  s.scores.resize(int64_t(rows.size()), scores.cols());
+  s.known.resize(int64_t(rows.size()), known.cols());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    s.texts.push_back(texts[rows[i]]);
+    s.tasks.push_back(tasks[rows[i]]);
+    s.scores.row(int64_t(i)) = scores.row(int64_t(rows[i]));
+    s.known.row(int64_t(i)) = known.row(int64_t(rows[i]));
+  }
+  return s;
+}
+
+float column_mean(const TrainingSet& set, int j) {
+  double sum = 0, count = 0;
+  for (int64_t i = 0; i < set.known.rows(); ++i)
+    if (set.known(i, j) > 0) {
+      sum += set.scores(i, j);
+      count += 1;
+    }
+  return count > 0 ? float(sum / count) : 0.f;
+}
+
+Eigen::VectorXf TrainingSet::model_means() const {
+  Eigen::VectorXf means(int64_t(models.size()));
+  for (size_t j = 0; j < models.size(); ++j) means[int64_t(j)] = column_mean(*this, int(j));
+  return means;
+}
+
+FeatureRouter::FeatureRouter(const Artifact& a, Featurizer features)
+    : features_(std::move(features)) {
+  info_.type = a.manifest.router_type;
+  info_.version = a.version;
+  info_.created = a.manifest.created;
+  info_.models = a.manifest.models;
+  for (const auto& m : info_.models)
+    if (auto it = a.manifest.prices.find(m); it != a.manifest.prices.end())
+      info_.prices[m] = it->second;
+}
+
+Result<std::vector<float>> finite_tensor(const Artifact& a, std::string_view name,
+                                         std::initializer_list<int64_t> shape) {
+  auto t = require_tensor(a, name, shape);
+  if (!t) return t.take_error();
+  auto values = (*t)->to_f32();
+  for (float v : values)
+    if (!std::isfinite(v))
+      return artifact_error("tensor '" + std::string(name) + "' holds NaN or infinity");
+  return values;
+}
+
+Result<Matrix> finite_matrix(const Artifact& a, std::string_view name, int64_t rows, int64_t cols) {
+  auto values = finite_tensor(a, name, {rows, cols});
+  if (!values) return values.take_error();
+  const auto& shape = a.tensors.find(name)->second.shape;
+  return Matrix(Eigen::Map<Matrix>(values->data(), shape[0], shape[1]));
+}
+
+Tensor matrix_tensor(const Matrix& m) {
+  return Tensor::from_f32({m.rows(), m.cols()}, std::vector<float>(m.data(), m.data() + m.size()));
+}
+
+Tensor vector_tensor(const Eigen::VectorXf& v) {
+  return Tensor::from_f32({v.size()}, std::vector<float>(v.data(), v.data() + v.size()));
+}
+
+std::vector<std::vector<size_t>> kfold(size_t n, int folds, uint64_t seed) {
+  Rng rng(seed ^ 0x5eed);
+  auto order = rng.permutation(n);
+  std::vector<std::vector<size_t>> out(size_t(std::max(1, folds)));
+  for (size_t i = 0; i < n; ++i) out[i % out.size()].push_back(order[i]);
+  for (auto& f : out) std::sort(f.begin(), f.end());
+  return out;
+}
+
+std::vector<size_t> complement(size_t n, const std::vector<size_t>& rows) {
+  std::vector<bool> taken(n, false);
+  for (size_t r : rows) taken[r] = true;
+  std::vector<size_t> out;
+  for (size_t i = 0; i < n; ++i)
+    if (!taken[i]) out.push_back(i);
+  return out;
+}
+
+Eigen::VectorXf unit(const Eigen::VectorXf& v) {
+  float n = v.norm();
+  return n > 1e-12f ? Eigen::VectorXf(v / n) : v;
+}
+
+void normalize_rows(Matrix& m) {
+  for (int64_t i = 0; i < m.rows(); ++i) {
+    float n = m.row(i).norm();
+    if (n > 1e-12f) m.row(i) /= n;
+  }
+}
+
+Matrix kmeans(const Matrix& x, int k, uint64_t seed, int iterations) {
+  const int64_t n = x.rows(), d = x.cols();
+  k = int(std::max<int64_t>(1, std::min<int64_t>(k, n)));
+  Rng rng(seed ^ 0x6b6d);
+  Matrix centroids(k, d);
+  // k-means++ seeding (Arthur & Vassilvitskii 2007).
+  centroids.row(0) = x.row(int64_t(rng.below(uint64_t(n))));
+  Eigen::VectorXf nearest = (x.rowwise() - centroids.row(0)).rowwise().squaredNorm();
+  for (int c = 1; c < k; ++c) {
+    double total = nearest.sum(), pick = rng.uniform() * total;
+    int64_t chosen = n - 1;
+    for (int64_t i = 0; i < n; ++i) {
+      pick -= nearest[i];
+      if (pick <= 0) {
+        chosen = i;
+        break;
+      }
+    }
+    centroids.row(c) = x.row(chosen);
+    nearest = nearest.cwiseMin((x.rowwise() - centroids.row(c)).rowwise().squaredNorm());
+  }
+  std::vector<int> assign(size_t(n), -1);
+  for (int it = 0; it < iterations; ++it) {
+    bool changed = false;
+    Matrix dots = x * centroids.transpose();
+    Eigen::VectorXf cnorm = centroids.rowwise().squaredNorm();
+    for (int64_t i = 0; i < n; ++i) {
+      Eigen::Index best = 0;
+      (cnorm.transpose() - 2 * dots.row(i)).minCoeff(&best);
+      if (assign[size_t(i)] != int(best)) changed = true;
+      assign[size_t(i)] = int(best);
+    }
+    if (!changed) break;
+    Matrix sums = Matrix::Zero(k, d);
+    Eigen::VectorXf counts = Eigen::VectorXf::Zero(k);
+    for (int64_t i = 0; i < n; ++i) {
+      sums.row(assign[size_t(i)]) += x.row(i);
+      counts[assign[size_t(i)]] += 1;
+    }
+    for (int c = 0; c < k; ++c)
+      if (counts[c] > 0) centroids.row(c) = sums.row(c) / counts[c];
+  }
+  return centroids;
+}
+
+double option_number(const TrainOptions& o, std::string_view key, double fallback) {
+  const auto* v = o.params.if_contains(key);
+  return v && v->is_number() ? v->to_number<double>() : fallback;
+}
+
+}  // namespace routeiq::ml
