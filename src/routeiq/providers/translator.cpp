@@ -4,6 +4,7 @@
 
 #include "routeiq/providers/anthropic.hpp"
 #include "routeiq/providers/bedrock.hpp"
+#include "routeiq/providers/cohere.hpp"
 #include "routeiq/providers/gemini.hpp"
 
 namespace routeiq::providers {
@@ -17,6 +18,7 @@ struct FormatRow {
 constexpr std::array kFormats{
     FormatRow{"anthropic", &make_anthropic_translator},
     FormatRow{"bedrock", &make_bedrock_translator},
+    FormatRow{"cohere", &make_cohere_translator},
     FormatRow{"gemini", &make_gemini_translator},
     FormatRow{"vertex_ai", &make_vertex_ai_translator},
 };
