@@ -42,15 +42,16 @@ std::string describe(const YAML::Node& node) {
 
 void collect_explicit(const YAML::Node& map, const At& at, Warnings& warnings,
                       std::vector<Entry>& out, std::vector<YAML::Node>& merges) {
-  for (auto it = map.begin(); it != map.end(); ++it) {
-    const YAML::Node& key = it->first;
+  // By value: yaml-cpp's iterator yields a temporary pair.
+  for (const auto& pair : map) {
+    const YAML::Node key = pair.first;
     int key_line = line_of(key, at.line);
     if (!key.IsScalar()) fail(at.key("<key>", key_line), "map keys must be strings");
     if (key.Scalar() == "<<" && !is_quoted(key)) {
-      merges.push_back(it->second);
+      merges.push_back(pair.second);
       continue;
     }
-    Entry entry{key.Scalar(), it->second, key_line};
+    Entry entry{key.Scalar(), pair.second, key_line};
     auto same =
         std::find_if(out.begin(), out.end(), [&](const Entry& e) { return e.key == entry.key; });
     if (same == out.end()) {
