@@ -79,6 +79,43 @@ struct ParamsState {
   boost::json::object hash_input;  // every key, resolved, for the stable id
 };
 
+// litellm_params keys with a field of their own; every other key is a
+// provider parameter and goes to extra_params.
+using ParamSetter = void (*)(Deployment&, const YAML::Node&, const At&, Warnings&);
+struct TypedParam {
+  std::string_view key;
+  ParamSetter set;
+};
+
+constexpr TypedParam kTypedParams[] = {
+    {"api_base", [](Deployment& d, const YAML::Node& v, const At& at,
+                    Warnings&) { d.api_base = read_string(v, at); }},
+    {"api_version", [](Deployment& d, const YAML::Node& v, const At& at,
+                       Warnings&) { d.api_version = read_string(v, at); }},
+    {"organization", [](Deployment& d, const YAML::Node& v, const At& at,
+                        Warnings&) { d.organization = read_string(v, at); }},
+    {"timeout", [](Deployment& d, const YAML::Node& v, const At& at,
+                   Warnings&) { d.timeout = read_positive(v, at); }},
+    {"stream_timeout", [](Deployment& d, const YAML::Node& v, const At& at,
+                          Warnings&) { d.stream_timeout = read_positive(v, at); }},
+    {"max_retries", [](Deployment& d, const YAML::Node& v, const At& at,
+                       Warnings&) { d.max_retries = static_cast<int>(read_count(v, at)); }},
+    {"rpm", [](Deployment& d, const YAML::Node& v, const At& at,
+               Warnings&) { d.rpm = read_count(v, at); }},
+    {"tpm", [](Deployment& d, const YAML::Node& v, const At& at,
+               Warnings&) { d.tpm = read_count(v, at); }},
+    {"weight", [](Deployment& d, const YAML::Node& v, const At& at,
+                  Warnings&) { d.weight = read_non_negative(v, at); }},
+    {"extra_headers", [](Deployment& d, const YAML::Node& v, const At& at,
+                         Warnings& w) { d.extra_headers = read_string_map(v, at, w); }},
+};
+
+const TypedParam* typed_param(std::string_view key) {
+  for (const auto& param : kTypedParams)
+    if (param.key == key) return &param;
+  return nullptr;
+}
+
 void parse_litellm_param(const Entry& e, const At& at, Deployment& d, ParamsState& out,
                          Warnings& warnings) {
   const std::string& k = e.key;
@@ -90,32 +127,16 @@ void parse_litellm_param(const Entry& e, const At& at, Deployment& d, ParamsStat
     return;
   }
   out.hash_input[k] = to_json(v, at, warnings);
-  if (k == "model")
-    out.model = read_string(v, at), out.model_at = at;
-  else if (k == "custom_llm_provider")
+  if (k == "model") {
+    out.model = read_string(v, at);
+    out.model_at = at;
+  } else if (k == "custom_llm_provider") {
     out.custom_provider = read_string(v, at);
-  else if (k == "api_base")
-    d.api_base = read_string(v, at);
-  else if (k == "api_version")
-    d.api_version = read_string(v, at);
-  else if (k == "organization")
-    d.organization = read_string(v, at);
-  else if (k == "timeout")
-    d.timeout = read_positive(v, at);
-  else if (k == "stream_timeout")
-    d.stream_timeout = read_positive(v, at);
-  else if (k == "max_retries")
-    d.max_retries = static_cast<int>(read_count(v, at));
-  else if (k == "rpm")
-    d.rpm = read_count(v, at);
-  else if (k == "tpm")
-    d.tpm = read_count(v, at);
-  else if (k == "weight")
-    d.weight = read_non_negative(v, at);
-  else if (k == "extra_headers")
-    d.extra_headers = read_string_map(v, at, warnings);
-  else
+  } else if (const TypedParam* param = typed_param(k)) {
+    param->set(d, v, at, warnings);
+  } else {
     d.extra_params[k] = out.hash_input[k];
+  }
 }
 
 boost::json::object parse_litellm_params(const YAML::Node& node, const At& at, Deployment& d,

@@ -182,37 +182,51 @@ void read_aliases(const YAML::Node& node, const At& at, RouterSettings& out, War
   }
 }
 
+using RouterSetter = void (*)(RouterSettings&, const YAML::Node&, const At&, Warnings&);
+struct RouterKey {
+  std::string_view key;
+  RouterSetter set;
+};
+
+constexpr RouterKey kRouterKeys[] = {
+    {"routing_strategy", [](RouterSettings& r, const YAML::Node& v, const At& at,
+                            Warnings&) { r.routing_strategy = read_string(v, at); }},
+    {"routing_strategy_args",
+     [](RouterSettings& r, const YAML::Node& v, const At& at, Warnings& w) {
+       expect_map(v, at);
+       r.routing_strategy_args = to_json(v, at, w).as_object();
+     }},
+    {"num_retries", [](RouterSettings& r, const YAML::Node& v, const At& at,
+                       Warnings&) { r.num_retries = static_cast<int>(read_count(v, at)); }},
+    {"retry_after", [](RouterSettings& r, const YAML::Node& v, const At& at,
+                       Warnings&) { r.retry_after = read_non_negative(v, at); }},
+    {"timeout", [](RouterSettings& r, const YAML::Node& v, const At& at,
+                   Warnings&) { r.timeout = read_positive(v, at); }},
+    {"stream_timeout", [](RouterSettings& r, const YAML::Node& v, const At& at,
+                          Warnings&) { r.stream_timeout = read_positive(v, at); }},
+    {"fallbacks", [](RouterSettings& r, const YAML::Node& v, const At& at,
+                     Warnings& w) { r.fallbacks = read_fallbacks(v, at, w); }},
+    {"context_window_fallbacks",
+     [](RouterSettings& r, const YAML::Node& v, const At& at, Warnings& w) {
+       r.context_window_fallbacks = read_fallbacks(v, at, w);
+     }},
+    {"default_fallbacks", [](RouterSettings& r, const YAML::Node& v, const At& at,
+                             Warnings&) { r.default_fallbacks = read_string_list(v, at); }},
+    {"allowed_fails", [](RouterSettings& r, const YAML::Node& v, const At& at,
+                         Warnings&) { r.allowed_fails = static_cast<int>(read_count(v, at)); }},
+    {"cooldown_time", [](RouterSettings& r, const YAML::Node& v, const At& at,
+                         Warnings&) { r.cooldown_time = read_non_negative(v, at); }},
+    {"model_group_alias", [](RouterSettings& r, const YAML::Node& v, const At& at,
+                             Warnings& w) { read_aliases(v, at, r, w); }},
+};
+
 bool parse_router_key(const SourcedEntry& s, RouterSettings& out, Warnings& warnings) {
-  const std::string& k = s.entry.key;
-  const YAML::Node& v = s.entry.value;
-  const At& at = s.at;
-  if (k == "routing_strategy")
-    out.routing_strategy = read_string(v, at);
-  else if (k == "routing_strategy_args")
-    out.routing_strategy_args = to_json(v, at, warnings).as_object();
-  else if (k == "num_retries")
-    out.num_retries = static_cast<int>(read_count(v, at));
-  else if (k == "retry_after")
-    out.retry_after = read_non_negative(v, at);
-  else if (k == "timeout")
-    out.timeout = read_positive(v, at);
-  else if (k == "stream_timeout")
-    out.stream_timeout = read_positive(v, at);
-  else if (k == "fallbacks")
-    out.fallbacks = read_fallbacks(v, at, warnings);
-  else if (k == "context_window_fallbacks")
-    out.context_window_fallbacks = read_fallbacks(v, at, warnings);
-  else if (k == "default_fallbacks")
-    out.default_fallbacks = read_string_list(v, at);
-  else if (k == "allowed_fails")
-    out.allowed_fails = static_cast<int>(read_count(v, at));
-  else if (k == "cooldown_time")
-    out.cooldown_time = read_non_negative(v, at);
-  else if (k == "model_group_alias")
-    read_aliases(v, at, out, warnings);
-  else
-    return false;
-  return true;
+  for (const auto& known : kRouterKeys) {
+    if (known.key != s.entry.key) continue;
+    known.set(out, s.entry.value, s.at, warnings);
+    return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -229,7 +243,6 @@ void warn_unknown(Warnings& warnings, const At& at) {
 void parse_router_settings(const Section& section, RouterSettings& out, Warnings& warnings) {
   for (const auto& s : section) {
     if (s.entry.value.IsNull()) continue;
-    if (s.entry.key == "routing_strategy_args") expect_map(s.entry.value, s.at);
     if (!parse_router_key(s, out, warnings))
       keep_extra(s, kRouterNotSupported, out.extra, warnings);
   }
