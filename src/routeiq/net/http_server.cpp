@@ -72,7 +72,7 @@ asio::awaitable<bool> Exchange::write_all(std::string data) {
 asio::awaitable<bool> Exchange::respond(int status, std::string_view content_type,
                                         std::string_view body, const HeaderList& headers) {
   responded_ = true;
-  keep_alive_ = request_.keep_alive() && !server_stopping();
+  keep_alive_ = keep_alive_ && request_.keep_alive() && !server_stopping();
   std::string out = status_line(status);
   out.reserve(out.size() + 256 + body.size());
   out += "content-type: ";
@@ -94,7 +94,7 @@ asio::awaitable<bool> Exchange::begin_stream(int status, std::string_view conten
                                              const HeaderList& headers) {
   responded_ = true;
   streaming_ = true;
-  keep_alive_ = request_.keep_alive() && !server_stopping();
+  keep_alive_ = keep_alive_ && request_.keep_alive() && !server_stopping();
   std::string out = status_line(status);
   out += "content-type: ";
   out += content_type;
@@ -242,6 +242,27 @@ asio::awaitable<void> HttpServer::accept_loop(Worker& worker) {
   }
 }
 
+// Answers a request that cannot be served, then closes gracefully: the rest of
+// the client's body is read and discarded for a moment (a "lingering close"),
+// so the client sees the response instead of a connection reset.
+asio::awaitable<void> HttpServer::refuse(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                         int status) {
+  std::string body = on_error_(status, read_error_message(status));
+  http::request<http::string_body> none;
+  Exchange ex(stream, buffer, none, stopping_);
+  ex.close_after();
+  co_await ex.respond(status, "application/json", body);
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.expires_after(std::chrono::seconds(2));
+  std::array<char, 16 * 1024> sink;
+  for (size_t drained = 0; drained < (64u << 20);) {
+    auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
+    if (rec) break;
+    drained += n;
+  }
+}
+
 asio::awaitable<void> HttpServer::session(Worker& w, tcp::socket socket) {
   Worker* worker = &w;
   beast::tcp_stream stream(std::move(socket));
@@ -256,13 +277,16 @@ asio::awaitable<void> HttpServer::session(Worker& w, tcp::socket socket) {
     worker->sessions[&stream] = true;
     stream.expires_after(buffer.size() ? options_.header_timeout : options_.idle_timeout);
     auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple);
+    if (ec == http::error::body_limit) {
+      co_await refuse(stream, buffer, 413);
+      break;
+    }
     if (ec) {
-      if (ec == beast::error::timeout && buffer.size()) {
-        std::string body = on_error_(408, "request header timeout");
-        http::request<http::string_body> dummy;
-        Exchange ex(stream, buffer, dummy, stopping_);
-        co_await ex.respond(408, "application/json", body);
-      }
+      if (ec == beast::error::timeout && buffer.size())
+        co_await refuse(stream, buffer, 408);
+      else if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
+               ec != http::error::end_of_stream)
+        co_await refuse(stream, buffer, 400);
       break;
     }
     worker->sessions[&stream] = false;
@@ -270,23 +294,20 @@ asio::awaitable<void> HttpServer::session(Worker& w, tcp::socket socket) {
     if (auto expect = req[http::field::expect]; !expect.empty()) {
       if (beast::iequals(expect, "100-continue")) {
         if (parser.content_length() && *parser.content_length() > options_.max_body_bytes) {
-          // Refuse before the client sends the body.
-        } else {
-          stream.expires_after(options_.body_timeout);
-          co_await asio::async_write(stream, asio::buffer(kContinue), kTuple);
+          co_await refuse(stream, buffer, 413);  // before the client sends the body
+          break;
         }
+        stream.expires_after(options_.body_timeout);
+        co_await asio::async_write(stream, asio::buffer(kContinue), kTuple);
       }
     }
     stream.expires_after(options_.body_timeout);
     std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kTuple);
     stream.expires_never();
     if (ec) {
-      int status = ec == http::error::body_limit ? 413 : ec == beast::error::timeout ? 408 : 400;
       if (ec == http::error::end_of_stream || ec == asio::error::eof) break;
-      std::string body = on_error_(status, read_error_message(status));
-      http::request<http::string_body> dummy;
-      Exchange ex(stream, buffer, dummy, stopping_);
-      co_await ex.respond(status, "application/json", body);
+      int status = ec == http::error::body_limit ? 413 : ec == beast::error::timeout ? 408 : 400;
+      co_await refuse(stream, buffer, status);
       break;
     }
     auto request = parser.release();

@@ -105,6 +105,7 @@ class HttpServer {
   struct Worker;
   asio::awaitable<void> accept_loop(Worker& worker);
   asio::awaitable<void> session(Worker& worker, tcp::socket socket);
+  asio::awaitable<void> refuse(beast::tcp_stream& stream, beast::flat_buffer& buffer, int status);
 
   ServerOptions options_;
   Handler handler_;

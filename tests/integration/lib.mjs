@@ -1,0 +1,143 @@
+// Test harness: real routeiq and mock-provider processes on 127.0.0.1, ports
+// chosen by the kernel (port 0) and read back from each process's first line.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..', '..');
+export const ROUTEIQ_BIN = process.env.ROUTEIQ_BIN ?? join(root, 'build', 'routeiq');
+export const MOCK_BIN = process.env.MOCK_PROVIDER_BIN ?? join(root, 'build', 'mock-provider');
+export const MASTER_KEY = 'sk-master-test-0123';
+export const UPSTREAM_KEY = 'sk-upstream-secret-9876';
+
+const children = new Set();
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+// Starts a process and resolves once it prints `listening on host:port`.
+export function startProcess(bin, args, { env = {}, timeoutMs = 10_000 } = {}) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(bin, args, {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.add(child);
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${bin} did not start in time: ${err}`));
+    }, timeoutMs);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on ([\d.]+|[\w.]+):(\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolvePromise({ child, port: Number(m[2]), stderr: () => err });
+      }
+    });
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    child.on('exit', (code) => {
+      children.delete(child);
+      clearTimeout(timer);
+      reject(new Error(`${bin} exited with ${code} before listening: ${err}`));
+    });
+  });
+}
+
+export async function startMock(name, flags = []) {
+  const p = await startProcess(MOCK_BIN, ['--port', '0', '--name', name, '--threads', '1', ...flags]);
+  return { ...p, name, base: `http://127.0.0.1:${p.port}` };
+}
+
+export function writeConfig(yaml) {
+  const dir = mkdtempSync(join(tmpdir(), 'routeiq-test-'));
+  const path = join(dir, 'config.yaml');
+  writeFileSync(path, yaml);
+  return path;
+}
+
+export async function startGateway(yaml, extraArgs = [], env = {}) {
+  const path = writeConfig(yaml);
+  const p = await startProcess(
+    ROUTEIQ_BIN,
+    ['serve', '--config', path, '--port', '0', '--host', '127.0.0.1', '--threads', '2', ...extraArgs],
+    { env },
+  );
+  return { ...p, url: `http://127.0.0.1:${p.port}` };
+}
+
+// A deployment entry pointing at a mock.
+export function deployment(group, mock, extra = '') {
+  return `  - model_name: ${group}
+    litellm_params:
+      model: openai/${group}
+      api_base: ${mock.base}/v1
+      api_key: ${UPSTREAM_KEY}
+${extra}`;
+}
+
+export function stop(...procs) {
+  return Promise.all(
+    procs.filter(Boolean).map(
+      (p) =>
+        new Promise((res) => {
+          if (p.child.exitCode !== null) return res();
+          p.child.once('exit', res);
+          p.child.kill('SIGKILL');
+        }),
+    ),
+  );
+}
+
+export function chatBody(model, extra = {}) {
+  return { model, messages: [{ role: 'user', content: 'Say hello' }], ...extra };
+}
+
+export async function post(gw, path, body, { key = MASTER_KEY, headers = {}, signal } = {}) {
+  return fetch(`${gw.url}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...headers,
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    signal,
+  });
+}
+
+export async function mockStats(mock) {
+  return (await fetch(`${mock.base}/mock/stats`)).json();
+}
+
+export async function mockConfig(mock, settings) {
+  const r = await fetch(`${mock.base}/mock/config`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(settings),
+  });
+  if (!r.ok) throw new Error(`mock config failed: ${await r.text()}`);
+}
+
+// Parses an SSE body into the JSON payloads of its data lines (and '[DONE]').
+export function sseData(text) {
+  return text
+    .split(/\r?\n\r?\n/)
+    .map((block) => block.split(/\r?\n/).filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n'))
+    .filter((d) => d.length > 0)
+    .map((d) => (d === '[DONE]' ? d : JSON.parse(d)));
+}
+
+export function contentOf(events) {
+  return events
+    .filter((e) => e !== '[DONE]' && e.choices?.length)
+    .map((e) => e.choices[0].delta?.content ?? '')
+    .join('');
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
