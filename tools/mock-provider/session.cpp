@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/json.hpp>
@@ -46,13 +47,6 @@ using Request = http::request<http::string_body>;
 
 std::mutex g_config_mutex;
 
-bool starts_with_ci(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
-  return true;
-}
-
 std::string lower(std::string_view text) {
   std::string out(text);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -63,11 +57,12 @@ std::string lower(std::string_view text) {
 void record_headers(const Request& req, RequestRecord& record) {
   record.headers.clear();
   for (const auto& field : req) {
-    std::string name = lower(field.name_string());
-    if (name == "authorization" || name == "api-key")
-      record.headers.emplace_back(std::move(name), redact_secret(field.value()));
-    else if (starts_with_ci(name, "x-"))
-      record.headers.emplace_back(std::move(name), std::string(field.value()));
+    std::string_view name = field.name_string();
+    bool secret = field.name() == http::field::authorization || beast::iequals(name, "api-key");
+    bool custom = name.size() > 2 && beast::iequals(name.substr(0, 2), "x-");
+    if (!secret && !custom) continue;
+    std::string value = secret ? redact_secret(field.value()) : std::string(field.value());
+    record.headers.emplace_back(lower(name), std::move(value));
   }
 }
 
@@ -110,7 +105,7 @@ class Session {
   awaitable<bool> serve_one() {
     parser_.emplace();
     parser_->body_limit(kBodyLimit);
-    auto [ec, bytes] = co_await http::async_read(socket_, buffer_, *parser_, nothrow_awaitable);
+    boost::system::error_code ec = co_await read_request();
     if (ec == http::error::body_limit) {
       keep_alive_ = false;
       co_await send(Reply{413,
@@ -124,6 +119,20 @@ class Session {
     keep_alive_ = request().keep_alive();
     Route route = match_route(request().method_string(), request().target());
     co_return co_await dispatch(route);
+  }
+
+  // Answers `Expect: 100-continue` (curl sends it for large bodies) so such
+  // clients do not stall waiting for it.
+  awaitable<boost::system::error_code> read_request() {
+    auto [ec, n] = co_await http::async_read_header(socket_, buffer_, *parser_, nothrow_awaitable);
+    if (ec || parser_->is_done()) co_return ec;
+    if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+      constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      if (!co_await write(kContinue)) co_return asio::error::connection_reset;
+    }
+    auto [body_ec, body_n] =
+        co_await http::async_read(socket_, buffer_, *parser_, nothrow_awaitable);
+    co_return body_ec;
   }
 
   awaitable<bool> dispatch(Route route) {
