@@ -407,9 +407,9 @@ def goal_checks(report):
     r, n = t.get("routeiq", {}), t.get("nginx", {})
     checks = []
 
-    def check(name, value, goal, ok):
+    def check(name, value, goal, ok, note=None):
         checks.append({"goal": name, "value": value, "target": goal,
-                       "pass": None if value is None else bool(ok)})
+                       "pass": None if value is None else bool(ok), "note": note})
 
     ra = r.get("added_latency_us", {}).get("p50")
     na = n.get("added_latency_us", {}).get("p50")
@@ -423,10 +423,12 @@ def goal_checks(report):
           rps is not None and rps >= GOALS["throughput_min_rps"])
     rss = r.get("throughput", {}).get("VmHWM")
     served = r.get("throughput", {}).get("requests_before_rss", 0)
-    if served < 100000:
+    note = None
+    if rss is not None and served < 100000:
+        note = f"only {served:,} requests served (VmHWM then {rss} MB)"
         rss = None  # not comparable: fewer requests than the goal speaks of
     check("routeiq peak RSS after 100k requests < 40 MB", rss, GOALS["rss_max_mb"],
-          rss is not None and rss < GOALS["rss_max_mb"])
+          rss is not None and rss < GOALS["rss_max_mb"], note)
     delay = r.get("chunk_delay_us", {}).get("p99")
     check("routeiq stream chunk delay p99 < 100 us", delay, GOALS["chunk_delay_max_us"],
           delay is not None and delay < GOALS["chunk_delay_max_us"])
@@ -470,9 +472,13 @@ def print_table(report):
     print()
     for c in report["checks"]:
         status = {True: "PASS", False: "FAIL", None: "n/a "}[c["pass"]]
-        print(f"  [{status}] {c['goal']}: measured {fmt(c['value'])}, target {fmt(c['target'])}")
+        note = f" ({c['note']})" if c["note"] else ""
+        print(f"  [{status}] {c['goal']}: measured {fmt(c['value'])}, target {fmt(c['target'])}"
+              f"{note}")
     for name, reason in report["unavailable"].items():
         print(f"  [n/a ] {name} not measured: {reason}")
+    for name, reason in report["phase_failures"].items():
+        print(f"  [fail] {name} phase: {reason}")
     for note in report["notes"]:
         print(f"  note: {note}")
     print()
@@ -525,18 +531,23 @@ def drop_unusable(ports, services, unavailable):
                 services.pop(name).stop()
 
 
-def measure(args, workdir, mock, ports, services):
-    targets = {name: {"port": port} for name, port in ports.items()}
+def latency_phase(args, workdir, ports, targets):
     log(f"latency: {args.rounds} alternating rounds x {args.requests} requests, concurrency 1")
     for name, r in run_client(args, workdir, "latency", ports, args.rounds, args.requests,
                               200).items():
         targets[name].update(latency_us=r["latency_us"], latency_errors=r["errors"],
                              round_p50_us=r["round_p50_us"])
+
+
+def stream_phase(args, workdir, ports, targets):
     log(f"streams: {args.stream_rounds} rounds x {args.streams} streams of {STREAM_CHUNKS} chunks")
     for name, r in run_client(args, workdir, "stream", ports, args.stream_rounds, args.streams,
                               2).items():
         targets[name].update(chunk_delay_us=r["chunk_delay_us"], stream_us=r["stream_us"],
                              stream_errors=r["errors"])
+
+
+def throughput_phase(args, workdir, mock, ports, services, targets):
     script = wrk_script(workdir)
     for name, port in ports.items():
         log(f"throughput: {name}, wrk -c{args.connections} for {args.duration}s")
@@ -547,6 +558,22 @@ def measure(args, workdir, mock, ports, services):
             repin(mock.proc.pid, LOAD_CORE)
             pid = services[name].measured_pid
         targets[name]["throughput"] = throughput(args, script, port, pid)
+
+
+def measure(args, workdir, mock, ports, services, failures):
+    """Runs every phase; a phase that fails is recorded and the next one still runs."""
+    targets = {name: {"port": port} for name, port in ports.items()}
+    phases = {
+        "latency": lambda: latency_phase(args, workdir, ports, targets),
+        "stream": lambda: stream_phase(args, workdir, ports, targets),
+        "throughput": lambda: throughput_phase(args, workdir, mock, ports, services, targets),
+    }
+    for name, phase in phases.items():
+        try:
+            phase()
+        except Exception as e:
+            failures[name] = str(e)
+            log(f"{name} phase failed: {e}")
     return targets
 
 
@@ -569,7 +596,8 @@ def main():
     workdir = tempfile.mkdtemp(prefix="routeiq-bench-")
     services = {}
     report = {"date": datetime.datetime.now().isoformat(timespec="seconds"),
-              "machine": machine_info(), "unavailable": {}, "notes": []}
+              "machine": machine_info(), "unavailable": {}, "phase_failures": {},
+              "notes": []}
     report["settings"] = {k: v for k, v in vars(args).items() if k not in ("out",)}
     started = time.monotonic()
     try:
@@ -578,7 +606,7 @@ def main():
         ports, proxies, report["unavailable"] = start_targets(args, workdir, wanted, mock_port)
         services.update(proxies)
         drop_unusable(ports, proxies, report["unavailable"])
-        report["targets"] = measure(args, workdir, mock, ports, proxies)
+        report["targets"] = measure(args, workdir, mock, ports, proxies, report["phase_failures"])
     finally:
         for service in services.values():
             service.stop()

@@ -39,6 +39,7 @@ namespace {
 
 constexpr auto nothrow_awaitable = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kBodyLimit = 32 << 20;
+constexpr size_t kReadBufferSize = 16 << 10;
 // Parsed request bodies live here; larger ones spill to the heap.
 constexpr size_t kScratchSize = 32 << 10;
 
@@ -88,7 +89,11 @@ class Session {
   explicit Session(tcp::socket socket)
       : socket_(std::move(socket)),
         timer_(socket_.get_executor()),
-        scratch_(std::make_unique<unsigned char[]>(kScratchSize)) {}
+        scratch_(std::make_unique<unsigned char[]>(kScratchSize)) {
+    // Beast reads at most the free capacity (at least 512 bytes): with room
+    // for a whole request, one recv per request suffices.
+    buffer_.reserve(kReadBufferSize);
+  }
 
   awaitable<void> run() {
     while (co_await serve_one()) {
