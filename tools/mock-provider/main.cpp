@@ -4,8 +4,8 @@
 #include <exception>
 #include <stdexcept>
 
+#include "core/settings.hpp"
 #include "server.hpp"
-#include "settings.hpp"
 
 int main(int argc, char** argv) {
   if (argc > 1 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {

@@ -19,12 +19,12 @@
 #include <mutex>
 #include <optional>
 
-#include "faults.hpp"
-#include "replies.hpp"
-#include "router.hpp"
-#include "settings.hpp"
-#include "stats.hpp"
-#include "validate.hpp"
+#include "core/faults.hpp"
+#include "core/replies.hpp"
+#include "core/router.hpp"
+#include "core/settings.hpp"
+#include "core/stats.hpp"
+#include "core/validate.hpp"
 
 namespace mock {
 namespace asio = boost::asio;

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <boost/json.hpp>
+#include <charconv>
 #include <cmath>
 #include <span>
 
@@ -168,9 +169,11 @@ ApiError wrong_type(const std::string& param, unsigned kinds, const json::value&
                  param, "invalid_type");
 }
 
+// Shortest form, as OpenAI prints them: 2, 2.5 (Boost.JSON would say 2.5E0).
 std::string format_number(double x) {
-  json::value v = is_integral(json::value(x)) ? json::value(static_cast<int64_t>(x)) : x;
-  return json::serialize(v);
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
+  return std::string(buf, static_cast<size_t>(end - buf));
 }
 
 std::optional<ApiError> check_range(const Param& p, const json::value& v) {
