@@ -519,16 +519,29 @@ def start_targets(args, workdir, wanted, mock_port):
 
 
 def drop_unusable(ports, services, unavailable):
+    """Smoke-tests every target; returns the ports that also stream correctly.
+
+    A target whose plain request fails is dropped; one whose stream fails is
+    kept for the other phases and left out of the stream phase only.
+    """
+    stream_ports = {}
     for name in list(ports):
         try:
             smoke_test(ports[name], stream=False)
-            smoke_test(ports[name], stream=True)
         except Exception as e:
             unavailable[name] = f"smoke test failed: {e}"
             log(f"{name} excluded: {e}")
             del ports[name]
             if name in services:
                 services.pop(name).stop()
+            continue
+        try:
+            smoke_test(ports[name], stream=True)
+            stream_ports[name] = ports[name]
+        except Exception as e:
+            unavailable[f"{name} (streams)"] = f"stream smoke test failed: {e}"
+            log(f"{name} left out of the stream phase: {e}")
+    return stream_ports
 
 
 def latency_phase(args, workdir, ports, targets):
@@ -540,6 +553,8 @@ def latency_phase(args, workdir, ports, targets):
 
 
 def stream_phase(args, workdir, ports, targets):
+    if not ports:
+        raise RuntimeError("no target streams correctly")
     log(f"streams: {args.stream_rounds} rounds x {args.streams} streams of {STREAM_CHUNKS} chunks")
     for name, r in run_client(args, workdir, "stream", ports, args.stream_rounds, args.streams,
                               2).items():
@@ -560,12 +575,12 @@ def throughput_phase(args, workdir, mock, ports, services, targets):
         targets[name]["throughput"] = throughput(args, script, port, pid)
 
 
-def measure(args, workdir, mock, ports, services, failures):
+def measure(args, workdir, mock, ports, stream_ports, services, failures):
     """Runs every phase; a phase that fails is recorded and the next one still runs."""
     targets = {name: {"port": port} for name, port in ports.items()}
     phases = {
         "latency": lambda: latency_phase(args, workdir, ports, targets),
-        "stream": lambda: stream_phase(args, workdir, ports, targets),
+        "stream": lambda: stream_phase(args, workdir, stream_ports, targets),
         "throughput": lambda: throughput_phase(args, workdir, mock, ports, services, targets),
     }
     for name, phase in phases.items():
@@ -605,8 +620,9 @@ def main():
         services["mock"] = mock
         ports, proxies, report["unavailable"] = start_targets(args, workdir, wanted, mock_port)
         services.update(proxies)
-        drop_unusable(ports, proxies, report["unavailable"])
-        report["targets"] = measure(args, workdir, mock, ports, proxies, report["phase_failures"])
+        stream_ports = drop_unusable(ports, proxies, report["unavailable"])
+        report["targets"] = measure(args, workdir, mock, ports, stream_ports, proxies,
+                                    report["phase_failures"])
     finally:
         for service in services.values():
             service.stop()
