@@ -15,6 +15,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   curl python3
   nginx-light wrk util-linux procps
+  # fuzzing (fuzz/, -DROUTEIQ_FUZZ=ON): clang's libFuzzer
+  clang libclang-rt-14-dev
 )
 
 missing=()

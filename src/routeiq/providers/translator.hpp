@@ -37,7 +37,7 @@ struct Credentials {
   std::string access_key_id, secret_access_key, session_token, region;
 };
 
-struct Target {  // one deployment, resolved
+struct Target {          // one deployment, resolved
   std::string provider;  // "anthropic", "gemini", ...
   std::string model;     // provider-side model name
   std::string api_base;  // may be empty -> the format's default
