@@ -7,6 +7,8 @@ import { createInterface } from 'node:readline';
 
 const BIN = process.env.MOCK_PROVIDER_BIN;
 const STARTUP_TIMEOUT_MS = 5000;
+// Every test ends on its own well before this; a hang fails instead of blocking the suite.
+const BOUNDED = { timeout: 20000 };
 
 // Starts the binary on an ephemeral port; resolves once it printed its address.
 function startMock(args = []) {
@@ -75,7 +77,7 @@ function sseEvents(text) {
     .map((block) => block.slice('data: '.length));
 }
 
-test('a valid chat request gets a deterministic OpenAI-shaped reply', async () => {
+test('a valid chat request gets a deterministic OpenAI-shaped reply', BOUNDED, async () => {
   await withMock(['--name', 'east-1'], async (base) => {
     const res = await post(base, '/v1/chat/completions', chatBody());
     assert.equal(res.status, 200);
@@ -104,7 +106,7 @@ test('a valid chat request gets a deterministic OpenAI-shaped reply', async () =
   });
 });
 
-test('streaming sends chunks, a stop chunk, a usage chunk and [DONE]', async () => {
+test('streaming sends chunks, a stop chunk, a usage chunk and [DONE]', BOUNDED, async () => {
   await withMock(['--name', 'east-1', '--chunks', '5'], async (base) => {
     const res = await post(
       base,
@@ -141,7 +143,7 @@ test('streaming sends chunks, a stop chunk, a usage chunk and [DONE]', async () 
   });
 });
 
-test('unknown parameters and missing messages are rejected like OpenAI', async () => {
+test('unknown parameters and missing messages are rejected like OpenAI', BOUNDED, async () => {
   await withMock([], async (base) => {
     const unknown = await post(base, '/v1/chat/completions', chatBody({ foo: 1 }));
     assert.equal(unknown.status, 400);
@@ -187,7 +189,7 @@ test('unknown parameters and missing messages are rejected like OpenAI', async (
   });
 });
 
-test('--api-key makes requests without the bearer key fail with 401', async () => {
+test('--api-key makes requests without the bearer key fail with 401', BOUNDED, async () => {
   await withMock(['--api-key', 'sk-test-4321'], async (base) => {
     const none = await post(base, '/v1/chat/completions', chatBody());
     assert.equal(none.status, 401);
@@ -213,7 +215,7 @@ test('--api-key makes requests without the bearer key fail with 401', async () =
   });
 });
 
-test('--rate-limit-every 1 answers 429 with Retry-After', async () => {
+test('--rate-limit-every 1 answers 429 with Retry-After', BOUNDED, async () => {
   await withMock(['--rate-limit-every', '1', '--retry-after', '3'], async (base) => {
     const res = await post(base, '/v1/chat/completions', chatBody());
     assert.equal(res.status, 429);
@@ -223,7 +225,7 @@ test('--rate-limit-every 1 answers 429 with Retry-After', async () => {
   });
 });
 
-test('POST /mock/config switches injected errors on and off live', async () => {
+test('POST /mock/config switches injected errors on and off live', BOUNDED, async () => {
   await withMock([], async (base) => {
     const before = await post(base, '/v1/chat/completions', chatBody());
     assert.equal(before.status, 200);
@@ -249,7 +251,7 @@ test('POST /mock/config switches injected errors on and off live', async () => {
   });
 });
 
-test('/mock/stats counts a stream the client abandoned', async () => {
+test('/mock/stats counts a stream the client abandoned', BOUNDED, async () => {
   // 20 chunks at 20 per second: the stream lasts about a second.
   await withMock(['--chunks', '20', '--tokens-per-second', '20'], async (base) => {
     const controller = new AbortController();
@@ -282,7 +284,7 @@ test('/mock/stats counts a stream the client abandoned', async () => {
   });
 });
 
-test('embeddings, models and unknown routes', async () => {
+test('embeddings, models and unknown routes', BOUNDED, async () => {
   await withMock(['--name', 'emb'], async (base) => {
     const one = await (await post(base, '/v1/embeddings', { model: 'e', input: 'abc' })).json();
     const two = await (await post(base, '/v1/embeddings', { model: 'e', input: ['abc', 'x'] })).json();
@@ -311,7 +313,7 @@ test('embeddings, models and unknown routes', async () => {
   });
 });
 
-test('Azure deployments need api-key and api-version', async () => {
+test('Azure deployments need api-key and api-version', BOUNDED, async () => {
   await withMock(['--name', 'az'], async (base) => {
     const path = '/openai/deployments/gpt4-prod/chat/completions';
     const body = { messages: [{ role: 'user', content: 'hi' }] };
