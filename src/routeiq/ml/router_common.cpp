@@ -14,8 +14,8 @@ TrainingSet make_training_set(const RoutingDataset& data, const std::vector<size
   set.models = data.models;
   set.prices = prices;
   const int64_t n = int64_t(rows.size()), m = int64_t(data.models.size());
-  set.scores = Matrix::Zero(n, m);
-  set.known = Matrix::Zero(n, m);
+  set.scores = RowMatrix::Zero(n, m);
+  set.known = RowMatrix::Zero(n, m);
   for (int64_t i = 0; i < n; ++i) {
     const auto& e = data.examples[rows[i]];
     set.texts.push_back(e.query);
@@ -90,14 +90,15 @@ Result<std::vector<float>> finite_tensor(const Artifact& a, std::string_view nam
   return values;
 }
 
-Result<Matrix> finite_matrix(const Artifact& a, std::string_view name, int64_t rows, int64_t cols) {
+Result<RowMatrix> finite_matrix(const Artifact& a, std::string_view name, int64_t rows,
+                                int64_t cols) {
   auto values = finite_tensor(a, name, {rows, cols});
   if (!values) return values.take_error();
   const auto& shape = a.tensors.find(name)->second.shape;
-  return Matrix(Eigen::Map<Matrix>(values->data(), shape[0], shape[1]));
+  return RowMatrix(Eigen::Map<RowMatrix>(values->data(), shape[0], shape[1]));
 }
 
-Tensor matrix_tensor(const Matrix& m) {
+Tensor matrix_tensor(const RowMatrix& m) {
   return Tensor::from_f32({m.rows(), m.cols()}, std::vector<float>(m.data(), m.data() + m.size()));
 }
 
@@ -128,18 +129,18 @@ Eigen::VectorXf unit(const Eigen::VectorXf& v) {
   return n > 1e-12f ? Eigen::VectorXf(v / n) : v;
 }
 
-void normalize_rows(Matrix& m) {
+void normalize_rows(RowMatrix& m) {
   for (int64_t i = 0; i < m.rows(); ++i) {
     float n = m.row(i).norm();
     if (n > 1e-12f) m.row(i) /= n;
   }
 }
 
-Matrix kmeans(const Matrix& x, int k, uint64_t seed, int iterations) {
+RowMatrix kmeans(const RowMatrix& x, int k, uint64_t seed, int iterations) {
   const int64_t n = x.rows(), d = x.cols();
   k = int(std::max<int64_t>(1, std::min<int64_t>(k, n)));
   Rng rng(seed ^ 0x6b6d);
-  Matrix centroids(k, d);
+  RowMatrix centroids(k, d);
   // k-means++ seeding (Arthur & Vassilvitskii 2007).
   centroids.row(0) = x.row(int64_t(rng.below(uint64_t(n))));
   Eigen::VectorXf nearest = (x.rowwise() - centroids.row(0)).rowwise().squaredNorm();
@@ -159,7 +160,7 @@ Matrix kmeans(const Matrix& x, int k, uint64_t seed, int iterations) {
   std::vector<int> assign(size_t(n), -1);
   for (int it = 0; it < iterations; ++it) {
     bool changed = false;
-    Matrix dots = x * centroids.transpose();
+    RowMatrix dots = x * centroids.transpose();
     Eigen::VectorXf cnorm = centroids.rowwise().squaredNorm();
     for (int64_t i = 0; i < n; ++i) {
       Eigen::Index best = 0;
@@ -168,7 +169,7 @@ Matrix kmeans(const Matrix& x, int k, uint64_t seed, int iterations) {
       assign[size_t(i)] = int(best);
     }
     if (!changed) break;
-    Matrix sums = Matrix::Zero(k, d);
+    RowMatrix sums = RowMatrix::Zero(k, d);
     Eigen::VectorXf counts = Eigen::VectorXf::Zero(k);
     for (int64_t i = 0; i < n; ++i) {
       sums.row(assign[size_t(i)]) += x.row(i);
@@ -178,6 +179,17 @@ Matrix kmeans(const Matrix& x, int k, uint64_t seed, int iterations) {
       if (counts[c] > 0) centroids.row(c) = sums.row(c) / counts[c];
   }
   return centroids;
+}
+
+double routing_quality(const RowMatrix& predicted, const TrainingSet& set,
+                       const std::vector<size_t>& rows) {
+  double total = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    Eigen::Index pick = 0;
+    predicted.row(int64_t(i)).maxCoeff(&pick);
+    total += set.scores(int64_t(rows[i]), pick);
+  }
+  return rows.empty() ? 0 : total / double(rows.size());
 }
 
 double option_number(const TrainOptions& o, std::string_view key, double fallback) {

@@ -12,7 +12,7 @@
 
 namespace routeiq::ml {
 
-using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 // The training view of a dataset: texts and a dense score matrix in which
 // unknown scores are filled with the model's mean and masked out.
@@ -20,8 +20,8 @@ struct TrainingSet {
   std::vector<std::string> models;
   std::vector<std::string_view> texts;
   std::vector<std::string> tasks;
-  Matrix scores;  // rows x models
-  Matrix known;   // 1 = measured, 0 = filled
+  RowMatrix scores;  // rows x models
+  RowMatrix known;   // 1 = measured, 0 = filled
   PriceMap prices;
 
   size_t size() const { return texts.size(); }
@@ -79,8 +79,9 @@ Result<std::shared_ptr<const Router>> make_router(Args&&... args) {
 // Reads a float tensor of the given shape, refusing NaN and infinities.
 Result<std::vector<float>> finite_tensor(const Artifact& a, std::string_view name,
                                          std::initializer_list<int64_t> shape);
-Result<Matrix> finite_matrix(const Artifact& a, std::string_view name, int64_t rows, int64_t cols);
-Tensor matrix_tensor(const Matrix& m);
+Result<RowMatrix> finite_matrix(const Artifact& a, std::string_view name, int64_t rows,
+                                int64_t cols);
+Tensor matrix_tensor(const RowMatrix& m);
 Tensor vector_tensor(const Eigen::VectorXf& v);
 
 // Rows split into `folds` deterministic folds.
@@ -88,9 +89,14 @@ std::vector<std::vector<size_t>> kfold(size_t n, int folds, uint64_t seed);
 std::vector<size_t> complement(size_t n, const std::vector<size_t>& rows);
 
 // k-means++ seeding then Lloyd iterations on the rows of x; returns k x dim centroids.
-Matrix kmeans(const Matrix& x, int k, uint64_t seed, int iterations = 25);
+RowMatrix kmeans(const RowMatrix& x, int k, uint64_t seed, int iterations = 25);
 Eigen::VectorXf unit(const Eigen::VectorXf& v);
-void normalize_rows(Matrix& m);
+void normalize_rows(RowMatrix& m);
+
+// Mean measured score of the model each predicted row would pick at cost weight 0
+// (rows[i] indexes set for predicted row i): the criterion every router tunes on.
+double routing_quality(const RowMatrix& predicted, const TrainingSet& set,
+                       const std::vector<size_t>& rows);
 
 // Mean of the known scores of model j among `rows`.
 float column_mean(const TrainingSet& set, int j);

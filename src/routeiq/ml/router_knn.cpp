@@ -20,7 +20,7 @@ constexpr float kCandidateTemperature[] = {0.02f, 0.05f, 0.1f, 1.0f};
 using Neighbours = std::vector<std::pair<float, int64_t>>;  // (similarity, row), best first
 
 // Softmax weights over similarity / temperature; neighbours must be sorted.
-void weighted_mean(const Neighbours& nb, size_t k, float temperature, const Matrix& scores,
+void weighted_mean(const Neighbours& nb, size_t k, float temperature, const RowMatrix& scores,
                    float* out) {
   const int64_t m = scores.cols();
   std::fill(out, out + m, 0.f);
@@ -48,24 +48,12 @@ Neighbours top_neighbours(const Eigen::VectorXf& sims, size_t k) {
   return nb;
 }
 
-// Mean measured score of the model each prediction row would pick (cost weight 0).
-double routing_quality(const Matrix& predicted, const TrainingSet& set,
-                       const std::vector<size_t>& rows) {
-  double total = 0;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    Eigen::Index pick = 0;
-    predicted.row(int64_t(i)).maxCoeff(&pick);
-    total += set.scores(int64_t(rows[i]), pick);
-  }
-  return rows.empty() ? 0 : total / double(rows.size());
-}
-
 struct KnnChoice {
   int k;
   float temperature;
 };
 
-KnnChoice choose_by_cross_validation(const Matrix& x, const TrainingSet& set,
+KnnChoice choose_by_cross_validation(const RowMatrix& x, const TrainingSet& set,
                                      const TrainOptions& options) {
   const int folds = std::max(2, options.cv_folds);
   const int64_t m = set.scores.cols();
@@ -74,13 +62,13 @@ KnnChoice choose_by_cross_validation(const Matrix& x, const TrainingSet& set,
   for (const auto& fold : kfold(set.size(), folds, options.seed)) {
     auto rest = complement(set.size(), fold);
     if (fold.empty() || rest.empty()) continue;
-    Matrix rest_x(int64_t(rest.size()), x.cols());
-    Matrix rest_scores(int64_t(rest.size()), m);
+    RowMatrix rest_x(int64_t(rest.size()), x.cols());
+    RowMatrix rest_scores(int64_t(rest.size()), m);
     for (size_t i = 0; i < rest.size(); ++i) {
       rest_x.row(int64_t(i)) = x.row(int64_t(rest[i]));
       rest_scores.row(int64_t(i)) = set.scores.row(int64_t(rest[i]));
     }
-    std::vector<Matrix> predicted(nk * nt, Matrix(int64_t(fold.size()), m));
+    std::vector<RowMatrix> predicted(nk * nt, RowMatrix(int64_t(fold.size()), m));
     for (size_t i = 0; i < fold.size(); ++i) {
       Eigen::VectorXf sims = rest_x * x.row(int64_t(fold[i])).transpose();
       auto nb = top_neighbours(sims, size_t(kCandidateK[nk - 1]));
@@ -98,7 +86,7 @@ KnnChoice choose_by_cross_validation(const Matrix& x, const TrainingSet& set,
 
 Status train_knn(const TrainingSet& set, const Featurizer& features, const TrainOptions& options,
                  Artifact& out) {
-  Matrix x = features.dense_rows(set.texts);
+  RowMatrix x = features.dense_rows(set.texts);
   normalize_rows(x);
   KnnChoice choice = choose_by_cross_validation(x, set, options);
   if (const auto* k = options.params.if_contains("k"); k && k->is_int64())
@@ -113,7 +101,7 @@ Status train_knn(const TrainingSet& set, const Featurizer& features, const Train
 
 class KnnRouter final : public FeatureRouter {
  public:
-  KnnRouter(const Artifact& a, Featurizer f, Matrix vectors, Matrix scores, int k,
+  KnnRouter(const Artifact& a, Featurizer f, RowMatrix vectors, RowMatrix scores, int k,
             float temperature)
       : FeatureRouter(a, std::move(f)),
         vectors_(std::move(vectors)),
@@ -143,8 +131,8 @@ class KnnRouter final : public FeatureRouter {
   }
 
  private:
-  Matrix vectors_;
-  Matrix scores_;
+  RowMatrix vectors_;
+  RowMatrix scores_;
   size_t k_;
   float temperature_;
   hnswlib::InnerProductSpace space_;

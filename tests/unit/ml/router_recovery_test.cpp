@@ -30,7 +30,7 @@ std::string best_model(Kind kind, bool with_coder, double cost_weight) {
 TEST_P(RouterRecovery, RoutesHeldOutQueriesToTheKnownBestModel) {
   const Case c = GetParam();
   const bool with_coder = !c.pair_only;
-  auto train = testing::make_dataset(240, 21, with_coder);
+  auto train = testing::make_dataset(180, 21, with_coder);
   auto artifact = train_router(c.router, train, testing::small_options());
   ASSERT_TRUE(artifact) << artifact.error().message;
   auto router = router_from_artifact(*artifact);
@@ -57,7 +57,7 @@ TEST_P(RouterRecovery, RoutesHeldOutQueriesToTheKnownBestModel) {
 
 TEST_P(RouterRecovery, FixedSeedGivesIdenticalArtifactsAndDiskRoundTrip) {
   const Case c = GetParam();
-  auto data = testing::make_dataset(120, 5, !c.pair_only);
+  auto data = testing::make_dataset(70, 5, !c.pair_only);
   auto a = train_router(c.router, data, testing::small_options(3));
   auto b = train_router(c.router, data, testing::small_options(3));
   ASSERT_TRUE(a && b);
@@ -78,7 +78,10 @@ TEST_P(RouterRecovery, FixedSeedGivesIdenticalArtifactsAndDiskRoundTrip) {
   std::filesystem::remove_all(dir);
 }
 
-INSTANTIATE_TEST_SUITE_P(Routers, RouterRecovery, ::testing::Values(Case{"knn", false}),
+INSTANTIATE_TEST_SUITE_P(Routers, RouterRecovery,
+                         ::testing::Values(Case{"knn", false}, Case{"svm", false},
+                                           Case{"mlp", false}, Case{"mf", false},
+                                           Case{"elo", false}),
                          [](const auto& info) { return std::string(info.param.router); });
 
 }  // namespace

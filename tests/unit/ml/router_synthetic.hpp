@@ -2,6 +2,7 @@
 // Synthetic routing data whose best routing is known by construction:
 // "easy" questions are solved by every model, "hard" ones (proof/integral
 // words) only by the strong model, "code" ones only by the coder model.
+#include <boost/json.hpp>
 #include <string>
 #include <vector>
 
@@ -69,9 +70,11 @@ inline TrainOptions small_options(uint64_t seed = 7) {
   o.val_fraction = 0.2;
   o.prices = synthetic_prices();
   o.created = "2024-01-01T00:00:00Z";
-  o.features.hash_bits = 14;
-  o.features.dense_dim = 16;
-  o.features.projection_vocab = 2048;
+  o.features.hash_bits = 12;
+  o.features.dense_dim = 12;
+  o.features.projection_vocab = 1024;
+  o.cv_folds = 2;
+  o.params = {{"hidden", 32}, {"max_epochs", 150}, {"learning_rate", 0.005}};
   return o;
 }
 
