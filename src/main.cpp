@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "routeiq/app/commands.hpp"
+#include "routeiq/ml/cli.hpp"
 
 namespace {
 
@@ -21,6 +22,11 @@ int run_version(int, char**) {
 constexpr Command kCommands[] = {
     {"serve", routeiq::app::run_serve, "run the gateway (--config FILE --port N)"},
     {"version", run_version, "print the version"},
+    {"import", routeiq::ml::run_import, "convert routing data to JSONL (llmrouter | routellm ...)"},
+    {"split", routeiq::ml::run_split, "split a routing dataset into train/test JSONL"},
+    {"eval", routeiq::ml::run_eval, "evaluate a trained router (--model DIR --data FILE)"},
+    {"train", routeiq::ml::run_train, "train a learned router (--router NAME --data FILE --out DIR)"},
+    {"route", routeiq::ml::run_route, "route one query with a trained router (--model DIR --query TEXT)"},
 };
 
 void usage() {

@@ -23,11 +23,11 @@ double lerp_y(const std::pair<double, double>& a, const std::pair<double, double
 }  // namespace
 
 std::vector<double> normalise_prices(const std::vector<double>& price) {
-  if (price.empty()) return {};
-  auto [lo, hi] = std::minmax_element(price.begin(), price.end());
   std::vector<double> norm(price.size(), 0.0);
-  if (*hi - *lo <= 0) return norm;
-  for (size_t j = 0; j < price.size(); ++j) norm[j] = (price[j] - *lo) / (*hi - *lo);
+  if (price.empty()) return norm;
+  double highest = *std::max_element(price.begin(), price.end());
+  if (highest <= 0) return norm;
+  for (size_t j = 0; j < price.size(); ++j) norm[j] = price[j] / highest;
   return norm;
 }
 
@@ -357,8 +357,12 @@ std::vector<std::optional<Interval>> bootstrap(const EvalInput& in, const Prepar
 }
 
 std::vector<CostQuality> random_mix_hull(const std::vector<ModelSummary>& models) {
+  auto [lo, hi] = std::minmax_element(
+      models.begin(), models.end(), [](const auto& a, const auto& b) { return a.price < b.price; });
+  double span = hi->price - lo->price;
   std::vector<CostQuality> points;
-  for (const auto& m : models) points.emplace_back(m.price_norm, m.mean_score);
+  for (const auto& m : models)
+    points.emplace_back(span > 0 ? (m.price - lo->price) / span : 0.0, m.mean_score);
   return upper_hull(std::move(points));
 }
 

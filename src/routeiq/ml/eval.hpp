@@ -4,8 +4,10 @@
 // so it is independent of any router implementation.
 //
 // Selection at cost weight w picks, per query, argmax_j P[i][j] - w * price_norm[j]
-// (cheaper model on ties), where price_norm maps the cheapest model to 0 and the
-// most expensive to 1. The cost of a query is the chosen model's raw price.
+// (cheaper model on ties) with price_norm = price / highest price, the same rule
+// and scale as serving (select_model), so a weight read off the curve can be
+// configured as is. The cost of a query is the chosen model's raw price; for areas
+// it is mapped to [0,1] between the cheapest and the most expensive model.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -65,7 +67,7 @@ struct ModelSummary {
   std::string model;
   double mean_score = 0;
   double price = 0;
-  double price_norm = 0;
+  double price_norm = 0;  // selection scale: price / highest price
 };
 
 struct PolicySummary {
@@ -118,7 +120,7 @@ EvalResult evaluate(const EvalInput& input, const EvalOptions& options = {});
 // choice (predictions in [0,1]), and a linear grid over [0,1]; sorted, unique.
 std::vector<double> default_cost_weights(const std::vector<double>& price_norm);
 
-// (price - min) / (max - min); all zero when every price is equal.
+// price / highest price (all zero when every price is zero).
 std::vector<double> normalise_prices(const std::vector<double>& price);
 
 // Per query, the model maximising predicted - weight * price_norm; cheaper, then

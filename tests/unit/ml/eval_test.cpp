@@ -22,7 +22,7 @@ EvalOptions no_bootstrap() {
   return options;
 }
 
-// A weak/strong pair, 4 queries, prices 1 and 10 (normalised 0 and 1).
+// A weak/strong pair, 4 queries, prices 1 and 10 (selection scale .1 and 1).
 //   true scores   weak  [0, 0, 1, 0]   strong [1, 1, 1, 0]   -> q_weak .25, q_strong .75
 //   strong - weak gain d = [1, 1, 0, 0]; the gap is 2 queries' worth.
 //   predicted gain g = [.8, .3, .5, .1]  -> routing order q0, q2, q1, q3
@@ -31,7 +31,7 @@ EvalOptions no_bootstrap() {
 //   APGR (exact)  = .25 * (.25 + .5 + .75 + 1) = .625
 //   APGR (10 bins): PGR at 0,.1..1 = 0 .2 .4 .5 .5 .5 .7 .9 1 1 1 -> .1 * (5.7 + .5) = .62
 //   CPT(50%) = .25 (first segment reaches .5 at its end); CPT(80%) = .5 + .3/2 = .65
-// Cost-weight sweep (strong iff g > w): strong fractions 1, .75, .5, .25, 0 with scores
+// Cost-weight sweep (strong iff g > .9 w): strong fractions 1, .75, .5, .25, 0 with scores
 // .75 .75 .5 .5 .25; normalised cost = strong fraction. Upper hull (0,.25) (.25,.5)
 // (.75,.75): area .25*.375 + .5*.625 + .25*.75 = .59375. The best single model
 // (strong, .75) is matched first at 3/4 strong: cost .75*10 + .25*1 = 7.75 -> ratio .775.
@@ -77,21 +77,23 @@ TEST(EvalPair, CostCurveBaselinesAndArea) {
   EXPECT_DOUBLE_EQ(r.oracle_auc, 0.625);  // points (0,.25) and (.5,.75)
   for (const auto& p : r.curve) {
     EXPECT_DOUBLE_EQ(p.cost_norm, p.strong_fraction);
-    if (p.cost_weight >= 0.3 && p.cost_weight < 0.5) EXPECT_DOUBLE_EQ(p.strong_fraction, 0.5);
-    if (p.cost_weight >= 0.8) EXPECT_DOUBLE_EQ(p.mean_score, 0.25);
+    double w = 0.9 * p.cost_weight;
+    if (w >= 0.3 + 1e-9 && w < 0.5 - 1e-9) EXPECT_DOUBLE_EQ(p.strong_fraction, 0.5);
+    if (w >= 0.8 + 1e-9) EXPECT_DOUBLE_EQ(p.mean_score, 0.25);
   }
 }
 
-// Three models priced 1, 2, 4 (normalised 0, 1/3, 1), 4 queries:
+// Three models priced 1, 2, 4 (selection scale .25, .5, 1), 4 queries:
 //   S = [1 .5 0; 0 1 0; 0 0 1; 1 1 1]  means .5 .625 .5 -> best single m1, cheapest m0
 //   oracle: m0, m1, m2, m0 -> score 1, cost 2; random: score 1.625/3, cost 7/3
 //   P = [.4 .6 .1; .1 .8 .3; 0 .1 .9; .2 .6 .5]
-// Choices by cost weight w (value P - w * price_norm, cheaper on ties):
-//   w < .6      m1 m1 m2 m1  score .875 cost 2.5
-//   .6 <= w <.9 m0 m1 m2 m1  score 1    cost 2.25
-//   .9 <= w<1.2 m0 m1 m0 m1  score .75  cost 1.5
-//   1.2<= w<2.1 m0 m1 m0 m0  score .75  cost 1.25
-//   w >= 2.1    m0 m0 m0 m0  score .5   cost 1
+// Choices by cost weight w (value P - w * price_norm, cheaper on ties); only price
+// differences matter, .25 and .75 times w against m0, so with v = .75 w:
+//   v < .6      m1 m1 m2 m1  score .875 cost 2.5
+//   .6 <= v <.9 m0 m1 m2 m1  score 1    cost 2.25
+//   .9 <= v<1.2 m0 m1 m0 m1  score .75  cost 1.5
+//   1.2<= v<2.1 m0 m1 m0 m0  score .75  cost 1.25
+//   v >= 2.1    m0 m0 m0 m0  score .5   cost 1
 // gap closed at w=0: (.875-.625)/(1-.625) = 2/3; best single matched at cost 1.25 -> ratio .625.
 // Hull over normalised cost: (0,.5) (1/12,.75) (5/12,1) -> area 5/96 + 28/96 + 56/96 = 89/96.
 // Oracle sweep: (1/3,1) for w<1, (1/12,.75) for w<3, (0,.5) -> area 5/96 + 21/96 + 64/96 = .9375.
@@ -129,7 +131,8 @@ TEST(EvalMany, RouterCurveByHand) {
   EXPECT_EQ(r.near_best_model, 1);
   EXPECT_DOUBLE_EQ(r.router_score_at_near_best_cost, 0.75);
   for (const auto& p : r.curve) {
-    if (p.cost_weight >= 0.6 && p.cost_weight < 0.9) {
+    double v = 0.75 * p.cost_weight;
+    if (v >= 0.6 + 1e-9 && v < 0.9 - 1e-9) {
       EXPECT_DOUBLE_EQ(p.mean_score, 1.0) << p.cost_weight;
       EXPECT_DOUBLE_EQ(p.mean_cost, 2.25) << p.cost_weight;
     }
@@ -158,10 +161,10 @@ TEST(EvalHull, AreaOfAKnownCurve) {
 
 TEST(EvalSelect, TiesGoToTheCheaperModel) {
   Matrix p = matrix({{0.5, 0.5, 0.5}});
-  EXPECT_EQ(choose_model(p, 0, {1.0, 0.0, 0.5}, 0.0), 1);
+  EXPECT_EQ(choose_model(p, 0, {1.0, 0.2, 0.5}, 0.0), 1);
   Matrix q = matrix({{0.2, 0.9}});
-  EXPECT_EQ(choose_model(q, 0, {0.0, 1.0}, 0.5), 1);  // .9 - .5 > .2
-  EXPECT_EQ(choose_model(q, 0, {0.0, 1.0}, 0.7), 0);  // .2 = .2: tie, cheaper
+  EXPECT_EQ(choose_model(q, 0, {0.5, 1.0}, 1.0), 1);  // .9 - 1 > .2 - .5
+  EXPECT_EQ(choose_model(q, 0, {0.5, 1.0}, 1.4), 0);  // .9 - 1.4 = .2 - .7: tie, cheaper
 }
 
 struct Synthetic {
