@@ -205,8 +205,9 @@ Result<json::object> anthropic_request_to_openai(const json::object& req) {
 json::object openai_response_to_anthropic(const json::object& resp) {
   json::array content;
   std::string_view finish = "stop";
-  if (auto* choices = arr_at(resp, "choices"); choices && !choices->empty()) {
-    const auto& choice = choices->front().as_object();
+  auto* choices = arr_at(resp, "choices");
+  if (auto* first = choices && !choices->empty() ? choices->front().if_object() : nullptr) {
+    const auto& choice = *first;
     finish = str_or(choice, "finish_reason", "stop");
     if (auto* msg = obj_at(choice, "message")) {
       if (auto* blocks = arr_at(*msg, "thinking_blocks")) {
@@ -318,8 +319,9 @@ void AnthropicStreamEncoder::on_chunk(const json::object& chunk, std::string& ou
     cache_read_tokens_ = u.at("cache_read_input_tokens").as_int64();
   }
   auto* choices = arr_at(chunk, "choices");
-  if (!choices || choices->empty()) return;
-  const auto& choice = choices->front().as_object();
+  auto* first = choices && !choices->empty() ? choices->front().if_object() : nullptr;
+  if (!first) return;
+  const auto& choice = *first;
   if (auto* delta = obj_at(choice, "delta")) {
     if (auto r = str_or(*delta, "reasoning_content"); !r.empty()) {
       if (block_ != Block::thinking)

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cmath>
+#include <cstdint>
 #include <random>
 
 namespace routeiq::providers {
@@ -23,11 +25,15 @@ const json::array* arr_at(const json::object& o, std::string_view key) {
 }
 
 std::optional<int64_t> int_at(const json::object& o, std::string_view key) {
+  // Counts beyond 2^53 are not exact JSON numbers and would overflow when
+  // summed: untrusted upstream input, treated as absent.
+  constexpr int64_t kMaxExact = int64_t(1) << 53;
   auto* v = o.if_contains(key);
   if (!v) return std::nullopt;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64()) return static_cast<int64_t>(v->get_uint64());
-  if (v->is_double()) return static_cast<int64_t>(v->get_double());
+  if (v->is_int64() && std::abs(v->get_int64()) <= kMaxExact) return v->get_int64();
+  if (v->is_uint64() && v->get_uint64() <= uint64_t(kMaxExact)) return int64_t(v->get_uint64());
+  if (v->is_double() && std::abs(v->get_double()) <= double(kMaxExact))
+    return static_cast<int64_t>(v->get_double());
   return std::nullopt;
 }
 

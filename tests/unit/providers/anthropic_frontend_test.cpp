@@ -113,3 +113,21 @@ TEST(AnthropicFrontend, FailEmitsErrorEvent) {
 
 }  // namespace
 }  // namespace routeiq::providers
+
+namespace routeiq::providers {
+namespace {
+
+// Found by fuzz_anthropic_frontend: a choice that is not an object.
+TEST(AnthropicFrontend, MalformedChoicesAreIgnored) {
+  auto resp = json::parse(R"({"choices":[0]})").as_object();
+  auto out = openai_response_to_anthropic(resp);
+  EXPECT_TRUE(out.at("content").as_array().empty());
+  AnthropicStreamEncoder encoder("m");
+  std::string sse;
+  encoder.on_chunk(resp, sse);
+  encoder.finish(sse);
+  EXPECT_NE(sse.find("message_stop"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace routeiq::providers

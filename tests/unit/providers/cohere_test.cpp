@@ -28,3 +28,25 @@ TEST(Translators, FactoryCoversEveryFormat) {
 
 }  // namespace
 }  // namespace routeiq::providers
+
+namespace routeiq::providers {
+namespace {
+
+// Found by fuzz_translator_cohere: token counts far outside int64 range.
+TEST(CohereTranslator, HugeTokenCountsAreNotUndefinedBehaviour) {
+  auto t = make_cohere_translator();
+  Target target;
+  target.model = "c";
+  ASSERT_TRUE(t->encode(json::object{{"model", "c"}, {"messages", json::array{}}}, target,
+                        testing::fixed_now())
+                  .ok());
+  auto r = t->decode(
+      R"({"id":"x","finish_reason":"COMPLETE","message":{"content":[]},)"
+      R"("usage":{"tokens":{"input_tokens":8.9e62,"output_tokens":18446744073709551615}}})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(t->usage().prompt_tokens, 0);
+  EXPECT_EQ(t->usage().completion_tokens, 0);
+}
+
+}  // namespace
+}  // namespace routeiq::providers
