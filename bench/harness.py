@@ -79,23 +79,23 @@ class Service:
         self.log_file = open(self.log_path, "w")
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.log_file,
                                      text=True, start_new_session=True)
-        self.first_line = None
-        self._line_ready = threading.Event()
+        self.port = None
+        self._port_known = threading.Event()
         threading.Thread(target=self._drain, daemon=True).start()
 
     def _drain(self):
         for line in self.proc.stdout:
-            if self.first_line is None:
-                self.first_line = line.strip()
-                self._line_ready.set()
+            match = re.fullmatch(r"listening on \S+:(\d+)", line.strip())
+            if match and self.port is None:
+                self.port = int(match.group(1))
+                self._port_known.set()
             self.log_file.write(line)
-        self._line_ready.set()
+        self._port_known.set()  # stdout closed: the process is gone
 
     def wait_listening(self, timeout):
         """Port from the `listening on <host>:<port>` line, or None."""
-        self._line_ready.wait(timeout)
-        match = re.fullmatch(r"listening on \S+:(\d+)", self.first_line or "")
-        return int(match.group(1)) if match else None
+        self._port_known.wait(timeout)
+        return self.port
 
     def log_tail(self, lines=8):
         self.log_file.flush()
