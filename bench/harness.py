@@ -646,8 +646,9 @@ def layout_notes(report):
                      f"{LOAD_CORE} (for 'direct' the mock has core {PROXY_CORE} to itself)")
     else:
         notes.append("throughput: not pinned (taskset missing or fewer than 2 cores)")
-    notes.append("latency and stream rounds run unpinned; chunk delay = client receipt minus the "
-                 "mock's CLOCK_REALTIME write time, so 'direct' is the floor")
+    notes.append("latency and stream rounds: proxies stay on their core, the mock and the client "
+                 "are not pinned; chunk delay = client receipt minus the mock's CLOCK_REALTIME "
+                 "write time, so 'direct' is the floor")
     load = report["machine"]["loadavg_start"]
     if load > 0.5:
         notes.append(f"machine was busy at start (load average {load:.2f}): numbers are noisy")
