@@ -330,6 +330,8 @@ Status write_file(const std::string& path, const std::string& text) {
 // The plots go next to the report: eval.md -> eval.svg (+ eval-pgr.svg for pairs).
 Status write_report(const EvalResult& r, const ReportContext& ctx, const std::string& path) {
   std::filesystem::path report(path);
+  std::error_code ec;
+  if (report.has_parent_path()) std::filesystem::create_directories(report.parent_path(), ec);
   std::string stem = report.stem().string();
   std::string cost_plot = stem + ".svg", pgr_plot = r.pair ? stem + "-pgr.svg" : "";
   std::string title =

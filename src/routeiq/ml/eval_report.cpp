@@ -94,6 +94,7 @@ namespace {
 std::string fixed(double x, int digits = 3) {
   if (std::isnan(x)) return "n/a";
   if (std::isinf(x)) return "not reached";
+  if (std::abs(x) < 0.5 * std::pow(10.0, -digits)) x = 0;  // no "-0.000"
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", digits, x);
   return buf;

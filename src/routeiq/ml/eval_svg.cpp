@@ -10,8 +10,9 @@ namespace routeiq::ml {
 
 namespace {
 
-constexpr double kWidth = 720, kHeight = 480;
-constexpr double kLeft = 70, kRight = 20, kTop = 40, kBottom = 60;
+// The legend sits in the right margin, outside the data.
+constexpr double kWidth = 920, kHeight = 480;
+constexpr double kLeft = 70, kRight = 250, kTop = 40, kBottom = 60;
 
 std::string escape_xml(const std::string& text) {
   std::string out;
@@ -90,14 +91,17 @@ class Plot {
          << "\" fill=\"" << color << "\"/>\n";
   }
 
+  // Right-aligned in the right half of the plot, so long names stay inside it.
   void label(double x, double y, const std::string& text) {
-    svg_ << "<text x=\"" << num(px(x) + 6) << "\" y=\"" << num(py(y) - 6)
-         << "\" font-size=\"10\" fill=\"#333\">" << escape_xml(text) << "</text>\n";
+    bool right_half = px(x) > (kLeft + kWidth - kRight) / 2;
+    svg_ << "<text x=\"" << num(px(x) + (right_half ? -6 : 6)) << "\" y=\"" << num(py(y) - 6)
+         << "\" font-size=\"10\" fill=\"#333\" text-anchor=\"" << (right_half ? "end" : "start")
+         << "\">" << escape_xml(text) << "</text>\n";
   }
 
   void legend(const std::vector<std::pair<std::string, std::string>>& entries) {
-    double x = kWidth - kRight - 210, y = kHeight - kBottom - 18.0 * entries.size() - 14;
-    svg_ << "<rect x=\"" << x << "\" y=\"" << y << "\" width=\"200\" height=\""
+    double x = kWidth - kRight + 15, y = kTop;
+    svg_ << "<rect x=\"" << x << "\" y=\"" << y << "\" width=\"" << kRight - 25 << "\" height=\""
          << 18 * entries.size() + 8 << "\" fill=\"white\" stroke=\"#999\"/>\n";
     for (size_t k = 0; k < entries.size(); ++k) {
       double row = y + 16 + 18.0 * k;
@@ -140,10 +144,12 @@ class Plot {
   std::ostringstream svg_;
 };
 
+// Hull points back in USD, extended flat to the highest price as the area counts it.
 std::vector<std::pair<double, double>> raw_cost(const std::vector<CostQuality>& hull, double lo,
                                                 double hi) {
   std::vector<std::pair<double, double>> out;
   for (const auto& [c, q] : hull) out.emplace_back(lo + c * (hi - lo), q);
+  if (!out.empty() && out.back().first < hi) out.emplace_back(hi, out.back().second);
   return out;
 }
 
@@ -163,7 +169,8 @@ std::string cost_quality_svg(const EvalResult& r, const std::string& title) {
   double y_min = r.oracle.mean_score, y_max = r.oracle.mean_score;
   for (const auto& m : r.models) y_min = std::min(y_min, m.mean_score);
   for (const auto& p : r.curve) y_min = std::min(y_min, p.mean_score);
-  Plot plot(lo, hi + (hi - lo) * 0.02, std::max(0.0, y_min - 0.05), std::min(1.0, y_max + 0.05));
+  double pad = (hi - lo) * 0.03;
+  Plot plot(lo - pad, hi + pad, std::max(0.0, y_min - 0.05), std::min(1.0, y_max + 0.05));
   plot.frame(title, "mean cost (USD per million tokens)", "mean score");
   plot.polyline(raw_cost(r.random_mix, lo, hi), "#888888", "6,4");
   plot.polyline(raw_cost(hull_of(r.oracle_curve), lo, hi), "#2a9d4a", "3,3");
