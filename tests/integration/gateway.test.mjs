@@ -194,3 +194,42 @@ describe('start-up', () => {
     assert.match(r.stderr, /:5\b/);
   });
 });
+
+describe('wildcard and catch-all groups', () => {
+  let mock, gw;
+  before(async () => {
+    mock = await startMock('wild');
+    gw = await startGateway(`model_list:
+  - model_name: "openai/*"
+    litellm_params:
+      model: "openai/*"
+      api_base: ${mock.base}/v1
+      api_key: ${UPSTREAM_KEY}
+  - model_name: "*"
+    litellm_params:
+      model: "*"
+general_settings:
+  master_key: ${MASTER_KEY}
+`, [], { OPENAI_API_BASE: `${mock.base}/v1`, OPENAI_API_KEY: 'sk-from-env-5555', GROQ_API_BASE: `${mock.base}/v1` });
+  });
+  after(() => stop(gw, mock));
+
+  test('openai/* sends the matched name upstream', async () => {
+    const r = await post(gw, '/v1/chat/completions', chatBody('openai/gpt-4.1-nano'));
+    assert.equal(r.status, 200);
+    assert.equal((await r.json()).choices[0].message.content, 'mock reply from wild: gpt-4.1-nano');
+    assert.equal(r.headers.get('x-litellm-model-group'), 'openai/gpt-4.1-nano');
+  });
+
+  test('"*" takes the provider from the requested model and its key from the environment', async () => {
+    const r = await post(gw, '/v1/chat/completions', chatBody('groq/llama-3.1-8b-instant'));
+    assert.equal(r.status, 200);
+    assert.equal((await r.json()).choices[0].message.content, 'mock reply from wild: llama-3.1-8b-instant');
+    const bare = await post(gw, '/v1/chat/completions', chatBody('gpt-4o'));
+    assert.equal(bare.status, 200);
+    const last = (await mockStats(mock)).last_request;
+    assert.ok(last.headers.authorization.endsWith('5555'));
+    const bad = await post(gw, '/v1/chat/completions', chatBody('nosuchprovider/x'));
+    assert.equal(bad.status, 400);
+  });
+});

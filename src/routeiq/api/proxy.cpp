@@ -187,6 +187,22 @@ std::string make_call_id() {
   return out;
 }
 
+// The error type a client sees for an upstream status (the status itself is kept).
+ErrorKind kind_for_upstream_status(int status) {
+  switch (status) {
+    case 400:
+    case 422: return ErrorKind::invalid_request;
+    case 401: return ErrorKind::unauthorized;
+    case 403: return ErrorKind::forbidden;
+    case 404: return ErrorKind::not_found;
+    case 408:
+    case 504: return ErrorKind::timeout;
+    case 413: return ErrorKind::payload_too_large;
+    case 429: return ErrorKind::rate_limited;
+    default: return ErrorKind::upstream_error;
+  }
+}
+
 struct Outcome {
   enum Kind { ok, http_error, transport_error, client_gone } kind = transport_error;
   int status = 0;
@@ -346,10 +362,25 @@ class Proxy {
   }
 
   asio::awaitable<Outcome> attempt_one(size_t index, const routing::Resolution& res) {
-    const auto& d = req_.snapshot->deployments[index];
     current_ = index;
-    auto upstream = build_upstream(d, req_.endpoint, req_.body,
-                                   routing::upstream_model(*d.config, res.wildcard_part));
+    const app::DeploymentRuntime* runtime = &req_.snapshot->deployments[index];
+    std::string model = routing::upstream_model(*runtime->config, res.wildcard_part);
+    std::optional<app::DeploymentRuntime> per_request;
+    if (runtime->provider_from_request) {
+      auto resolved = app::resolve_from_request(*runtime->config, res.group_name);
+      if (!resolved) {
+        Outcome out;
+        out.kind = Outcome::http_error;
+        out.status = 400;
+        out.message = resolved.error().message;
+        co_return out;
+      }
+      per_request = std::move(resolved->first);
+      model = std::move(resolved->second);
+      runtime = &*per_request;
+    }
+    const auto& d = *runtime;
+    auto upstream = build_upstream(d, req_.endpoint, req_.body, model);
     net::UpstreamCall call;
     state_.active = &call;
     Outcome out = co_await exchange_with(call, std::move(upstream), d, res);
@@ -466,8 +497,7 @@ class Proxy {
   }
 
   asio::awaitable<void> send_upstream_error(const Outcome& o, size_t d) {
-    Error e = make_error(o.status == 429 ? ErrorKind::rate_limited : ErrorKind::upstream_error,
-                         o.message);
+    Error e = make_error(kind_for_upstream_status(o.status), o.message);
     e.status_override = o.status;
     e.retry_after = o.retry_after;
     auto headers = base_headers();

@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "routeiq/config/model_ref.hpp"
+
 namespace routeiq::app {
 
 std::string public_url(std::string_view url) {
@@ -30,10 +32,12 @@ std::string env_or_empty(std::string_view name) {
   return v ? v : "";
 }
 
-DeploymentRuntime resolve_deployment(const config::Deployment& d) {
+}  // namespace
+
+DeploymentRuntime resolve_deployment(const config::Deployment& d, std::string_view provider) {
   DeploymentRuntime rt;
   rt.config = &d;
-  rt.provider = providers::find_provider(d.provider);
+  rt.provider = providers::find_provider(provider);
   rt.api_base = d.api_base;
   rt.api_key = d.api_key;
   if (rt.provider) {
@@ -46,7 +50,16 @@ DeploymentRuntime resolve_deployment(const config::Deployment& d) {
   return rt;
 }
 
-}  // namespace
+Result<std::pair<DeploymentRuntime, std::string>> resolve_from_request(const config::Deployment& d,
+                                                                       std::string_view model) {
+  auto ref = config::split_model_ref(model);
+  if (!ref) return make_error(ErrorKind::unknown_model, ref.error().message, "model");
+  auto rt = resolve_deployment(d, ref->provider);
+  if (rt.api_base.empty())
+    return make_error(ErrorKind::unknown_model,
+                      "provider '" + ref->provider + "' needs an api_base in the config", "model");
+  return std::pair{std::move(rt), ref->model};
+}
 
 Result<std::shared_ptr<const Snapshot>> build_snapshot(std::shared_ptr<const config::Config> config) {
   auto snap = std::make_shared<Snapshot>();
@@ -60,7 +73,14 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(std::shared_ptr<const con
       config->model_list.size(), rs.allowed_fails,
       std::chrono::milliseconds(static_cast<int64_t>(rs.cooldown_time * 1000)));
   for (const auto& d : config->model_list) {
-    auto rt = resolve_deployment(d);
+    if (d.provider.empty()) {  // `model: "*"`: the provider comes with each request
+      DeploymentRuntime rt;
+      rt.config = &d;
+      rt.provider_from_request = true;
+      snap->deployments.push_back(std::move(rt));
+      continue;
+    }
+    auto rt = resolve_deployment(d, d.provider);
     if (!rt.provider)
       return make_error(ErrorKind::invalid_request,
                         "model_list: unknown provider '" + d.provider + "' for " + d.model_name);

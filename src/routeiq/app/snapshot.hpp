@@ -19,6 +19,8 @@ struct DeploymentRuntime {
   std::string api_base;  // resolved: config, else provider env, else provider default
   std::string api_key;   // resolved: config, else provider env; never logged
   std::string public_api_base;  // for x-litellm-model-api-base: no credentials or query
+  // `model: "*"` deployments name no provider: it comes from each request's model.
+  bool provider_from_request = false;
 };
 
 struct Snapshot {
@@ -29,6 +31,15 @@ struct Snapshot {
   std::vector<DeploymentRuntime> deployments;
   std::vector<std::string> warnings;
 };
+
+// Resolves base URL and key of a deployment for a provider (config first, then
+// the provider's environment variables, then its default base).
+DeploymentRuntime resolve_deployment(const config::Deployment& d, std::string_view provider);
+
+// For a catch-all deployment: the runtime for the provider named in `model`
+// ("groq/llama-3.1-8b"), plus the provider-side model name.
+Result<std::pair<DeploymentRuntime, std::string>> resolve_from_request(
+    const config::Deployment& d, std::string_view model);
 
 Result<std::shared_ptr<const Snapshot>> build_snapshot(std::shared_ptr<const config::Config> config);
 

@@ -36,6 +36,7 @@ RoutingTable::RoutingTable(const config::Config& config) {
   }
   for (const auto& [alias, target] : config.router_settings.model_group_alias)
     aliases_.emplace_back(alias, target);
+  hidden_ = config.router_settings.hidden_aliases;
 }
 
 const ModelGroup* RoutingTable::group(std::string_view name) const {
@@ -70,7 +71,8 @@ std::optional<Resolution> RoutingTable::resolve(std::string_view model) const {
 std::vector<std::string> RoutingTable::public_names() const {
   std::vector<std::string> names;
   for (const auto& g : groups_) names.push_back(g.name);
-  for (const auto& [alias, target] : aliases_) names.push_back(alias);
+  for (const auto& [alias, target] : aliases_)
+    if (!hidden_.count(alias)) names.push_back(alias);
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
   return names;

@@ -2,6 +2,7 @@
 // Model groups built from a config snapshot: which deployments serve a
 // requested model name, after aliases and wildcard patterns.
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,7 @@ class RoutingTable {
  private:
   std::vector<ModelGroup> groups_;
   std::vector<std::pair<std::string, std::string>> aliases_;
+  std::set<std::string> hidden_;  // aliases that resolve but are not listed
 };
 
 // The provider-side model for a deployment, with a wildcard match substituted.
