@@ -25,6 +25,10 @@ constexpr Command kCommands[] = {
     {"import", routeiq::ml::run_import, "convert routing data to JSONL (llmrouter | routellm ...)"},
     {"split", routeiq::ml::run_split, "split a routing dataset into train/test JSONL"},
     {"eval", routeiq::ml::run_eval, "evaluate a trained router (--model DIR --data FILE)"},
+    {"train", routeiq::ml::run_train,
+     "train a learned router (--router NAME --data FILE --out DIR)"},
+    {"route", routeiq::ml::run_route,
+     "route one query with a trained router (--model DIR --query TEXT)"},
 };
 
 void usage() {

@@ -125,6 +125,129 @@ std::vector<Eigen::Index> MfNet::sizes() const {
   return {p.size(), v.size(), c.size()};
 }
 
+DcNet DcNet::init(int inputs, int dim, int models, Rng& rng) {
+  DcNet n;
+  n.w = gaussian(dim, inputs, 1.f / std::sqrt(float(std::max(1, inputs))), rng);
+  n.k = gaussian(models, dim, 1.f, rng);
+  return n;
+}
+
+namespace {
+
+NetMatrix unit_rows(const NetMatrix& m, Eigen::VectorXf& norms) {
+  norms = m.rowwise().norm().cwiseMax(1e-6f);
+  return norms.cwiseInverse().asDiagonal() * m;
+}
+
+// Gradient through r / |r| for each row: (g - r^ (r^ . g)) / |r|.
+NetMatrix through_normalisation(const NetMatrix& unit, const Eigen::VectorXf& norms,
+                                const NetMatrix& g) {
+  Eigen::VectorXf dots = unit.cwiseProduct(g).rowwise().sum();
+  return norms.cwiseInverse().asDiagonal() * (g - dots.asDiagonal() * unit);
+}
+
+// InfoNCE term -log(e^pos / (e^pos + sum e^neg)); adds d/dlogit * scale to grads.
+double info_nce(double pos, const std::vector<double>& neg, double scale, double& d_pos,
+                std::vector<double>& d_neg) {
+  double top = pos;
+  for (double v : neg) top = std::max(top, v);
+  double z = std::exp(pos - top);
+  for (double v : neg) z += std::exp(v - top);
+  d_pos = scale * (std::exp(pos - top) / z - 1);
+  d_neg.resize(neg.size());
+  for (size_t i = 0; i < neg.size(); ++i) d_neg[i] = scale * std::exp(neg[i] - top) / z;
+  return scale * (std::log(z) + top - pos);
+}
+
+}  // namespace
+
+NetMatrix DcNet::similarities(const NetMatrix& x) const {
+  Eigen::VectorXf en, kn;
+  return unit_rows(x * w.transpose(), en) * unit_rows(k, kn).transpose();
+}
+
+double DcNet::loss(const NetMatrix& x, const NetMatrix& y, const NetMatrix& mask,
+                   const std::vector<int>& cluster, float temperature, float sample_weight,
+                   float weight_decay, DcNet* grad) const {
+  Eigen::VectorXf en, kn;
+  const NetMatrix e = unit_rows(x * w.transpose(), en);  // rows x dim
+  const NetMatrix u = unit_rows(k, kn);                  // models x dim
+  const NetMatrix s = e * u.transpose() / temperature;
+  const int64_t rows = x.rows(), m = k.rows();
+  NetMatrix gs = NetMatrix::Zero(rows, m);     // d loss / d s
+  NetMatrix gt = NetMatrix::Zero(rows, rows);  // d loss / d t (sample-sample logits)
+  // Sample-LLM terms.
+  struct Term {
+    int64_t row, pos;
+    std::vector<int64_t> neg;
+  };
+  std::vector<Term> terms;
+  for (int64_t i = 0; i < rows; ++i) {
+    float best = -1;
+    for (int64_t j = 0; j < m; ++j)
+      if (mask(i, j) > 0) best = std::max(best, y(i, j));
+    if (best <= 0) continue;
+    std::vector<int64_t> pos, neg;
+    for (int64_t j = 0; j < m; ++j) {
+      if (mask(i, j) == 0) continue;
+      if (y(i, j) >= best - 0.05f && pos.size() < 3) pos.push_back(j);
+      if (y(i, j) < best - 0.1f) neg.push_back(j);
+    }
+    if (neg.empty()) continue;
+    for (int64_t p : pos) terms.push_back({i, p, neg});
+  }
+  double total = 0, d_pos = 0;
+  std::vector<double> negs, d_neg;
+  for (const auto& t : terms) {
+    negs.clear();
+    for (int64_t j : t.neg) negs.push_back(s(t.row, j));
+    total += info_nce(s(t.row, t.pos), negs, 1.0 / double(terms.size()), d_pos, d_neg);
+    gs(t.row, t.pos) += float(d_pos);
+    for (size_t q = 0; q < t.neg.size(); ++q) gs(t.row, t.neg[q]) += float(d_neg[q]);
+  }
+  // Sample-sample terms: the positive is the next row (cyclically) of the same cluster.
+  const NetMatrix tt = e * e.transpose() / temperature;
+  std::vector<std::pair<int64_t, int64_t>> anchors;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t step = 1; step < rows; ++step) {
+      int64_t j = (i + step) % rows;
+      if (cluster[size_t(j)] == cluster[size_t(i)]) {
+        anchors.emplace_back(i, j);
+        break;
+      }
+    }
+  std::vector<int64_t> others;
+  for (const auto& [i, p] : anchors) {
+    others.clear();
+    negs.clear();
+    for (int64_t j = 0; j < rows; ++j)
+      if (cluster[size_t(j)] != cluster[size_t(i)]) {
+        others.push_back(j);
+        negs.push_back(tt(i, j));
+      }
+    if (others.empty()) continue;
+    total += info_nce(tt(i, p), negs, sample_weight / double(anchors.size()), d_pos, d_neg);
+    gt(i, p) += float(d_pos);
+    for (size_t q = 0; q < others.size(); ++q) gt(i, others[q]) += float(d_neg[q]);
+  }
+  total += 0.5 * weight_decay * (w.squaredNorm() + k.squaredNorm());
+  if (!grad) return total;
+  // s = e u^T / tau, t = e e^T / tau.
+  NetMatrix ge = (gs * u + (gt + gt.transpose()) * e) / temperature;
+  NetMatrix gu = gs.transpose() * e / temperature;
+  NetMatrix de = through_normalisation(e, en, ge);
+  grad->w = de.transpose() * x + weight_decay * w;
+  grad->k = through_normalisation(u, kn, gu) + weight_decay * k;
+  return total;
+}
+
+std::vector<float*> DcNet::parameters() {
+  return {w.data(), k.data()};
+}
+std::vector<Eigen::Index> DcNet::sizes() const {
+  return {w.size(), k.size()};
+}
+
 Adam::Adam(std::vector<Eigen::Index> sizes, float learning_rate) : lr_(learning_rate) {
   for (auto n : sizes) {
     m_.push_back(Eigen::VectorXf::Zero(n));

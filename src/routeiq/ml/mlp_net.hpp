@@ -44,6 +44,27 @@ struct MfNet {
   std::vector<Eigen::Index> sizes() const;
 };
 
+// RouterDC's dual contrastive objective (Chen et al. 2024, arXiv 2409.19886)
+// on our features: a learned linear encoder e = normalise(W x) stands in for
+// the paper's fine-tuned language-model encoder. Models have learned keys k_j;
+// similarity is cosine / temperature.
+//  - sample-LLM loss: each top-scoring model (within 0.05 of the best, at most
+//    3) against the models clearly worse (more than 0.1 below the best);
+//  - sample-sample loss: a query against another query of its cluster
+//    (positive) and the batch's queries of other clusters (negatives).
+struct DcNet {
+  NetMatrix w;  // dim x inputs
+  NetMatrix k;  // models x dim
+
+  static DcNet init(int inputs, int dim, int models, Rng& rng);
+  NetMatrix similarities(const NetMatrix& x) const;  // rows x models, cosine in [-1,1]
+  double loss(const NetMatrix& x, const NetMatrix& y, const NetMatrix& mask,
+              const std::vector<int>& cluster, float temperature, float sample_weight,
+              float weight_decay, DcNet* grad) const;
+  std::vector<float*> parameters();
+  std::vector<Eigen::Index> sizes() const;
+};
+
 // Adam (Kingma & Ba 2015) over a flat list of parameter arrays.
 class Adam {
  public:

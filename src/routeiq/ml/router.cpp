@@ -93,8 +93,9 @@ boost::json::object validation_metrics(const Router& router, const RoutingDatase
 
 const std::vector<RouterSpec>& router_specs() {
   static const std::vector<RouterSpec> specs = {
-      knn_router_spec(), svm_router_spec(),      mlp_router_spec(),    mf_router_spec(),
-      elo_router_spec(), smallest_router_spec(), largest_router_spec()};
+      knn_router_spec(),      svm_router_spec(),      mlp_router_spec(),    mf_router_spec(),
+      elo_router_spec(),      routerdc_router_spec(), hybrid_router_spec(), graph_router_spec(),
+      smallest_router_spec(), largest_router_spec()};
   return specs;
 }
 

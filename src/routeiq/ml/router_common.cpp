@@ -1,4 +1,6 @@
 // Helpers shared by the router implementations.
+#include <hnswlib/hnswlib.h>
+#include <Eigen/Cholesky>
 #include <boost/json.hpp>
 #include <cmath>
 #include <limits>
@@ -190,6 +192,56 @@ double routing_quality(const RowMatrix& predicted, const TrainingSet& set,
     total += set.scores(int64_t(rows[i]), pick);
   }
   return rows.empty() ? 0 : total / double(rows.size());
+}
+
+Eigen::VectorXf fit_logistic(const RowMatrix& x, const Eigen::VectorXf& target, float l2,
+                             int iterations) {
+  const int64_t d = x.cols();
+  Eigen::VectorXd beta = Eigen::VectorXd::Zero(d);
+  const Eigen::MatrixXd xd = x.cast<double>();
+  const Eigen::VectorXd t = target.cast<double>();
+  for (int it = 0; it < iterations; ++it) {
+    Eigen::VectorXd z = xd * beta;
+    Eigen::VectorXd p = (1.0 / (1.0 + (-z.array()).exp())).matrix();
+    Eigen::VectorXd w = p.array() * (1 - p.array());
+    Eigen::VectorXd g = xd.transpose() * (p - t) + l2 * beta;
+    Eigen::MatrixXd h = xd.transpose() * w.asDiagonal() * xd;
+    h.diagonal().array() += l2 + 1e-9;
+    Eigen::VectorXd step = h.ldlt().solve(g);
+    beta -= step;
+    if (step.norm() < 1e-7) break;
+  }
+  return beta.cast<float>();
+}
+
+struct NeighbourIndex::Impl {
+  explicit Impl(const RowMatrix& rows)
+      : vectors(rows),
+        space(size_t(rows.cols())),
+        index(&space, size_t(std::max<int64_t>(1, rows.rows())), 16, 100, 100) {
+    for (int64_t i = 0; i < vectors.rows(); ++i) index.addPoint(vectors.row(i).data(), size_t(i));
+    index.setEf(64);
+  }
+  RowMatrix vectors;
+  hnswlib::InnerProductSpace space;
+  hnswlib::HierarchicalNSW<float> index;
+};
+
+NeighbourIndex::NeighbourIndex(const RowMatrix& unit_rows)
+    : impl_(std::make_unique<Impl>(unit_rows)) {}
+NeighbourIndex::~NeighbourIndex() = default;
+
+std::vector<std::pair<float, int64_t>> NeighbourIndex::search(const Eigen::VectorXf& unit_query,
+                                                              size_t k) const {
+  k = std::min<size_t>(k, size_t(impl_->vectors.rows()));
+  std::vector<std::pair<float, int64_t>> out;
+  if (k == 0) return out;
+  auto found = impl_->index.searchKnn(unit_query.data(), k);
+  out.resize(found.size());
+  // The queue pops the farthest first; inner-product distance is 1 - similarity.
+  for (size_t i = found.size(); i-- > 0; found.pop())
+    out[i] = {1.f - found.top().first, int64_t(found.top().second)};
+  return out;
 }
 
 double option_number(const TrainOptions& o, std::string_view key, double fallback) {

@@ -98,6 +98,28 @@ void normalize_rows(RowMatrix& m);
 double routing_quality(const RowMatrix& predicted, const TrainingSet& set,
                        const std::vector<size_t>& rows);
 
+// L2-regularised logistic regression with soft targets in [0,1], by Newton's
+// method (IRLS); x should carry its own bias column. Returns the coefficients.
+Eigen::VectorXf fit_logistic(const RowMatrix& x, const Eigen::VectorXf& target, float l2,
+                             int iterations = 30);
+
+// Cosine nearest neighbours over fixed unit vectors with an HNSW index
+// (hnswlib); the graph is built at load with a fixed seed, so results are
+// reproducible and nothing executable is ever read from disk.
+class NeighbourIndex {
+ public:
+  explicit NeighbourIndex(const RowMatrix& unit_rows);
+  ~NeighbourIndex();
+  NeighbourIndex(const NeighbourIndex&) = delete;
+  NeighbourIndex& operator=(const NeighbourIndex&) = delete;
+  // (similarity, row) pairs, most similar first.
+  std::vector<std::pair<float, int64_t>> search(const Eigen::VectorXf& unit_query, size_t k) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // Mean of the known scores of model j among `rows`.
 float column_mean(const TrainingSet& set, int j);
 

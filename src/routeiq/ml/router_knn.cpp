@@ -3,8 +3,6 @@
 // found by cosine similarity on the dense projection with an HNSW index
 // (Malkov & Yashunin 2016, hnswlib); k and the weighting temperature are
 // chosen by cross-validation of the routing quality.
-#include <hnswlib/hnswlib.h>
-
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
@@ -101,28 +99,17 @@ Status train_knn(const TrainingSet& set, const Featurizer& features, const Train
 
 class KnnRouter final : public FeatureRouter {
  public:
-  KnnRouter(const Artifact& a, Featurizer f, RowMatrix vectors, RowMatrix scores, int k,
+  KnnRouter(const Artifact& a, Featurizer f, const RowMatrix& vectors, RowMatrix scores, int k,
             float temperature)
       : FeatureRouter(a, std::move(f)),
-        vectors_(std::move(vectors)),
+        index_(vectors),
         scores_(std::move(scores)),
         k_(size_t(k)),
-        temperature_(temperature),
-        space_(size_t(vectors_.cols())),
-        // Fixed construction seed: the index, and so every answer, is reproducible.
-        index_(&space_, size_t(std::max<int64_t>(1, vectors_.rows())), 16, 100, 100) {
-    for (int64_t i = 0; i < vectors_.rows(); ++i)
-      index_.addPoint(vectors_.row(i).data(), size_t(i));
-    index_.setEf(std::max<size_t>(2 * k_, 64));
-  }
+        temperature_(temperature) {}
 
   std::vector<double> predict(std::string_view query) const override {
     Eigen::VectorXf q = unit(features_.dense(query));
-    auto found = index_.searchKnn(q.data(), std::min<size_t>(k_, size_t(vectors_.rows())));
-    Neighbours nb(found.size());
-    // The queue pops the farthest first; inner-product distance is 1 - similarity.
-    for (size_t i = found.size(); i-- > 0; found.pop())
-      nb[i] = {1.f - found.top().first, int64_t(found.top().second)};
+    Neighbours nb = index_.search(q, k_);
     std::vector<float> quality(size_t(scores_.cols()));
     weighted_mean(nb, k_, temperature_, scores_, quality.data());
     std::vector<double> out;
@@ -131,12 +118,10 @@ class KnnRouter final : public FeatureRouter {
   }
 
  private:
-  RowMatrix vectors_;
+  NeighbourIndex index_;
   RowMatrix scores_;
   size_t k_;
   float temperature_;
-  hnswlib::InnerProductSpace space_;
-  hnswlib::HierarchicalNSW<float> index_;
 };
 
 Result<std::shared_ptr<const Router>> load_knn(const Artifact& a, Featurizer f) {
@@ -150,8 +135,8 @@ Result<std::shared_ptr<const Router>> load_knn(const Artifact& a, Featurizer f) 
   auto scores = finite_matrix(a, "knn.scores", vectors->rows(), m);
   if (!scores) return scores.take_error();
   if (vectors->rows() == 0) return artifact_error("knn: no reference queries");
-  return make_router<KnnRouter>(a, std::move(f), std::move(vectors.value()),
-                                std::move(scores.value()), int(*k), float(*temperature));
+  return make_router<KnnRouter>(a, std::move(f), *vectors, std::move(scores.value()), int(*k),
+                                float(*temperature));
 }
 
 std::vector<std::string_view> knn_tensors(const Artifact&) {

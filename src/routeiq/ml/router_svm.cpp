@@ -15,8 +15,8 @@ namespace routeiq::ml {
 namespace {
 
 constexpr float kSurfaceScale = 0.25f;  // surface features against a unit-norm TF-IDF row
-constexpr double kCandidateLambda[] = {3e-4, 1e-3, 3e-3, 1e-2};
-constexpr int kIterations = 40;
+constexpr double kCandidateLambda[] = {1e-3, 3e-3, 1e-2};
+constexpr int kIterations = 25;
 
 using ColMatrix = Eigen::MatrixXf;
 

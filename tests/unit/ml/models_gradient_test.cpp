@@ -69,6 +69,16 @@ TEST(ModelsGradient, MfMatchesFiniteDifferences) {
   });
 }
 
+TEST(ModelsGradient, RouterDcMatchesFiniteDifferences) {
+  Rng rng(6);
+  DcNet net = DcNet::init(5, 4, 4, rng);
+  Batch b = random_batch(6, 5, 4, 12);
+  std::vector<int> cluster = {0, 1, 0, 1, 2, 0};
+  check_gradient(net, [&](const DcNet& n, DcNet* g) {
+    return n.loss(b.x, b.y, b.mask, cluster, 0.5f, 1.0f, 1e-2f, g);
+  });
+}
+
 TEST(ModelsGradient, AdamReducesTheMlpLoss) {
   Rng rng(5);
   MlpNet net = MlpNet::init(4, 16, 2, rng);

@@ -81,7 +81,8 @@ TEST_P(RouterRecovery, FixedSeedGivesIdenticalArtifactsAndDiskRoundTrip) {
 INSTANTIATE_TEST_SUITE_P(Routers, RouterRecovery,
                          ::testing::Values(Case{"knn", false}, Case{"svm", false},
                                            Case{"mlp", false}, Case{"mf", false},
-                                           Case{"elo", false}),
+                                           Case{"elo", false}, Case{"routerdc", false},
+                                           Case{"hybrid", true}, Case{"graph", false}),
                          [](const auto& info) { return std::string(info.param.router); });
 
 }  // namespace
