@@ -53,20 +53,18 @@ Result<EvalArgs> parse_args(int argc, char** argv) {
       continue;
     }
     std::string value = argv[++k];
-    if (name == "--model")
-      args.model = value;
-    else if (name == "--data")
-      args.data = value;
-    else if (name == "--prices")
-      args.prices = value;
-    else if (name == "--report")
-      args.report = value;
-    else if (name == "--bootstrap")
-      args.bootstrap = std::atoi(value.c_str());
-    else if (name == "--seed")
-      args.seed = std::strtoull(value.c_str(), nullptr, 10);
-    else
-      return make_error(ErrorKind::invalid_request, "unknown option '" + name + "'");
+    std::pair<const char*, std::string*> text_options[] = {
+        {"--model", &args.model},
+        {"--data", &args.data},
+        {"--prices", &args.prices},
+        {"--report", &args.report},
+        {"--save-predictions", &args.save_predictions}};
+    bool known = false;
+    for (auto [option, field] : text_options)
+      if (name == option) known = true, *field = value;
+    if (name == "--bootstrap") known = true, args.bootstrap = std::atoi(value.c_str());
+    if (name == "--seed") known = true, args.seed = std::strtoull(value.c_str(), nullptr, 10);
+    if (!known) return make_error(ErrorKind::invalid_request, "unknown option '" + name + "'");
   }
   if (args.predictions.empty() && (args.model.empty() || args.data.empty()))
     return make_error(ErrorKind::invalid_request,
