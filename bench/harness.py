@@ -457,6 +457,8 @@ def print_table(report):
         ("requests before RSS read", lambda x: x.get("throughput", {}).get("requests_before_rss")),
         ("stream chunk delay p50 (us)", lambda x: x.get("chunk_delay_us", {}).get("p50")),
         ("stream chunk delay p99 (us)", lambda x: x.get("chunk_delay_us", {}).get("p99")),
+        ("chunk delay added p50 (us)", lambda x: x.get("added_chunk_delay_us", {}).get("p50")),
+        ("chunk delay added p99 (us)", lambda x: x.get("added_chunk_delay_us", {}).get("p99")),
         ("errors (latency+stream+wrk)", lambda x: x.get("errors_total")),
     ]
     width = 30
@@ -596,6 +598,7 @@ def finish_report(report):
     t = report["targets"]
     for name, x in t.items():
         x["added_latency_us"] = {p: added(t, name, "latency_us", p) for p in ("p50", "p99")}
+        x["added_chunk_delay_us"] = {p: added(t, name, "chunk_delay_us", p) for p in ("p50", "p99")}
         x["errors_total"] = (x.get("latency_errors", 0) + x.get("stream_errors", 0)
                              + x.get("throughput", {}).get("non_2xx", 0)
                              + x.get("throughput", {}).get("socket_errors", 0))
