@@ -9,7 +9,7 @@ deps:
 	@bash scripts/install-deps.sh
 
 npm:
-	@cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error
+	@cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error && cd ../mocks && npm ci --no-audit --no-fund --loglevel=error
 
 build: deps
 	cmake --preset release >/dev/null
