@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "routeiq/api/proxy.hpp"
+#include "routeiq/providers/anthropic_frontend.hpp"
 
 namespace routeiq::api {
 namespace asio = boost::asio;
@@ -22,6 +23,8 @@ std::string_view strip_v1(std::string_view path) {
 }
 
 enum class Route {
+  messages,
+  count_tokens,
   chat,
   completions,
   embeddings,
@@ -38,9 +41,12 @@ struct RouteRow {
   http::verb method;
   Route route;
   bool needs_auth;
+  Dialect dialect = Dialect::openai;  // the error shape of this route
 };
 
 constexpr RouteRow kRoutes[] = {
+    {"/messages", http::verb::post, Route::messages, true, Dialect::anthropic},
+    {"/messages/count_tokens", http::verb::post, Route::count_tokens, true, Dialect::anthropic},
     {"/chat/completions", http::verb::post, Route::chat, true},
     {"/completions", http::verb::post, Route::completions, true},
     {"/embeddings", http::verb::post, Route::embeddings, true},
@@ -165,6 +171,7 @@ std::string presented_key(const http::request<http::string_body>& req) {
   if (auto v = req[http::field::authorization]; !v.empty()) return strip_bearer(v);
   if (auto v = req["x-litellm-api-key"]; !v.empty()) return strip_bearer(v);
   if (auto v = req["api-key"]; !v.empty()) return std::string(v);
+  if (auto v = req["x-api-key"]; !v.empty()) return std::string(v);  // Anthropic clients
   return {};
 }
 
@@ -172,6 +179,68 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
   unsigned char diff = a.size() != b.size();
   for (size_t i = 0; i < a.size(); ++i) diff |= a[i] ^ b[i % (b.empty() ? 1 : b.size())];
   return diff == 0 && !b.empty();
+}
+
+namespace {
+
+net::HeaderList anthropic_client_headers(const http::request<http::string_body>& req) {
+  net::HeaderList out;
+  for (auto name : {"anthropic-version", "anthropic-beta"})
+    if (auto v = req[name]; !v.empty()) out.emplace_back(name, std::string(v));
+  return out;
+}
+
+// A rough count (about four characters a token) of the text a request sends.
+int64_t estimate_tokens(const json::value& v) {
+  if (v.is_string()) return static_cast<int64_t>(v.as_string().size());
+  int64_t n = 0;
+  if (v.is_array())
+    for (const auto& x : v.as_array()) n += estimate_tokens(x);
+  if (v.is_object())
+    for (const auto& [k, x] : v.as_object())
+      if (k != "type" && k != "id" && k != "tool_use_id") n += estimate_tokens(x);
+  return n;
+}
+
+std::string count_tokens_body(const json::object& request) {
+  int64_t chars = 0;
+  for (auto key : {"system", "messages", "tools"})
+    if (auto it = request.find(key); it != request.end()) chars += estimate_tokens(it->value());
+  return json::serialize(json::object{{"input_tokens", std::max<int64_t>(1, (chars + 3) / 4)}});
+}
+
+}  // namespace
+
+asio::awaitable<void> Gateway::handle_messages(net::Exchange& ex,
+                                               std::shared_ptr<const app::Snapshot> snap,
+                                               std::chrono::steady_clock::time_point received) {
+  auto body = parse_json_object(ex.request().body());
+  if (!body) {
+    co_await send_error(ex, Dialect::anthropic, body.error());
+    co_return;
+  }
+  auto canonical = providers::anthropic_request_to_openai(body.value());
+  if (!canonical) {
+    co_await send_error(ex, Dialect::anthropic, canonical.error());
+    co_return;
+  }
+  ProxyRequest pr;
+  pr.snapshot = std::move(snap);
+  pr.dialect = Dialect::anthropic;
+  pr.body = std::move(body.value());
+  pr.canonical = std::move(canonical.value());
+  pr.client_headers = anthropic_client_headers(ex.request());
+  pr.received = received;
+  co_await proxy_openai(ex, std::move(pr));
+}
+
+asio::awaitable<void> Gateway::handle_count_tokens(net::Exchange& ex) {
+  auto body = parse_json_object(ex.request().body());
+  if (!body) {
+    co_await send_error(ex, Dialect::anthropic, body.error());
+    co_return;
+  }
+  co_await ex.respond(200, kJson, count_tokens_body(body.value()));
 }
 
 Gateway::Gateway(std::shared_ptr<const app::Snapshot> snapshot) : snapshot_(std::move(snapshot)) {}
@@ -189,16 +258,24 @@ asio::awaitable<void> Gateway::handle(net::Exchange& ex) {
     co_return;
   }
   const auto& master = snap->config->general_settings.master_key;
+  auto dialect = match.row->dialect;
   if (match.row->needs_auth && !master.empty() &&
       !constant_time_equal(presented_key(req), master)) {
-    co_await send_openai_error(
-        ex, make_error(ErrorKind::unauthorized,
+    co_await send_error(
+        ex, dialect,
+        make_error(ErrorKind::unauthorized,
                        "Authentication Error: invalid or missing API key. Pass it as "
                        "'Authorization: Bearer <key>'"));
     co_return;
   }
   int64_t created = static_cast<int64_t>(std::time(nullptr));
   switch (match.row->route) {
+    case Route::messages:
+      co_await handle_messages(ex, snap, received);
+      co_return;
+    case Route::count_tokens:
+      co_await handle_count_tokens(ex);
+      co_return;
     case Route::chat:
     case Route::completions:
     case Route::embeddings: {

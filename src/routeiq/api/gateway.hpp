@@ -20,6 +20,11 @@ class Gateway {
   }
 
  private:
+  boost::asio::awaitable<void> handle_messages(net::Exchange& ex,
+                                               std::shared_ptr<const app::Snapshot> snap,
+                                               std::chrono::steady_clock::time_point received);
+  boost::asio::awaitable<void> handle_count_tokens(net::Exchange& ex);
+
   std::shared_ptr<const app::Snapshot> snapshot_;
 };
 

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "routeiq/core/log.hpp"
+#include "routeiq/app/credentials.hpp"
 #include "routeiq/net/upstream.hpp"
 #include "routeiq/routing/retry.hpp"
 
@@ -112,7 +113,8 @@ std::string_view endpoint_path(Endpoint e) {
 }
 
 net::UpstreamRequest build_upstream(const app::DeploymentRuntime& d, Endpoint endpoint,
-                                    const json::object& client_body, const std::string& model) {
+                                    const json::object& client_body, const std::string& model,
+                                    const std::string& azure_bearer = {}) {
   json::object body;
   for (const auto& [k, v] : d.config->extra_params)
     if (!listed(kNotForProvider, k)) body[k] = v;  // deployment defaults; the request wins
@@ -128,7 +130,10 @@ net::UpstreamRequest build_upstream(const app::DeploymentRuntime& d, Endpoint en
     r.url = d.api_base + "/openai/deployments/" + model + std::string(endpoint_path(endpoint)) +
             "?api-version=" + version;
     body.erase("model");
-    if (!d.api_key.empty()) r.headers.emplace_back("api-key", d.api_key);
+    if (!azure_bearer.empty())
+      r.headers.emplace_back("authorization", "Bearer " + azure_bearer);
+    else if (!d.api_key.empty())
+      r.headers.emplace_back("api-key", d.api_key);
   } else {
     r.url = d.api_base + std::string(endpoint_path(endpoint));
     if (!d.api_key.empty()) r.headers.emplace_back("authorization", "Bearer " + d.api_key);
@@ -227,18 +232,19 @@ class Proxy {
     const auto& snap = *req_.snapshot;
     auto model_it = req_.body.find("model");
     if (model_it == req_.body.end() || !model_it->value().is_string()) {
-      co_await send_openai_error(
-          ex_, make_error(ErrorKind::invalid_request, "'model' is required (a string)", "model"),
+      co_await send_error(
+          ex_, req_.dialect,
+          make_error(ErrorKind::invalid_request, "'model' is required (a string)", "model"),
           base_headers());
       co_return;
     }
     std::string model(model_it->value().as_string());
     auto resolved = snap.table->resolve(model);
     if (!resolved) {
-      co_await send_openai_error(ex_, unknown_model_error(model), base_headers());
+      co_await send_error(ex_, req_.dialect, unknown_model_error(model), base_headers());
       co_return;
     }
-    plan_ = make_plan(snap, resolved->group_name, req_.body);
+    plan_ = make_plan(snap, resolved->group_name, canonical());
     co_await (attempt_all(*resolved) || watch_client());
   }
 
@@ -290,8 +296,8 @@ class Proxy {
       }
     }
     if (!any_candidate) {
-      co_await send_openai_error(
-          ex_, make_error(ErrorKind::no_deployment_available,
+      co_await send_error(
+          ex_, req_.dialect, make_error(ErrorKind::no_deployment_available,
                           "No deployments available for model=" + first.group_name +
                               ": every deployment is cooling down after failures"),
           base_headers());
@@ -345,7 +351,7 @@ class Proxy {
 
   net::Deadlines deadlines_for(const config::Deployment& d) const {
     double total = d.timeout.value_or(plan_.timeout);
-    if (req_.body.contains("timeout")) total = plan_.timeout;
+    if (canonical().contains("timeout")) total = plan_.timeout;
     auto start = Clock::now();
     net::Deadlines dl;
     dl.total = std::min(start + std::chrono::milliseconds(static_cast<int64_t>(total * 1000)),
@@ -361,6 +367,20 @@ class Proxy {
     return dl;
   }
 
+  // How an attempt talks to its deployment: bytes relayed untouched when the
+  // client's dialect is the provider's wire format, else translated.
+  enum class Mode { raw_openai, raw_anthropic, translated };
+
+  Mode mode_for(const app::DeploymentRuntime& d) const {
+    auto format = d.provider->format;
+    bool openai_family =
+        format == providers::WireFormat::openai || format == providers::WireFormat::azure;
+    if (req_.dialect == Dialect::openai && openai_family) return Mode::raw_openai;
+    if (req_.dialect == Dialect::anthropic && format == providers::WireFormat::anthropic)
+      return Mode::raw_anthropic;
+    return Mode::translated;
+  }
+
   asio::awaitable<Outcome> attempt_one(size_t index, const routing::Resolution& res) {
     current_ = index;
     const app::DeploymentRuntime* runtime = &req_.snapshot->deployments[index];
@@ -368,56 +388,228 @@ class Proxy {
     std::optional<app::DeploymentRuntime> per_request;
     if (runtime->provider_from_request) {
       auto resolved = app::resolve_from_request(*runtime->config, res.group_name);
-      if (!resolved) {
-        Outcome out;
-        out.kind = Outcome::http_error;
-        out.status = 400;
-        out.message = resolved.error().message;
-        co_return out;
-      }
+      if (!resolved) co_return local_error(400, resolved.error().message);
       per_request = std::move(resolved->first);
       model = std::move(resolved->second);
       runtime = &*per_request;
     }
     const auto& d = *runtime;
-    auto upstream = build_upstream(d, req_.endpoint, req_.body, model);
+    if (d.provider->format == providers::WireFormat::azure) {
+      auto token = co_await app::azure_bearer_token(d);
+      if (!token) co_return local_error(token.error().status(), token.error().message);
+      azure_bearer_ = token.value();
+    }
     net::UpstreamCall call;
     state_.active = &call;
-    Outcome out = co_await exchange_with(call, std::move(upstream), d, res);
+    Outcome out;
+    switch (mode_for(d)) {
+      case Mode::raw_openai:
+        out = co_await relay_raw(
+            call, build_upstream(d, req_.endpoint, req_.body, model, azure_bearer_), d, res);
+        break;
+      case Mode::raw_anthropic:
+        out = co_await relay_raw(call, build_anthropic_passthrough(d, model), d, res);
+        break;
+      case Mode::translated:
+        out = co_await relay_translated(call, d, res, model);
+        break;
+    }
     state_.active = nullptr;
     if (state_.client_gone) out.kind = Outcome::client_gone;
     co_return out;
   }
 
-  asio::awaitable<Outcome> exchange_with(net::UpstreamCall& call, net::UpstreamRequest upstream,
-                                         const app::DeploymentRuntime& d,
-                                         const routing::Resolution& res) {
+  static Outcome local_error(int status, std::string message) {
     Outcome out;
+    out.kind = Outcome::http_error;
+    out.status = status;
+    out.message = std::move(message);
+    return out;
+  }
+
+  // Anthropic client to an Anthropic deployment: only the model changes.
+  net::UpstreamRequest build_anthropic_passthrough(const app::DeploymentRuntime& d,
+                                                   const std::string& model) const {
+    json::object body;
+    for (const auto& [k, v] : req_.body)
+      if (!listed(kGatewayOnlyKeys, k)) body[k] = v;
+    body["model"] = model;
+    net::UpstreamRequest r;
+    r.url = d.api_base + "/v1/messages";
+    r.headers.emplace_back("content-type", "application/json");
+    if (!d.api_key.empty()) r.headers.emplace_back("x-api-key", d.api_key);
+    bool has_version = false;
+    for (const auto& [k, v] : req_.client_headers) {
+      has_version = has_version || k == "anthropic-version";
+      r.headers.emplace_back(k, v);
+    }
+    if (!has_version) r.headers.emplace_back("anthropic-version", "2023-06-01");
+    for (const auto& [k, v] : d.config->extra_headers) r.headers.emplace_back(k, v);
+    r.body = json::serialize(body);
+    return r;
+  }
+
+  // Sends the request and reads the response head; an error status is read
+  // whole and turned into an Outcome.
+  asio::awaitable<std::optional<Outcome>> start_call(net::UpstreamCall& call,
+                                                     net::UpstreamRequest upstream,
+                                                     const app::DeploymentRuntime& d,
+                                                     providers::ChatTranslator* translator) {
     auto waited_from = Clock::now();
     bool started = co_await call.start(std::move(upstream), deadlines_for(*d.config));
     state_.upstream_time += Clock::now() - waited_from;
     if (!started) co_return transport_failure(call);
-    if (call.status() >= 400) {
-      std::string body;
-      co_await call.read_all(body);
-      if (body.size() > kMaxErrorBody) body.resize(kMaxErrorBody);
-      out.kind = Outcome::http_error;
-      out.status = call.status();
-      out.retry_after = call.header("retry-after");
-      out.message = upstream_message(body, out.status, d);
-      co_return out;
-    }
+    if (call.status() < 400) co_return std::nullopt;
+    std::string body;
+    co_await call.read_all(body);
+    if (body.size() > kMaxErrorBody) body.resize(kMaxErrorBody);
+    Outcome out;
+    out.kind = Outcome::http_error;
+    out.status = call.status();
+    out.retry_after = call.header("retry-after");
+    out.message = translator ? scrub(translator->decode_error(out.status, body).message, d)
+                             : upstream_message(body, out.status, d);
+    co_return out;
+  }
+
+  asio::awaitable<Outcome> relay_raw(net::UpstreamCall& call, net::UpstreamRequest upstream,
+                                     const app::DeploymentRuntime& d,
+                                     const routing::Resolution& res) {
+    if (auto failed = co_await start_call(call, std::move(upstream), d, nullptr)) co_return *failed;
     if (plan_.stream && call.header("content-type").find("text/event-stream") != std::string::npos)
       co_return co_await relay_stream(call, d, res);
     std::string body;
-    waited_from = Clock::now();
+    auto waited_from = Clock::now();
     bool complete = co_await call.read_all(body);
     state_.upstream_time += Clock::now() - waited_from;
     if (!complete) co_return transport_failure(call);
-    auto headers = success_headers(d, res);
-    co_await ex_.respond(call.status(), content_type_of(call), body, headers);
-    out.kind = Outcome::ok;
-    co_return out;
+    co_await ex_.respond(call.status(), content_type_of(call), body, success_headers(d, res));
+    co_return Outcome{Outcome::ok};
+  }
+
+  providers::Target target_for(const app::DeploymentRuntime& d, const std::string& model) const {
+    providers::Target t;
+    t.provider = d.provider->name;
+    t.model = model;
+    t.api_base = d.api_base;
+    t.api_version = d.config->api_version;
+    t.credentials.api_key = d.api_key;
+    t.extra_params = d.config->extra_params;
+    auto drop = d.config->extra_params.find("drop_params");
+    t.drop_params = req_.snapshot->config->litellm_settings.drop_params ||
+                    (drop != d.config->extra_params.end() && drop->value().is_bool() &&
+                     drop->value().as_bool());
+    for (const auto& [k, v] : d.config->extra_headers) t.extra_headers.emplace_back(k, v);
+    return t;
+  }
+
+  asio::awaitable<Outcome> relay_translated(net::UpstreamCall& call, const app::DeploymentRuntime& d,
+                                            const routing::Resolution& res, std::string model) {
+    if (req_.endpoint != Endpoint::chat_completions)
+      co_return local_error(400, "provider '" + std::string(d.provider->name) +
+                                     "' supports only chat completions here");
+    std::unique_ptr<providers::ChatTranslator> translator;
+    std::unique_ptr<ResponseDecoder> decoder;
+    net::UpstreamRequest upstream;
+    auto format = d.provider->format;
+    if (format == providers::WireFormat::openai || format == providers::WireFormat::azure) {
+      upstream = build_upstream(d, req_.endpoint, canonical(), model, azure_bearer_);
+      decoder = std::make_unique<OpenAIDecoder>();
+    } else {
+      translator = providers::make_chat_translator(provider_format_name(format));
+      if (!translator) co_return local_error(400, "no translator for this provider");
+      auto target = target_for(d, model);
+      if (auto st = co_await app::fill_credentials(d, target); !st)
+        co_return local_error(st.error().status(), st.error().message);
+      json::object request = canonical();
+      request["model"] = model;
+      auto encoded = translator->encode(request, target, std::chrono::system_clock::now());
+      if (!encoded) co_return local_error(encoded.error().status(), encoded.error().message);
+      upstream.method = encoded->method;
+      upstream.url = std::move(encoded->url);
+      upstream.headers = std::move(encoded->headers);
+      upstream.body = std::move(encoded->body);
+      decoder = std::make_unique<TranslatorDecoder>(*translator);
+    }
+    if (auto failed = co_await start_call(call, std::move(upstream), d, translator.get()))
+      co_return *failed;
+    auto encoder = make_encoder(req_.dialect, res.group_name);
+    if (plan_.stream) co_return co_await relay_translated_stream(call, d, res, *decoder, *encoder);
+    std::string body;
+    auto waited_from = Clock::now();
+    bool complete = co_await call.read_all(body);
+    state_.upstream_time += Clock::now() - waited_from;
+    if (!complete) co_return transport_failure(call);
+    auto decoded = decoder->full(body);
+    if (!decoded) co_return local_error(502, scrub(decoded.error().message, d));
+    co_await ex_.respond(200, "application/json", encoder->full(decoded.value()),
+                         success_headers(d, res));
+    co_return Outcome{Outcome::ok};
+  }
+
+  static std::string_view provider_format_name(providers::WireFormat f) {
+    switch (f) {
+      case providers::WireFormat::anthropic: return "anthropic";
+      case providers::WireFormat::gemini: return "gemini";
+      case providers::WireFormat::vertex_ai: return "vertex_ai";
+      case providers::WireFormat::bedrock: return "bedrock";
+      case providers::WireFormat::cohere: return "cohere";
+      default: return "";
+    }
+  }
+
+  asio::awaitable<Outcome> relay_translated_stream(net::UpstreamCall& call,
+                                                   const app::DeploymentRuntime& d,
+                                                   const routing::Resolution& res,
+                                                   ResponseDecoder& decoder,
+                                                   ResponseEncoder& encoder) {
+    if (!co_await ex_.begin_stream(200, "text/event-stream", success_headers(d, res))) {
+      call.cancel();
+      co_return Outcome{Outcome::client_gone};
+    }
+    std::string piece, out;
+    std::vector<json::object> chunks;
+    while (!call.done()) {
+      if (!co_await call.read_some(piece)) {
+        if (state_.client_gone) co_return Outcome{Outcome::client_gone};
+        co_await end_stream_with_error(encoder, stream_failure(call));
+        co_return Outcome{Outcome::ok};
+      }
+      chunks.clear();
+      out.clear();
+      auto st = decoder.feed(piece, chunks);
+      for (const auto& c : chunks) encoder.chunk(c, out);
+      if (!st) {
+        if (!out.empty()) co_await ex_.write_chunk(out);
+        co_await end_stream_with_error(encoder, make_error(st.error().kind, scrub(st.error().message, d)));
+        co_return Outcome{Outcome::ok};
+      }
+      if (!out.empty() && !co_await ex_.write_chunk(out)) {
+        call.cancel();
+        co_return Outcome{Outcome::client_gone};
+      }
+    }
+    out.clear();
+    encoder.finish(out);
+    co_await ex_.write_chunk(out);
+    co_await ex_.end_stream();
+    co_return Outcome{Outcome::ok};
+  }
+
+  static Error stream_failure(const net::UpstreamCall& call) {
+    return make_error(call.failure() == net::CallFailure::timeout ? ErrorKind::timeout
+                                                                  : ErrorKind::upstream_error,
+                      "upstream stream failed: " + call.failure_detail());
+  }
+
+  // Headers are sent already: end with an error event in the client's dialect, then close.
+  asio::awaitable<void> end_stream_with_error(ResponseEncoder& encoder, Error error) {
+    std::string out;
+    encoder.fail(error, out);
+    co_await ex_.write_chunk(out);
+    co_await ex_.end_stream();
+    ex_.close_after();
+    log::warn() << "call_id=" << req_.call_id << " stream broke mid-way: " << error.message;
   }
 
   static std::string content_type_of(const net::UpstreamCall& call) {
@@ -435,38 +627,25 @@ class Proxy {
 
   asio::awaitable<Outcome> relay_stream(net::UpstreamCall& call, const app::DeploymentRuntime& d,
                                         const routing::Resolution& res) {
-    Outcome out;
-    out.kind = Outcome::ok;
     if (!co_await ex_.begin_stream(200, "text/event-stream", success_headers(d, res))) {
       call.cancel();
-      out.kind = Outcome::client_gone;
-      co_return out;
+      co_return Outcome{Outcome::client_gone};
     }
     std::string piece;
     while (!call.done()) {
       if (!co_await call.read_some(piece)) {
-        if (state_.client_gone) {
-          out.kind = Outcome::client_gone;
-          co_return out;
-        }
-        // Headers are gone already: end with an error event, then close.
-        auto err = make_error(call.failure() == net::CallFailure::timeout ? ErrorKind::timeout
-                                                                          : ErrorKind::upstream_error,
-                              "upstream stream failed: " + call.failure_detail());
-        co_await ex_.write_chunk("data: " + openai_error_body(err) + "\n\n");
-        co_await ex_.end_stream();
-        ex_.close_after();
-        log::warn() << "call_id=" << req_.call_id << " stream broke mid-way";
-        co_return out;
+        if (state_.client_gone) co_return Outcome{Outcome::client_gone};
+        auto encoder = make_encoder(req_.dialect, res.group_name);
+        co_await end_stream_with_error(*encoder, stream_failure(call));
+        co_return Outcome{Outcome::ok};
       }
       if (!co_await ex_.write_chunk(piece)) {
         call.cancel();
-        out.kind = Outcome::client_gone;
-        co_return out;
+        co_return Outcome{Outcome::client_gone};
       }
     }
     co_await ex_.end_stream();
-    co_return out;
+    co_return Outcome{Outcome::ok};
   }
 
   net::HeaderList base_headers() const {
@@ -504,7 +683,7 @@ class Proxy {
     headers.emplace_back("x-litellm-model-id", req_.snapshot->deployments[d].config->model_info.id);
     headers.emplace_back("x-litellm-attempted-retries", std::to_string(state_.retries));
     headers.emplace_back("x-litellm-attempted-fallbacks", std::to_string(state_.fallbacks));
-    co_await send_openai_error(ex_, std::move(e), std::move(headers));
+    co_await send_error(ex_, req_.dialect, std::move(e), std::move(headers));
   }
 
   asio::awaitable<void> send_final_error(const Outcome& last) {
@@ -519,11 +698,17 @@ class Proxy {
     auto headers = base_headers();
     headers.emplace_back("x-litellm-attempted-retries", std::to_string(state_.retries));
     headers.emplace_back("x-litellm-attempted-fallbacks", std::to_string(state_.fallbacks));
-    co_await send_openai_error(ex_, std::move(e), std::move(headers));
+    co_await send_error(ex_, req_.dialect, std::move(e), std::move(headers));
+  }
+
+  // The request in OpenAI form: the body itself for OpenAI clients.
+  const json::object& canonical() const {
+    return req_.dialect == Dialect::openai ? req_.body : req_.canonical;
   }
 
   net::Exchange& ex_;
   ProxyRequest req_;
+  std::string azure_bearer_;
   CallPlan plan_;
   CallState state_;
   size_t current_ = 0;
@@ -531,9 +716,10 @@ class Proxy {
 
 }  // namespace
 
-asio::awaitable<void> send_openai_error(net::Exchange& ex, Error error, net::HeaderList headers) {
+asio::awaitable<void> send_error(net::Exchange& ex, Dialect dialect, Error error,
+                                 net::HeaderList headers) {
   if (!error.retry_after.empty()) headers.emplace_back("retry-after", error.retry_after);
-  co_await ex.respond(error.status(), "application/json", openai_error_body(error), headers);
+  co_await ex.respond(error.status(), "application/json", error_body(dialect, error), headers);
 }
 
 asio::awaitable<void> proxy_openai(net::Exchange& exchange, ProxyRequest request) {

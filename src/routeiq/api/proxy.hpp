@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "routeiq/api/codec.hpp"
 #include "routeiq/app/snapshot.hpp"
 #include "routeiq/net/http_server.hpp"
 
@@ -16,15 +17,22 @@ enum class Endpoint { chat_completions, completions, embeddings };
 struct ProxyRequest {
   std::shared_ptr<const app::Snapshot> snapshot;
   Endpoint endpoint = Endpoint::chat_completions;
-  boost::json::object body;  // the client's OpenAI-format request
+  Dialect dialect = Dialect::openai;
+  boost::json::object body;       // the client's request, in its dialect
+  boost::json::object canonical;  // the same request in OpenAI chat form
+  net::HeaderList client_headers;  // e.g. anthropic-version / anthropic-beta to pass through
   std::string call_id;
   std::chrono::steady_clock::time_point received;
 };
 
 boost::asio::awaitable<void> proxy_openai(net::Exchange& exchange, ProxyRequest request);
 
-// Sends an OpenAI-format error with the table's status (and Retry-After if set).
-boost::asio::awaitable<void> send_openai_error(net::Exchange& exchange, Error error,
-                                               net::HeaderList headers = {});
+// Sends an error in the client's dialect with the table's status (and Retry-After if set).
+boost::asio::awaitable<void> send_error(net::Exchange& exchange, Dialect dialect, Error error,
+                                        net::HeaderList headers = {});
+inline boost::asio::awaitable<void> send_openai_error(net::Exchange& exchange, Error error,
+                                                      net::HeaderList headers = {}) {
+  return send_error(exchange, Dialect::openai, std::move(error), std::move(headers));
+}
 
 }  // namespace routeiq::api

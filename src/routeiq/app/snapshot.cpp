@@ -32,6 +32,11 @@ std::string env_or_empty(std::string_view name) {
   return v ? v : "";
 }
 
+// Bedrock and Vertex AI derive their endpoints from region/location.
+bool needs_api_base(const providers::ProviderInfo& p) {
+  return p.format != providers::WireFormat::bedrock && p.format != providers::WireFormat::vertex_ai;
+}
+
 }  // namespace
 
 DeploymentRuntime resolve_deployment(const config::Deployment& d, std::string_view provider) {
@@ -55,7 +60,7 @@ Result<std::pair<DeploymentRuntime, std::string>> resolve_from_request(const con
   auto ref = config::split_model_ref(model);
   if (!ref) return make_error(ErrorKind::unknown_model, ref.error().message, "model");
   auto rt = resolve_deployment(d, ref->provider);
-  if (rt.api_base.empty())
+  if (rt.api_base.empty() && needs_api_base(*rt.provider))
     return make_error(ErrorKind::unknown_model,
                       "provider '" + ref->provider + "' needs an api_base in the config", "model");
   return std::pair{std::move(rt), ref->model};
@@ -84,7 +89,7 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(std::shared_ptr<const con
     if (!rt.provider)
       return make_error(ErrorKind::invalid_request,
                         "model_list: unknown provider '" + d.provider + "' for " + d.model_name);
-    if (rt.api_base.empty())
+    if (rt.api_base.empty() && needs_api_base(*rt.provider))
       return make_error(ErrorKind::invalid_request,
                         "model_list: " + d.model_name + " (" + d.provider +
                             "): litellm_params.api_base is required for this provider");

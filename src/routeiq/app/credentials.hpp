@@ -1,0 +1,38 @@
+#pragma once
+// Credentials that need a network call or a file: Google service-account
+// OAuth tokens (Vertex AI), the AWS credential chain (Bedrock) and Entra ID
+// client-credentials tokens (Azure). Fetched off the hot path once, cached
+// process-wide, and refreshed before they expire.
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <string>
+
+#include "routeiq/app/snapshot.hpp"
+#include "routeiq/providers/translator.hpp"
+
+namespace routeiq::app {
+
+// Fills target.credentials for native formats that need more than an api_key.
+boost::asio::awaitable<Status> fill_credentials(const DeploymentRuntime& d,
+                                                providers::Target& target);
+
+// An Entra ID bearer token for an Azure deployment configured with
+// tenant_id/client_id/client_secret or azure_ad_token; empty when it uses an api-key.
+boost::asio::awaitable<Result<std::string>> azure_bearer_token(const DeploymentRuntime& d);
+
+struct AwsCredentials {
+  std::string access_key_id, secret_access_key, session_token;
+  std::chrono::system_clock::time_point expires_at = std::chrono::system_clock::time_point::max();
+  std::string source;  // "params", "env", "profile", "web_identity", "ecs", "imds"
+};
+
+// When a cached credential should be replaced: a quarter of its lifetime (at
+// most five minutes) before it expires.
+bool needs_refresh(std::chrono::system_clock::time_point fetched_at,
+                   std::chrono::system_clock::time_point expires_at,
+                   std::chrono::system_clock::time_point now);
+
+// Parses "2026-11-21T07:00:00Z" (and with fractional seconds).
+std::chrono::system_clock::time_point parse_iso8601(const std::string& text);
+
+}  // namespace routeiq::app
