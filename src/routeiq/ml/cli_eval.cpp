@@ -1,5 +1,6 @@
 // routeiq eval: runs a trained router over a scored dataset and reports the
 // quality-cost trade-off against the baselines.
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
 #include <cstdio>
@@ -7,6 +8,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -326,7 +329,47 @@ Status write_file(const std::string& path, const std::string& text) {
 }
 
 // The plots go next to the report: eval.md -> eval.svg (+ eval-pgr.svg for pairs).
-Status write_report(const EvalResult& r, const ReportContext& ctx, const std::string& path) {
+// Per task: the router at cost weight 0 against the overall best single model, the
+// best model on that task in hindsight, and the oracle.
+std::string per_task_markdown(const Predictions& p, const EvalResult& r) {
+  const EvalInput& in = p.input;
+  std::vector<double> no_cost(in.models.size(), 0.0);
+  struct Sums {
+    size_t n = 0;
+    double router = 0, oracle = 0;
+    std::vector<double> model;
+  };
+  std::map<std::string, Sums> tasks;
+  for (size_t i = 0; i < p.tasks.size(); ++i) {
+    Sums& t = tasks[p.tasks[i]];
+    t.model.resize(in.models.size(), 0.0);
+    ++t.n;
+    t.router += in.truth(i, choose_model(in.predicted, i, no_cost, 0.0));
+    double best = 0;
+    for (size_t j = 0; j < in.models.size(); ++j) {
+      t.model[j] += in.truth(i, j);
+      best = std::max(best, in.truth(i, j));
+    }
+    t.oracle += best;
+  }
+  if (tasks.size() < 2) return {};
+  std::ostringstream md;
+  md << "\n## Per task (cost weight 0)\n\n| task | n | router | " << r.models[r.best_single].model
+     << " | best on the task | oracle |\n|---|---:|---:|---:|---|---:|\n";
+  for (const auto& [task, t] : tasks) {
+    size_t top = std::max_element(t.model.begin(), t.model.end()) - t.model.begin();
+    double n = static_cast<double>(t.n);
+    char line[512];
+    std::snprintf(line, sizeof line, "| %s | %zu | %.3f | %.3f | %.3f (%s) | %.3f |\n",
+                  task.c_str(), t.n, t.router / n, t.model[r.best_single] / n, t.model[top] / n,
+                  in.models[top].c_str(), t.oracle / n);
+    md << line;
+  }
+  return md.str();
+}
+
+Status write_report(const EvalResult& r, const ReportContext& ctx, const std::string& path,
+                    const std::string& appendix) {
   std::filesystem::path report(path);
   std::error_code ec;
   if (report.has_parent_path()) std::filesystem::create_directories(report.parent_path(), ec);
@@ -338,7 +381,7 @@ Status write_report(const EvalResult& r, const ReportContext& ctx, const std::st
                            cost_quality_svg(r, title + ": quality vs cost"));
   if (status && r.pair)
     status = write_file((report.parent_path() / pgr_plot).string(), pgr_svg(r, title + ": PGR"));
-  if (status) status = write_file(path, eval_markdown(r, ctx, cost_plot, pgr_plot));
+  if (status) status = write_file(path, eval_markdown(r, ctx, cost_plot, pgr_plot) + appendix);
   return status;
 }
 
@@ -387,7 +430,7 @@ int run_eval(int argc, char** argv) {
   options.seed = args->seed;
   EvalResult result = evaluate(predictions->input, options);
   if (!args->report.empty()) {
-    auto status = write_report(result, ctx, args->report);
+    auto status = write_report(result, ctx, args->report, per_task_markdown(*predictions, result));
     if (!status) return fail(status.error().message);
   }
   if (args->json)
