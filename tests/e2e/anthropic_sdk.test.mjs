@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
-import { MASTER_KEY, UPSTREAM_KEY, deployment, startGateway, startMock, stop } from '../integration/lib.mjs';
-import { startNodeMock, stats } from '../mocks/lib.mjs';
+import { MASTER_KEY, deployment, startGateway, startMock } from '../integration/lib.mjs';
+import { startNodeMock, stats, stopAll } from '../mocks/lib.mjs';
 
 const ANTHROPIC_KEY = 'sk-ant-upstream-4444';
 const AWS = { id: 'AKIAROUTEIQSDK000001', secret: 'routeiq/sdk/secret/000000000000000000000' };
@@ -46,7 +46,7 @@ describe('anthropic SDK directly against the anthropic mock', () => {
     mock = await startNodeMock('anthropic', { api_key: ANTHROPIC_KEY });
     client = new Anthropic({ apiKey: ANTHROPIC_KEY, baseURL: mock.base, maxRetries: 0 });
   });
-  after(() => stop(mock));
+  after(() => stopAll(mock));
 
   test('create, stream with tool_use, count tokens', async () => {
     const r = await client.messages.create({ model: 'claude-mock-1', max_tokens: 50, messages: [{ role: 'user', content: 'Hi' }] });
@@ -101,7 +101,7 @@ general_settings:
 `);
     client = new Anthropic({ apiKey: MASTER_KEY, baseURL: gw.url, maxRetries: 0, timeout: 15_000 });
   });
-  after(() => stop(gw, openaiMock, anthropicMock, bedrockMock));
+  after(() => stopAll(gw, openaiMock, anthropicMock, bedrockMock));
 
   const TEXT = {
     'gpt-4o-mini': 'mock reply from openai-up: gpt-4o-mini',

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { MASTER_KEY, startGateway, stop } from '../integration/lib.mjs';
-import { startNodeMock, stats } from '../mocks/lib.mjs';
+import { MASTER_KEY, startGateway } from '../integration/lib.mjs';
+import { startNodeMock, stats, stopAll } from '../mocks/lib.mjs';
 
 const KEYS = { anthropic: 'sk-ant-upstream-1111', gemini: 'gm-upstream-2222', cohere: 'co-upstream-3333' };
 const AWS = { id: 'AKIAROUTEIQTEST00001', secret: 'routeiq/test/secret/0000000000000000000' };
@@ -147,7 +147,7 @@ describe('official openai client against native provider APIs', () => {
     gw = await startGateway(config(m, files));
     client = new OpenAI({ apiKey: MASTER_KEY, baseURL: `${gw.url}/v1`, maxRetries: 0, timeout: 15_000 });
   });
-  after(() => stop(gw, ...Object.values(m)));
+  after(() => stopAll(gw, ...Object.values(m)));
 
   for (const p of PROVIDERS) {
     describe(p.group, () => {

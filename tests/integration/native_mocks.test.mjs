@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, createSign } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { sseData, stop } from './lib.mjs';
-import { awsSign, configure, decodeEventStream, startNodeMock, stats } from '../mocks/lib.mjs';
+import { sseData } from './lib.mjs';
+import { awsSign, configure, decodeEventStream, startNodeMock, stats, stopAll } from '../mocks/lib.mjs';
 
 const json = (body) => JSON.stringify(body);
 const postJson = (url, body, headers = {}) =>
@@ -33,7 +33,7 @@ describe('anthropic mock', () => {
   before(async () => {
     mock = await startNodeMock('anthropic', { api_key: 'sk-ant-mock' });
   });
-  after(() => stop(mock));
+  after(() => stopAll(mock));
 
   test('a streamed tool call follows the documented event sequence', async () => {
     const tools = [{ name: 'get_weather', description: 'Weather', input_schema: WEATHER_TOOL_SCHEMA }];
@@ -137,7 +137,7 @@ describe('gemini and vertex mock', () => {
       project: 'mock-project',
     });
   });
-  after(() => stop(mock));
+  after(() => stopAll(mock));
 
   function assertion(claims = {}, key = privateKey) {
     const now = Math.floor(Date.now() / 1000);
@@ -251,7 +251,7 @@ describe('bedrock mock', () => {
   before(async () => {
     mock = await startNodeMock('bedrock', { access_key_id: creds.accessKeyId, secret_access_key: creds.secretAccessKey, credential_ttl: 2 });
   });
-  after(() => stop(mock));
+  after(() => stopAll(mock));
 
   async function converse(body, { credentials = creds, date, path = `${modelPath}/converse`, tamper } = {}) {
     const url = `${mock.base}${path}`;
@@ -382,7 +382,7 @@ describe('cohere mock', () => {
   before(async () => {
     mock = await startNodeMock('cohere', { api_key: 'co-key' });
   });
-  after(() => stop(mock));
+  after(() => stopAll(mock));
 
   test('chat, auth, and OpenAI-only fields refused', async () => {
     const body = { model: 'command-r-plus', messages: [{ role: 'user', content: 'Hello' }] };
@@ -425,7 +425,7 @@ describe('entra id mock', () => {
   before(async () => {
     mock = await startNodeMock('oauth', { tenant_id: 't1', client_id: 'c1', client_secret: 's1' });
   });
-  after(() => stop(mock));
+  after(() => stopAll(mock));
 
   const grant = (fields) =>
     fetch(`${mock.base}/t1/oauth2/v2.0/token`, {

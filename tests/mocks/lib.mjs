@@ -6,7 +6,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { join } from 'node:path';
-import { startProcess } from '../integration/lib.mjs';
+import { startProcess, stop } from '../integration/lib.mjs';
 
 export const MOCKS_DIR = import.meta.dirname;
 
@@ -75,4 +75,10 @@ export function decodeEventStream(bytes) {
     offset += length;
   }
   return messages;
+}
+
+// Like stop() of tests/integration/lib.mjs, but also for processes that already
+// died of a signal (a crashed gateway must not hang the after() hooks).
+export function stopAll(...procs) {
+  return stop(...procs.filter((p) => p && p.child.exitCode === null && p.child.signalCode === null));
 }
