@@ -86,7 +86,7 @@ export function stop(...procs) {
     procs.filter(Boolean).map(
       (p) =>
         new Promise((res) => {
-          if (p.child.exitCode !== null) return res();
+          if (p.child.exitCode !== null || p.child.signalCode !== null) return res();
           p.child.once('exit', res);
           p.child.kill('SIGKILL');
         }),

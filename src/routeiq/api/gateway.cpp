@@ -33,6 +33,7 @@ enum class Route {
   model_info,
   liveness,
   readiness,
+  hot_reload_status,
   none
 };
 
@@ -52,6 +53,7 @@ constexpr RouteRow kRoutes[] = {
     {"/embeddings", http::verb::post, Route::embeddings, true},
     {"/models", http::verb::get, Route::models, true},
     {"/model/info", http::verb::get, Route::model_info, true},
+    {"/hot-reload/status", http::verb::get, Route::hot_reload_status, true},
     {"/health/liveliness", http::verb::get, Route::liveness, false},
     {"/health/liveness", http::verb::get, Route::liveness, false},
     {"/_health/live", http::verb::get, Route::liveness, false},
@@ -123,6 +125,12 @@ std::string model_info_body(const app::Snapshot& snap) {
   return json::serialize(json::object{{"data", std::move(data)}});
 }
 
+std::string hot_reload_body(const app::Snapshot& snap) {
+  json::array routers;
+  for (const auto& r : snap.learned) routers.push_back(r->status());
+  return json::serialize(json::object{{"routers", std::move(routers)}});
+}
+
 std::string readiness_body(bool stopping) {
   json::object out{{"status", stopping ? "shutting down" : "healthy"},
                    {"db", "Not connected"},
@@ -183,6 +191,16 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 
 namespace {
 
+std::optional<double> cost_weight_header(const http::request<http::string_body>& req) {
+  auto v = req["x-routeiq-cost-weight"];
+  if (v.empty()) return std::nullopt;
+  try {
+    return std::stod(std::string(v));
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
 net::HeaderList anthropic_client_headers(const http::request<http::string_body>& req) {
   net::HeaderList out;
   for (auto name : {"anthropic-version", "anthropic-beta"})
@@ -230,6 +248,7 @@ asio::awaitable<void> Gateway::handle_messages(net::Exchange& ex,
   pr.body = std::move(body.value());
   pr.canonical = std::move(canonical.value());
   pr.client_headers = anthropic_client_headers(ex.request());
+  pr.cost_weight = cost_weight_header(ex.request());
   pr.received = received;
   co_await proxy_openai(ex, std::move(pr));
 }
@@ -291,6 +310,7 @@ asio::awaitable<void> Gateway::handle(net::Exchange& ex) {
                                                              : Endpoint::embeddings;
       pr.body = std::move(body.value());
       pr.received = received;
+      pr.cost_weight = cost_weight_header(req);
       co_await proxy_openai(ex, std::move(pr));
       co_return;
     }
@@ -309,6 +329,9 @@ asio::awaitable<void> Gateway::handle(net::Exchange& ex) {
     }
     case Route::model_info:
       co_await ex.respond(200, kJson, model_info_body(*snap));
+      co_return;
+    case Route::hot_reload_status:
+      co_await ex.respond(200, kJson, hot_reload_body(*snap));
       co_return;
     case Route::liveness:
       co_await ex.respond(200, kJson, kAlive);

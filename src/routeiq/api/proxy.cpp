@@ -60,6 +60,49 @@ std::optional<double> number_field(const json::object& o, std::string_view key) 
   return std::nullopt;
 }
 
+// The text a learned router judges: the last user message (its text parts), or
+// the prompt / input of completions and embeddings.
+std::string routing_query(const json::object& request) {
+  auto text_of = [](const json::value& content) {
+    if (content.is_string()) return std::string(content.as_string());
+    std::string out;
+    if (content.is_array())
+      for (const auto& part : content.as_array())
+        if (part.is_object() && part.as_object().contains("text") && part.at("text").is_string()) {
+          if (!out.empty()) out += "\n";
+          out += part.at("text").as_string();
+        }
+    return out;
+  };
+  if (auto it = request.find("messages"); it != request.end() && it->value().is_array()) {
+    const auto& messages = it->value().as_array();
+    for (auto m = messages.rbegin(); m != messages.rend(); ++m)
+      if (m->is_object() && m->as_object().contains("role") && m->at("role") == "user" &&
+          m->as_object().contains("content"))
+        return text_of(m->at("content"));
+  }
+  for (auto key : {"prompt", "input"})
+    if (auto it = request.find(key); it != request.end()) return text_of(it->value());
+  return {};
+}
+
+// RouteLLM-style names: "router-knn-0.3" asks the knn router group with cost weight 0.3.
+std::optional<std::pair<std::string, double>> parse_router_model_name(std::string_view model) {
+  if (!model.starts_with("router-")) return std::nullopt;
+  auto rest = model.substr(7);
+  auto dash = rest.rfind('-');
+  if (dash == std::string_view::npos || dash == 0) return std::nullopt;
+  try {
+    size_t used = 0;
+    std::string number(rest.substr(dash + 1));
+    double w = std::stod(number, &used);
+    if (used != number.size()) return std::nullopt;
+    return std::pair{std::string(rest.substr(0, dash)), w};
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
 struct CallPlan {
   std::vector<std::string> groups;  // the requested group, then fallbacks
   int num_retries = 0;
@@ -240,9 +283,21 @@ class Proxy {
     }
     std::string model(model_it->value().as_string());
     auto resolved = snap.table->resolve(model);
+    if (!resolved) resolved = resolve_router_alias(model);
     if (!resolved) {
       co_await send_error(ex_, req_.dialect, unknown_model_error(model), base_headers());
       co_return;
+    }
+    if (auto it = snap.router_groups.find(resolved->group_name); it != snap.router_groups.end()) {
+      auto routed = route_to_candidate(*it->second);
+      if (!routed) {
+        co_await send_error(ex_, req_.dialect,
+                            make_error(ErrorKind::no_deployment_available,
+                                       "No candidate of " + resolved->group_name + " is available"),
+                            base_headers());
+        co_return;
+      }
+      resolved = std::move(routed);
     }
     plan_ = make_plan(snap, resolved->group_name, canonical());
     co_await (attempt_all(*resolved) || watch_client());
@@ -257,6 +312,50 @@ class Proxy {
                           ". Call `/v1/models` to view available models for your key. "
                           "Available model groups: " + names,
                       "model");
+  }
+
+  // "router-<type>-<w>": the router group of that type, with cost weight w.
+  std::optional<routing::Resolution> resolve_router_alias(const std::string& model) {
+    auto parsed = parse_router_model_name(model);
+    if (!parsed) return std::nullopt;
+    for (const auto& [group, router] : req_.snapshot->router_groups) {
+      if (router->spec().type != parsed->first) continue;
+      if (!req_.cost_weight) req_.cost_weight = parsed->second;
+      return req_.snapshot->table->resolve(group);
+    }
+    return std::nullopt;
+  }
+
+  // A router group picks one of its candidate groups for this request; if it
+  // cannot decide, any candidate with a healthy deployment (counted as a fallback).
+  std::optional<routing::Resolution> route_to_candidate(const app::LearnedRouter& router) {
+    const auto& snap = *req_.snapshot;
+    const auto& candidates = router.spec().candidates;
+    std::vector<std::vector<std::string>> targets;
+    std::vector<bool> allowed;
+    for (const auto& c : candidates) {
+      targets.push_back({c});
+      const auto* g = snap.table->group(c);
+      bool healthy = false;
+      for (size_t d : g ? g->deployments : std::vector<size_t>{})
+        healthy = healthy || !snap.cooldowns->in_cooldown(d);
+      allowed.push_back(healthy);
+    }
+    std::optional<size_t> chosen;
+    if (auto d = router.decide(routing_query(canonical()), targets, allowed, req_.cost_weight)) {
+      chosen = d->target;
+      routed_by_ = router.header_value();
+    } else {
+      router.count_fallback();
+      routed_by_ = "fallback";
+      for (size_t i = 0; i < candidates.size() && !chosen; ++i)
+        if (allowed[i]) chosen = i;
+    }
+    if (!chosen) return std::nullopt;
+    routed_model_ = candidates[*chosen];
+    log::debug() << "call_id=" << req_.call_id << " " << router.spec().name << " routed to "
+                 << routed_model_;
+    return snap.table->resolve(candidates[*chosen]);
   }
 
   asio::awaitable<void> watch_client() {
@@ -318,7 +417,14 @@ class Proxy {
     }
     const auto& pool = fresh.empty() ? healthy : fresh;
     if (pool.empty()) return std::nullopt;
-    return pool[req_.snapshot->strategy->pick(pool, rng)];
+    std::string query = routing_query(canonical());
+    routing::RequestContext ctx{query, req_.cost_weight, {}};
+    size_t chosen = pool[req_.snapshot->strategy->pick(pool, ctx, rng)];
+    if (!ctx.decided_by.empty()) {
+      routed_by_ = ctx.decided_by;
+      routed_model_ = req_.snapshot->config->model_list[chosen].model;
+    }
+    return chosen;
   }
 
   void note_failure(size_t d, const Outcome& o) {
@@ -467,8 +573,13 @@ class Proxy {
     out.kind = Outcome::http_error;
     out.status = call.status();
     out.retry_after = call.header("retry-after");
-    out.message = translator ? scrub(translator->decode_error(out.status, body).message, d)
-                             : upstream_message(body, out.status, d);
+    if (translator) {
+      Error mapped = translator->decode_error(out.status, body);
+      out.status = mapped.status();
+      out.message = scrub(std::move(mapped.message), d);
+    } else {
+      out.message = upstream_message(body, out.status, d);
+    }
     co_return out;
   }
 
@@ -664,6 +775,10 @@ class Proxy {
     h.emplace_back("x-litellm-attempted-retries", std::to_string(state_.retries));
     h.emplace_back("x-litellm-attempted-fallbacks", std::to_string(state_.fallbacks));
     h.emplace_back("x-litellm-response-duration-ms", format_ms(total_ms));
+    if (!routed_by_.empty()) {
+      h.emplace_back("x-routeiq-router", routed_by_);
+      h.emplace_back("x-routeiq-routed-model", routed_model_);
+    }
     // Time spent in the gateway itself: everything but waiting on the provider.
     h.emplace_back("x-litellm-overhead-duration-ms", format_ms(std::max(0.0, total_ms - upstream_ms)));
     return h;
@@ -709,6 +824,7 @@ class Proxy {
   net::Exchange& ex_;
   ProxyRequest req_;
   std::string azure_bearer_;
+  std::string routed_by_, routed_model_;  // learned-router decision, for the response headers
   CallPlan plan_;
   CallState state_;
   size_t current_ = 0;

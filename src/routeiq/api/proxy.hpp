@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "routeiq/api/codec.hpp"
@@ -21,6 +22,7 @@ struct ProxyRequest {
   boost::json::object body;       // the client's request, in its dialect
   boost::json::object canonical;  // the same request in OpenAI chat form
   net::HeaderList client_headers;  // e.g. anthropic-version / anthropic-beta to pass through
+  std::optional<double> cost_weight;  // x-routeiq-cost-weight: learned-router trade-off
   std::string call_id;
   std::chrono::steady_clock::time_point received;
 };

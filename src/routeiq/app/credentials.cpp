@@ -281,20 +281,29 @@ asio::awaitable<Result<AwsCredentials>> from_imds() {
   std::string base = env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
   if (base.empty()) base = "http://169.254.169.254";
   while (!base.empty() && base.back() == '/') base.pop_back();
-  net::UpstreamRequest put{"PUT", base + "/latest/api/token",
-                           {{"x-aws-ec2-metadata-token-ttl-seconds", "21600"}}, ""};
+  net::UpstreamRequest put;
+  put.method = "PUT";
+  put.url = base + "/latest/api/token";
+  put.headers.emplace_back("x-aws-ec2-metadata-token-ttl-seconds", "21600");
   auto token = co_await fetch(std::move(put));
   if (!token) co_return token.error();
   if (token->status != 200)
     co_return make_error(ErrorKind::unauthorized, "IMDSv2 refused a session token");
-  net::HeaderList h{{"x-aws-ec2-metadata-token", token->body}};
+  // Requests are named variables: GCC 12 miscompiles awaiting a call whose
+  // argument is a temporary aggregate.
   std::string path = base + "/latest/meta-data/iam/security-credentials/";
-  auto roles = co_await fetch(net::UpstreamRequest{"GET", path, h, ""});
+  net::UpstreamRequest list_roles;
+  list_roles.method = "GET";
+  list_roles.url = path;
+  list_roles.headers.emplace_back("x-aws-ec2-metadata-token", token->body);
+  net::UpstreamRequest get_role = list_roles;
+  auto roles = co_await fetch(std::move(list_roles));
   if (!roles) co_return roles.error();
   std::string role = roles->body.substr(0, roles->body.find('\n'));
   if (roles->status != 200 || role.empty())
     co_return make_error(ErrorKind::unauthorized, "IMDSv2 lists no instance role");
-  auto creds = co_await fetch(net::UpstreamRequest{"GET", path + role, h, ""});
+  get_role.url = path + role;
+  auto creds = co_await fetch(std::move(get_role));
   if (!creds) co_return creds.error();
   if (creds->status != 200)
     co_return make_error(ErrorKind::unauthorized, "IMDSv2 refused the role credentials");

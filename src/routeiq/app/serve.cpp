@@ -6,6 +6,8 @@
 #include <cstring>
 #include <pthread.h>
 #include <string>
+#include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "routeiq/api/gateway.hpp"
@@ -145,7 +147,19 @@ int run_serve(int argc, char** argv) {
     server.stop();
   });
   signal_thread.detach();
+  // Learned routers with hot_reload poll their model directories here, off
+  // the request path; a request never waits for a load.
+  std::atomic<bool> serving{true};
+  std::thread reloader([&serving, snap = snapshot.value()] {
+    while (serving.load()) {
+      auto now = std::chrono::steady_clock::now();
+      for (const auto& router : snap->learned) router->maybe_reload(now);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
   server.run();
+  serving = false;
+  reloader.join();
   log::info() << "routeiq stopped";
   return 0;
 }

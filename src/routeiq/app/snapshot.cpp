@@ -34,7 +34,8 @@ std::string env_or_empty(std::string_view name) {
 
 // Bedrock and Vertex AI derive their endpoints from region/location.
 bool needs_api_base(const providers::ProviderInfo& p) {
-  return p.format != providers::WireFormat::bedrock && p.format != providers::WireFormat::vertex_ai;
+  return p.format != providers::WireFormat::bedrock && p.format != providers::WireFormat::vertex_ai &&
+         p.format != providers::WireFormat::router;
 }
 
 }  // namespace
@@ -66,12 +67,53 @@ Result<std::pair<DeploymentRuntime, std::string>> resolve_from_request(const con
   return std::pair{std::move(rt), ref->model};
 }
 
+namespace {
+
+constexpr std::string_view kLearnedPrefix = "llmrouter-";
+
+Status make_group_strategy(const config::Config& config, Snapshot& snap) {
+  const auto& name = config.router_settings.routing_strategy;
+  if (!name.starts_with(kLearnedPrefix)) {
+    auto strategy = routing::make_strategy(config);
+    if (!strategy) return strategy.error();
+    if (!strategy->warning.empty()) snap.warnings.push_back(strategy->warning);
+    snap.strategy = std::move(strategy->strategy);
+    return ok_status();
+  }
+  auto spec = parse_learned_spec(name, name.substr(kLearnedPrefix.size()),
+                                 config.router_settings.routing_strategy_args);
+  if (!spec) return make_error(ErrorKind::invalid_request,
+                               "router_settings.routing_strategy_args: " + spec.error().message);
+  auto router = LearnedRouter::create(std::move(spec.value()));
+  if (!router) return router.error();
+  snap.learned.push_back(router.value());
+  snap.strategy = std::make_unique<LearnedStrategy>(router.value(), config);
+  return ok_status();
+}
+
+Status make_router_group(const config::Deployment& d, Snapshot& snap) {
+  auto spec = parse_learned_spec(d.model_name, d.model, d.extra_params);
+  if (!spec) return spec.error();
+  if (spec->candidates.empty())
+    return make_error(ErrorKind::invalid_request,
+                      "model_list: " + d.model_name + ": routeiq/" + d.model +
+                          " needs litellm_params.candidates (the model groups it chooses among)");
+  for (const auto& c : spec->candidates)
+    if (!snap.table->group(c))
+      return make_error(ErrorKind::invalid_request, "model_list: " + d.model_name +
+                                                        ": candidate '" + c + "' is not a model group");
+  auto router = LearnedRouter::create(std::move(spec.value()));
+  if (!router) return router.error();
+  snap.learned.push_back(router.value());
+  snap.router_groups[d.model_name] = router.value();
+  return ok_status();
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const Snapshot>> build_snapshot(std::shared_ptr<const config::Config> config) {
   auto snap = std::make_shared<Snapshot>();
-  auto strategy = routing::make_strategy(*config);
-  if (!strategy) return strategy.error();
-  if (!strategy->warning.empty()) snap->warnings.push_back(strategy->warning);
-  snap->strategy = std::move(strategy->strategy);
+  if (auto st = make_group_strategy(*config, *snap); !st) return st.error();
   snap->table = std::make_unique<routing::RoutingTable>(*config);
   const auto& rs = config->router_settings;
   snap->cooldowns = std::make_shared<routing::CooldownTracker>(
@@ -86,6 +128,8 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(std::shared_ptr<const con
       continue;
     }
     auto rt = resolve_deployment(d, d.provider);
+    if (rt.provider && rt.provider->format == providers::WireFormat::router)
+      if (auto st = make_router_group(d, *snap); !st) return st.error();
     if (!rt.provider)
       return make_error(ErrorKind::invalid_request,
                         "model_list: unknown provider '" + d.provider + "' for " + d.model_name);

@@ -1,10 +1,12 @@
 #pragma once
 // Everything a request needs, built once from a config and then immutable.
 // Requests hold a shared_ptr to the snapshot they started with.
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "routeiq/app/learned.hpp"
 #include "routeiq/config/config.hpp"
 #include "routeiq/providers/provider_table.hpp"
 #include "routeiq/routing/health.hpp"
@@ -30,6 +32,10 @@ struct Snapshot {
   std::shared_ptr<routing::CooldownTracker> cooldowns;
   std::vector<DeploymentRuntime> deployments;
   std::vector<std::string> warnings;
+  // Every learned router (strategy and router groups), for status and hot reload.
+  std::vector<std::shared_ptr<LearnedRouter>> learned;
+  // Model groups served by a learned router (`routeiq/<type>`), by group name.
+  std::map<std::string, std::shared_ptr<LearnedRouter>> router_groups;
 };
 
 // Resolves base URL and key of a deployment for a provider (config first, then

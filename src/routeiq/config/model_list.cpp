@@ -63,8 +63,9 @@ void require_api_base(const Deployment& d, const At& at) {
   const auto* info = providers::find_provider(d.provider);
   if (!info || !info->default_api_base.empty()) return;
   if (info->format == providers::WireFormat::bedrock ||
-      info->format == providers::WireFormat::vertex_ai)
-    return;  // derived from the region / location settings
+      info->format == providers::WireFormat::vertex_ai ||
+      info->format == providers::WireFormat::router)
+    return;  // derived from the region / location settings; routers call no provider
   if (!info->api_base_env.empty() && std::getenv(std::string(info->api_base_env).c_str())) return;
   std::string hint = info->api_base_env.empty() ? std::string()
                                                 : " (or set the environment variable " +

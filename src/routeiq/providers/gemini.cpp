@@ -195,6 +195,9 @@ class GeminiTranslator final : public ChatTranslator {
                              std::chrono::system_clock::time_point now) override;
   Result<json::object> decode(std::string_view body) override;
   Error decode_error(int status, std::string_view body) override {
+    // Google answers a bad API key with 400 API_KEY_INVALID; OpenAI clients
+    // (and LiteLLM) treat it as an authentication error.
+    if (status == 400 && body.find("API_KEY_INVALID") != std::string_view::npos) status = 401;
     return provider_error(provider(), status, error_message_from_body(body));
   }
   Status decode_stream(std::string_view bytes, std::vector<json::object>& out) override;
@@ -294,6 +297,11 @@ Result<std::string> GeminiTranslator::url_for(const Target& target, bool stream)
   std::string method = stream ? ":streamGenerateContent?alt=sse" : ":generateContent";
   if (!vertex_) {
     std::string base = target.api_base.empty() ? std::string(kStudioBase) : target.api_base;
+    // A bare origin (the provider default, or api_base: http://host:port) gets
+    // the API version; a base with a path is used as given.
+    if (auto scheme = base.find("://");
+        scheme != std::string::npos && base.find('/', scheme + 3) == std::string::npos)
+      base += "/v1beta";
     return join_url(base, "models/" + target.model + method);
   }
   std::string project(str_or(target.extra_params, "vertex_project"));

@@ -11,7 +11,9 @@
 
 namespace routeiq::providers {
 
-enum class WireFormat { openai, azure, anthropic, gemini, vertex_ai, bedrock, cohere };
+// `router`: a learned router served as its own model group (`routeiq/knn`); it
+// calls no provider itself but picks one of its candidate groups per request.
+enum class WireFormat { openai, azure, anthropic, gemini, vertex_ai, bedrock, cohere, router };
 
 struct ProviderInfo {
   std::string_view name;  // "groq"
@@ -114,11 +116,16 @@ inline constexpr std::array kProviders{
     ProviderInfo{"gemini", W::gemini, "https://generativelanguage.googleapis.com", "GEMINI_API_KEY",
                  ""},
     ProviderInfo{"vertex_ai", W::vertex_ai, "", "GOOGLE_APPLICATION_CREDENTIALS", ""},
-    ProviderInfo{"bedrock", W::bedrock, "", "AWS_ACCESS_KEY_ID", "AWS_BEDROCK_RUNTIME_ENDPOINT"},
+    // The key variable holds a Bedrock API key (a bearer token); SigV4
+    // credentials come from the AWS chain instead.
+    ProviderInfo{"bedrock", W::bedrock, "", "AWS_BEARER_TOKEN_BEDROCK",
+                 "AWS_BEDROCK_RUNTIME_ENDPOINT"},
     ProviderInfo{"cohere", W::cohere, "https://api.cohere.com", "COHERE_API_KEY",
                  "COHERE_API_BASE"},
     ProviderInfo{"cohere_chat", W::cohere, "https://api.cohere.com", "COHERE_API_KEY",
                  "COHERE_API_BASE"},
+    // Learned routers as model groups.
+    ProviderInfo{"routeiq", W::router, "", "", ""},
 };
 
 }  // namespace detail
@@ -151,6 +158,8 @@ constexpr std::string_view wire_format_name(WireFormat format) {
       return "bedrock";
     case WireFormat::cohere:
       return "cohere";
+    case WireFormat::router:
+      return "router";
   }
   return "";
 }

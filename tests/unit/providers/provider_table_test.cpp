@@ -129,7 +129,8 @@ TEST(ProviderTable, ProvidersWithoutDefaultBaseExplainWhereItComesFrom) {
   // variable, or (bedrock, vertex_ai) is derived from the region settings.
   for (const auto& row : all_providers()) {
     if (!row.default_api_base.empty()) continue;
-    bool derived = row.format == WireFormat::bedrock || row.format == WireFormat::vertex_ai;
+    bool derived = row.format == WireFormat::bedrock || row.format == WireFormat::vertex_ai ||
+                   row.format == WireFormat::router;
     bool configured_only = row.name == "custom_openai" || row.name == "openai_like";
     EXPECT_TRUE(derived || configured_only || !row.api_base_env.empty()) << row.name;
   }
