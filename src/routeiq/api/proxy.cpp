@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
+#include <charconv>
 #include <random>
 
 #include "routeiq/core/log.hpp"
@@ -222,16 +223,20 @@ std::string upstream_message(const std::string& body, int status, const app::Dep
   return scrub(std::move(message), d);
 }
 
+// A random (version 4) UUID, RFC 4122 section 4.4.
 std::string make_call_id() {
   thread_local std::mt19937_64 rng(std::random_device{}());
   uint64_t a = rng(), b = rng();
   a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
   b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 4122 variant
-  char out[37];
-  std::snprintf(out, sizeof out, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xffff),
-                static_cast<unsigned>(b >> 48),
-                static_cast<unsigned long long>(b & 0xffffffffffffULL));
+  std::string out(36, '-');
+  constexpr char kHex[] = "0123456789abcdef";
+  size_t pos = 0;
+  auto put = [&](uint64_t v, int nibbles) {
+    for (int i = nibbles - 1; i >= 0; --i) out[pos++] = kHex[(v >> (4 * i)) & 15];
+  };
+  put(a >> 32, 8), ++pos, put(a >> 16, 4), ++pos, put(a, 4), ++pos;
+  put(b >> 48, 4), ++pos, put(b, 12);
   return out;
 }
 
@@ -360,6 +365,10 @@ class Proxy {
 
   asio::awaitable<void> watch_client() {
     co_await ex_.wait_client_gone();
+    // Cancelled because the proxy side finished: return at once. Awaiting
+    // anything more would throw operation_aborted, which costs a lot per request.
+    auto cancel = (co_await asio::this_coro::cancellation_state).cancelled();
+    if (cancel != asio::cancellation_type::none) co_return;
     state_.client_gone = true;
     if (state_.active) state_.active->cancel();
     // Stay pending until the proxy side notices and finishes.
@@ -786,8 +795,8 @@ class Proxy {
 
   static std::string format_ms(double ms) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3f", ms);
-    return buf;
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, ms, std::chars_format::fixed, 3);
+    return std::string(buf, ec == std::errc() ? end : buf);
   }
 
   asio::awaitable<void> send_upstream_error(const Outcome& o, size_t d) {
