@@ -8,6 +8,7 @@
 #include <charconv>
 #include <random>
 
+#include "routeiq/core/json.hpp"
 #include "routeiq/core/log.hpp"
 #include "routeiq/app/credentials.hpp"
 #include "routeiq/net/upstream.hpp"
@@ -46,19 +47,6 @@ bool listed(const std::string_view (&list)[N], std::string_view key) {
   for (auto k : list)
     if (k == key) return true;
   return false;
-}
-
-std::optional<double> number_field(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  if (it == o.end()) return std::nullopt;
-  if (it->value().is_number()) return it->value().to_number<double>();
-  if (it->value().is_string()) {
-    try {
-      return std::stod(std::string(it->value().as_string()));
-    } catch (...) {
-    }
-  }
-  return std::nullopt;
 }
 
 // The text a learned router judges: the last user message (its text parts), or
@@ -137,12 +125,12 @@ CallPlan make_plan(const app::Snapshot& snap, const std::string& group, const js
   plan.num_retries = cfg.router_settings.num_retries;
   if (cfg.litellm_settings.num_retries && cfg.router_settings.num_retries == 0)
     plan.num_retries = *cfg.litellm_settings.num_retries;
-  if (auto n = number_field(body, "num_retries")) plan.num_retries = static_cast<int>(*n);
+  if (auto n = json_number(body, "num_retries")) plan.num_retries = static_cast<int>(*n);
   plan.num_retries = std::clamp(plan.num_retries, 0, 10);
   if (cfg.litellm_settings.request_timeout) plan.timeout = *cfg.litellm_settings.request_timeout;
   if (cfg.router_settings.timeout) plan.timeout = *cfg.router_settings.timeout;
-  if (auto t = number_field(body, "timeout")) plan.timeout = *t;
-  plan.stream_timeout = number_field(body, "stream_timeout");
+  if (auto t = json_number(body, "timeout")) plan.timeout = *t;
+  plan.stream_timeout = json_number(body, "stream_timeout");
   if (auto it = body.find("stream"); it != body.end() && it->value().is_bool())
     plan.stream = it->value().as_bool();
   return plan;

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "routeiq/core/json.hpp"
 #include "routeiq/core/log.hpp"
 #include "routeiq/ml/train.hpp"
 
@@ -38,24 +39,6 @@ std::string directory_fingerprint(const std::string& dir) {
   return out;
 }
 
-std::optional<double> number(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  if (it == o.end()) return std::nullopt;
-  if (it->value().is_number()) return it->value().to_number<double>();
-  if (it->value().is_string()) {
-    try {
-      return std::stod(std::string(it->value().as_string()));
-    } catch (...) {
-    }
-  }
-  return std::nullopt;
-}
-
-std::string string_arg(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().as_string()) : "";
-}
-
 }  // namespace
 
 std::vector<std::string> deployment_names(const config::Deployment& d) {
@@ -69,14 +52,14 @@ Result<LearnedRouterSpec> parse_learned_spec(std::string name, std::string type,
   LearnedRouterSpec spec;
   spec.name = std::move(name);
   spec.type = std::move(type);
-  spec.model_path = string_arg(args, "model_path");
+  spec.model_path = json_string(args, "model_path");
   if (spec.model_path.empty())
     return make_error(ErrorKind::invalid_request, spec.name + ": model_path is required");
-  spec.llm_data_path = string_arg(args, "llm_data_path");
-  if (auto w = number(args, "cost_weight")) spec.cost_weight = *w;
+  spec.llm_data_path = json_string(args, "llm_data_path");
+  if (auto w = json_number(args, "cost_weight")) spec.cost_weight = *w;
   if (auto it = args.find("hot_reload"); it != args.end() && it->value().is_bool())
     spec.hot_reload = it->value().as_bool();
-  if (auto s = number(args, "reload_interval"))
+  if (auto s = json_number(args, "reload_interval"))
     spec.reload_interval = std::chrono::milliseconds(static_cast<int64_t>(*s * 1000));
   for (auto key : {"model_map", "llm_map"})
     if (auto it = args.find(key); it != args.end() && it->value().is_object())

@@ -4,7 +4,7 @@
 #include <boost/json.hpp>
 #include <vector>
 
-#include "routeiq/config/sha256.hpp"
+#include "routeiq/core/sha256.hpp"
 
 namespace routeiq::config {
 namespace {

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <set>
 
-#include "routeiq/ml/sha256.hpp"
+#include "routeiq/core/sha256.hpp"
 
 namespace routeiq::ml {
 namespace {

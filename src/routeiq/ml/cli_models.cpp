@@ -13,7 +13,7 @@
 #include "routeiq/ml/cli.hpp"
 #include "routeiq/ml/dataset.hpp"
 #include "routeiq/ml/router.hpp"
-#include "routeiq/ml/sha256.hpp"
+#include "routeiq/core/sha256.hpp"
 #include "routeiq/ml/train.hpp"
 
 namespace routeiq::ml {

@@ -7,7 +7,7 @@
 
 #include "routeiq/ml/rng.hpp"
 #include "routeiq/ml/router_impl.hpp"
-#include "routeiq/ml/sha256.hpp"
+#include "routeiq/core/sha256.hpp"
 
 namespace routeiq::ml {
 namespace {

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace routeiq::ml {
+namespace routeiq {
 
 class Sha256 {
  public:
@@ -25,5 +25,8 @@ class Sha256 {
 };
 
 std::string sha256_hex(std::string_view data);
+std::array<uint8_t, 32> sha256(std::string_view data);
+// Lower-case hex of the first `size` bytes.
+std::string to_hex(const uint8_t* bytes, size_t size);
 
-}  // namespace routeiq::ml
+}  // namespace routeiq

@@ -1,8 +1,8 @@
-#include "routeiq/ml/sha256.hpp"
+#include "routeiq/core/sha256.hpp"
 
 #include <cstring>
 
-namespace routeiq::ml {
+namespace routeiq {
 namespace {
 
 constexpr uint32_t kRound[64] = {
@@ -110,4 +110,21 @@ std::string sha256_hex(std::string_view data) {
   return h.hex_digest();
 }
 
-}  // namespace routeiq::ml
+std::array<uint8_t, 32> sha256(std::string_view data) {
+  Sha256 h;
+  h.update(data);
+  return h.digest();
+}
+
+std::string to_hex(const uint8_t* bytes, size_t size) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (size_t i = 0; i < size; ++i) {
+    out += kHex[bytes[i] >> 4];
+    out += kHex[bytes[i] & 15];
+  }
+  return out;
+}
+
+}  // namespace routeiq
