@@ -28,10 +28,10 @@ Status OpenAIDecoder::feed(std::string_view bytes, std::vector<json::object>& ch
       return make_error(ErrorKind::upstream_error, "upstream sent a stream event that is not JSON");
     if (v.as_object().contains("error")) {
       const auto& err = v.as_object().at("error");
-      std::string message = err.is_object() && err.as_object().contains("message") &&
-                                    err.at("message").is_string()
-                                ? std::string(err.at("message").as_string())
-                                : "upstream stream error";
+      std::string message =
+          err.is_object() && err.as_object().contains("message") && err.at("message").is_string()
+              ? std::string(err.at("message").as_string())
+              : "upstream stream error";
       return make_error(ErrorKind::upstream_error, message);
     }
     chunks.push_back(std::move(v.as_object()));

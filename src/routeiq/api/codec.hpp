@@ -42,7 +42,9 @@ class OpenAIDecoder final : public ResponseDecoder {
 class TranslatorDecoder final : public ResponseDecoder {
  public:
   explicit TranslatorDecoder(providers::ChatTranslator& t) : translator_(t) {}
-  Result<boost::json::object> full(std::string_view body) override { return translator_.decode(body); }
+  Result<boost::json::object> full(std::string_view body) override {
+    return translator_.decode(body);
+  }
   Status feed(std::string_view bytes, std::vector<boost::json::object>& chunks) override {
     return translator_.decode_stream(bytes, chunks);
   }

@@ -109,7 +109,8 @@ json::object model_info_entry(const config::Deployment& d) {
     info["input_cost_per_token"] = *d.model_info.input_cost_per_token;
   if (d.model_info.output_cost_per_token)
     info["output_cost_per_token"] = *d.model_info.output_cost_per_token;
-  return {{"model_name", d.model_name}, {"litellm_params", std::move(params)},
+  return {{"model_name", d.model_name},
+          {"litellm_params", std::move(params)},
           {"model_info", std::move(info)}};
 }
 
@@ -159,10 +160,10 @@ Result<json::object> parse_json_object(std::string_view body) {
         ++col;
       }
     }
-    return make_error(ErrorKind::invalid_json,
-                      "Invalid JSON in request body at line " + std::to_string(line) + " column " +
-                          std::to_string(col) + " (byte " + std::to_string(pos) +
-                          "): " + ec.message());
+    return make_error(ErrorKind::invalid_json, "Invalid JSON in request body at line " +
+                                                   std::to_string(line) + " column " +
+                                                   std::to_string(col) + " (byte " +
+                                                   std::to_string(pos) + "): " + ec.message());
   }
   auto value = parser.release();
   if (!value.is_object())
@@ -271,8 +272,9 @@ asio::awaitable<void> Gateway::handle(net::Exchange& ex) {
   auto path = strip_v1(req.target());
   auto match = match_route(path, req.method());
   if (!match.row) {
-    Error error = match.path_known ? make_error(ErrorKind::method_not_allowed, "Method not allowed")
-                                   : make_error(ErrorKind::not_found, "Not found: " + std::string(path));
+    Error error = match.path_known
+                      ? make_error(ErrorKind::method_not_allowed, "Method not allowed")
+                      : make_error(ErrorKind::not_found, "Not found: " + std::string(path));
     co_await send_openai_error(ex, std::move(error));
     co_return;
   }
@@ -280,11 +282,10 @@ asio::awaitable<void> Gateway::handle(net::Exchange& ex) {
   auto dialect = match.row->dialect;
   if (match.row->needs_auth && !master.empty() &&
       !constant_time_equal(presented_key(req), master)) {
-    co_await send_error(
-        ex, dialect,
-        make_error(ErrorKind::unauthorized,
-                       "Authentication Error: invalid or missing API key. Pass it as "
-                       "'Authorization: Bearer <key>'"));
+    co_await send_error(ex, dialect,
+                        make_error(ErrorKind::unauthorized,
+                                   "Authentication Error: invalid or missing API key. Pass it as "
+                                   "'Authorization: Bearer <key>'"));
     co_return;
   }
   int64_t created = static_cast<int64_t>(std::time(nullptr));
@@ -320,8 +321,8 @@ asio::awaitable<void> Gateway::handle(net::Exchange& ex) {
     case Route::model_by_id: {
       if (!snap->table->resolve(match.model_id)) {
         co_await send_openai_error(
-            ex, make_error(ErrorKind::not_found, "The model '" + match.model_id + "' does not exist",
-                           "model"));
+            ex, make_error(ErrorKind::not_found,
+                           "The model '" + match.model_id + "' does not exist", "model"));
         co_return;
       }
       co_await ex.respond(200, kJson, json::serialize(model_card(match.model_id, created)));
@@ -341,7 +342,8 @@ asio::awaitable<void> Gateway::handle(net::Exchange& ex) {
       co_await ex.respond(stopping ? 503 : 200, kJson, readiness_body(stopping));
       co_return;
     }
-    case Route::none: break;
+    case Route::none:
+      break;
   }
   co_await send_openai_error(ex, make_error(ErrorKind::not_found, "Not found"));
 }

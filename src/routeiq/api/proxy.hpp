@@ -8,20 +8,19 @@
 #include <string>
 
 #include "routeiq/api/codec.hpp"
+#include "routeiq/api/request.hpp"
 #include "routeiq/app/snapshot.hpp"
 #include "routeiq/net/http_server.hpp"
 
 namespace routeiq::api {
 
-enum class Endpoint { chat_completions, completions, embeddings };
-
 struct ProxyRequest {
   std::shared_ptr<const app::Snapshot> snapshot;
   Endpoint endpoint = Endpoint::chat_completions;
   Dialect dialect = Dialect::openai;
-  boost::json::object body;       // the client's request, in its dialect
-  boost::json::object canonical;  // the same request in OpenAI chat form
-  net::HeaderList client_headers;  // e.g. anthropic-version / anthropic-beta to pass through
+  boost::json::object body;           // the client's request, in its dialect
+  boost::json::object canonical;      // the same request in OpenAI chat form
+  net::HeaderList client_headers;     // e.g. anthropic-version / anthropic-beta to pass through
   std::optional<double> cost_weight;  // x-routeiq-cost-weight: learned-router trade-off
   std::string call_id;
   std::chrono::steady_clock::time_point received;

@@ -86,7 +86,8 @@ class Cache {
   std::optional<T> get(const std::string& key) {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(key);
-    if (it == entries_.end() || needs_refresh(it->second.fetched_at, it->second.expires_at, SysClock::now()))
+    if (it == entries_.end() ||
+        needs_refresh(it->second.fetched_at, it->second.expires_at, SysClock::now()))
       return std::nullopt;
     return it->second.value;
   }
@@ -157,7 +158,8 @@ std::optional<AwsCredentials> from_params(const config::Deployment& d) {
 }
 
 std::optional<AwsCredentials> from_env() {
-  AwsCredentials c{env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"), env("AWS_SESSION_TOKEN")};
+  AwsCredentials c{env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"),
+                   env("AWS_SESSION_TOKEN")};
   if (c.access_key_id.empty() || c.secret_access_key.empty()) return std::nullopt;
   c.source = "env";
   return c;
@@ -248,7 +250,7 @@ Result<AwsCredentials> parse_credentials_json(const std::string& body, std::stri
   auto str = [&](const char* k) {
     auto it = o.find(k);
     return it != o.end() && it->value().is_string() ? std::string(it->value().as_string())
-                                                     : std::string();
+                                                    : std::string();
   };
   AwsCredentials c{str("AccessKeyId"), str("SecretAccessKey"), str("Token")};
   if (auto e = str("Expiration"); !e.empty()) c.expires_at = parse_iso8601(e);
@@ -318,7 +320,8 @@ asio::awaitable<Result<AwsCredentials>> aws_credentials(const config::Deployment
   std::string key = "aws:" + d.model_info.id;
   if (auto hit = aws_cache().get(key)) co_return *hit;
   Result<AwsCredentials> got = make_error(ErrorKind::unauthorized, "no AWS credentials found");
-  bool web = !env("AWS_WEB_IDENTITY_TOKEN_FILE").empty() || !param(d, "aws_web_identity_token").empty();
+  bool web =
+      !env("AWS_WEB_IDENTITY_TOKEN_FILE").empty() || !param(d, "aws_web_identity_token").empty();
   bool ecs = !env("AWS_CONTAINER_CREDENTIALS_FULL_URI").empty() ||
              !env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").empty();
   bool imds = env("AWS_EC2_METADATA_DISABLED") != "true";
@@ -343,7 +346,8 @@ asio::awaitable<Result<AwsCredentials>> aws_credentials(const config::Deployment
 bool needs_refresh(SysClock::time_point fetched_at, SysClock::time_point expires_at,
                    SysClock::time_point now) {
   if (expires_at == SysClock::time_point::max()) return false;
-  auto margin = std::min<SysClock::duration>(std::chrono::minutes(5), (expires_at - fetched_at) / 4);
+  auto margin =
+      std::min<SysClock::duration>(std::chrono::minutes(5), (expires_at - fetched_at) / 4);
   return now >= expires_at - margin;
 }
 
@@ -373,7 +377,8 @@ asio::awaitable<Status> fill_credentials(const DeploymentRuntime& d, providers::
       target.credentials.region = region_of(*d.config);
       co_return ok_status();
     }
-    default: co_return ok_status();
+    default:
+      co_return ok_status();
   }
 }
 

@@ -92,12 +92,13 @@ Result<std::shared_ptr<const LearnedRouter::Loaded>> LearnedRouter::load() const
   auto fingerprint = directory_fingerprint(spec_.model_path);
   auto router = ml::load_router(spec_.model_path);
   if (!router)
-    return make_error(ErrorKind::invalid_request,
-                      spec_.name + ": cannot load " + spec_.model_path + ": " + router.error().message);
+    return make_error(ErrorKind::invalid_request, spec_.name + ": cannot load " + spec_.model_path +
+                                                      ": " + router.error().message);
   const auto& info = router.value()->info();
   if (!spec_.type.empty() && info.type != spec_.type)
-    return make_error(ErrorKind::invalid_request, spec_.name + ": " + spec_.model_path + " holds a '" +
-                                                      info.type + "' router, not '" + spec_.type + "'");
+    return make_error(ErrorKind::invalid_request, spec_.name + ": " + spec_.model_path +
+                                                      " holds a '" + info.type + "' router, not '" +
+                                                      spec_.type + "'");
   auto loaded = std::make_shared<Loaded>();
   loaded->router = router.value();
   loaded->price_norm = ml::normalized_prices(info.models, prices_.empty() ? info.prices : prices_);
@@ -168,7 +169,8 @@ void LearnedRouter::reload_now() {
                 << last_error_;
     return;
   }
-  if (current_model && loaded.value()->router->info().version == current_model->router->info().version) {
+  if (current_model &&
+      loaded.value()->router->info().version == current_model->router->info().version) {
     // Same content with new timestamps: keep the model, remember the files.
     auto same = std::make_shared<Loaded>(*current_model);
     same->fingerprint = loaded.value()->fingerprint;
@@ -185,16 +187,17 @@ void LearnedRouter::reload_now() {
 json::object LearnedRouter::status() const {
   auto loaded = current();
   std::lock_guard lock(status_mutex_);
-  json::object out{{"name", spec_.name},
-                   {"type", spec_.type},
-                   {"path", spec_.model_path},
-                   {"hot_reload", spec_.hot_reload},
-                   {"reload_interval", spec_.reload_interval.count() / 1000.0},
-                   {"last_check", last_check_},
-                   {"last_error", last_error_.empty() ? json::value(nullptr) : json::value(last_error_)},
-                   {"reloads", reloads_.load()},
-                   {"decisions", decisions_.load()},
-                   {"fallbacks", fallbacks_.load()}};
+  json::object out{
+      {"name", spec_.name},
+      {"type", spec_.type},
+      {"path", spec_.model_path},
+      {"hot_reload", spec_.hot_reload},
+      {"reload_interval", spec_.reload_interval.count() / 1000.0},
+      {"last_check", last_check_},
+      {"last_error", last_error_.empty() ? json::value(nullptr) : json::value(last_error_)},
+      {"reloads", reloads_.load()},
+      {"decisions", decisions_.load()},
+      {"fallbacks", fallbacks_.load()}};
   if (loaded) {
     out["version"] = loaded->router->info().version;
     out["loaded_at"] = loaded->loaded_at;
@@ -211,7 +214,8 @@ std::string LearnedRouter::header_value() const {
   return spec_.name + "/" + version;
 }
 
-LearnedStrategy::LearnedStrategy(std::shared_ptr<LearnedRouter> router, const config::Config& config)
+LearnedStrategy::LearnedStrategy(std::shared_ptr<LearnedRouter> router,
+                                 const config::Config& config)
     : router_(std::move(router)), fallback_(config) {
   for (const auto& d : config.model_list) names_.push_back(deployment_names(d));
 }

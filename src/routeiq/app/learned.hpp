@@ -43,8 +43,8 @@ class LearnedRouter {
   static Result<std::shared_ptr<LearnedRouter>> create(LearnedRouterSpec spec);
 
   struct Decision {
-    size_t target = 0;          // index into the targets passed in
-    std::string router_model;   // the router's name for the chosen model
+    size_t target = 0;         // index into the targets passed in
+    std::string router_model;  // the router's name for the chosen model
   };
   // targets[i] lists the names target i is known by (group name, deployment
   // model, model_info.id); only allowed targets are considered.

@@ -1,13 +1,13 @@
 // `routeiq serve`: load the config, build the snapshot, run the server until
 // SIGTERM/SIGINT, then drain in-flight requests and streams.
+#include <pthread.h>
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <pthread.h>
 #include <string>
-#include <atomic>
-#include <chrono>
 #include <thread>
 
 #include "routeiq/api/gateway.hpp"
@@ -49,7 +49,8 @@ bool parse_args(int argc, char** argv, ServeArgs& out) {
       out.server.threads = std::atoi(v);
     } else if (a == "--drain-timeout") {
       if (!(v = value())) return false;
-      out.server.drain_timeout = std::chrono::milliseconds(static_cast<int64_t>(std::atof(v) * 1000));
+      out.server.drain_timeout =
+          std::chrono::milliseconds(static_cast<int64_t>(std::atof(v) * 1000));
     } else if (a == "--max-body-mb") {
       if (!(v = value())) return false;
       out.server.max_body_bytes = static_cast<size_t>(std::atof(v) * 1024 * 1024);

@@ -10,11 +10,10 @@ std::string public_url(std::string_view url) {
   auto scheme_end = url.find("://");
   size_t host_start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
   auto path_start = url.find_first_of("/?#", host_start);
-  auto authority = url.substr(host_start, path_start == std::string_view::npos
-                                              ? std::string_view::npos
-                                              : path_start - host_start);
-  if (auto at = authority.rfind('@'); at != std::string_view::npos)
-    authority.remove_prefix(at + 1);
+  auto authority =
+      url.substr(host_start, path_start == std::string_view::npos ? std::string_view::npos
+                                                                  : path_start - host_start);
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
   std::string out(url.substr(0, host_start));
   out += authority;
   if (path_start != std::string_view::npos) {
@@ -34,8 +33,8 @@ std::string env_or_empty(std::string_view name) {
 
 // Bedrock and Vertex AI derive their endpoints from region/location.
 bool needs_api_base(const providers::ProviderInfo& p) {
-  return p.format != providers::WireFormat::bedrock && p.format != providers::WireFormat::vertex_ai &&
-         p.format != providers::WireFormat::router;
+  return p.format != providers::WireFormat::bedrock &&
+         p.format != providers::WireFormat::vertex_ai && p.format != providers::WireFormat::router;
 }
 
 }  // namespace
@@ -82,8 +81,9 @@ Status make_group_strategy(const config::Config& config, Snapshot& snap) {
   }
   auto spec = parse_learned_spec(name, name.substr(kLearnedPrefix.size()),
                                  config.router_settings.routing_strategy_args);
-  if (!spec) return make_error(ErrorKind::invalid_request,
-                               "router_settings.routing_strategy_args: " + spec.error().message);
+  if (!spec)
+    return make_error(ErrorKind::invalid_request,
+                      "router_settings.routing_strategy_args: " + spec.error().message);
   auto router = LearnedRouter::create(std::move(spec.value()));
   if (!router) return router.error();
   snap.learned.push_back(router.value());
@@ -100,8 +100,9 @@ Status make_router_group(const config::Deployment& d, Snapshot& snap) {
                           " needs litellm_params.candidates (the model groups it chooses among)");
   for (const auto& c : spec->candidates)
     if (!snap.table->group(c))
-      return make_error(ErrorKind::invalid_request, "model_list: " + d.model_name +
-                                                        ": candidate '" + c + "' is not a model group");
+      return make_error(
+          ErrorKind::invalid_request,
+          "model_list: " + d.model_name + ": candidate '" + c + "' is not a model group");
   auto router = LearnedRouter::create(std::move(spec.value()));
   if (!router) return router.error();
   snap.learned.push_back(router.value());
@@ -111,7 +112,8 @@ Status make_router_group(const config::Deployment& d, Snapshot& snap) {
 
 }  // namespace
 
-Result<std::shared_ptr<const Snapshot>> build_snapshot(std::shared_ptr<const config::Config> config) {
+Result<std::shared_ptr<const Snapshot>> build_snapshot(
+    std::shared_ptr<const config::Config> config) {
   auto snap = std::make_shared<Snapshot>();
   if (auto st = make_group_strategy(*config, *snap); !st) return st.error();
   snap->table = std::make_unique<routing::RoutingTable>(*config);

@@ -18,8 +18,8 @@ namespace routeiq::app {
 struct DeploymentRuntime {
   const config::Deployment* config = nullptr;
   const providers::ProviderInfo* provider = nullptr;
-  std::string api_base;  // resolved: config, else provider env, else provider default
-  std::string api_key;   // resolved: config, else provider env; never logged
+  std::string api_base;         // resolved: config, else provider env, else provider default
+  std::string api_key;          // resolved: config, else provider env; never logged
   std::string public_api_base;  // for x-litellm-model-api-base: no credentials or query
   // `model: "*"` deployments name no provider: it comes from each request's model.
   bool provider_from_request = false;
@@ -44,10 +44,11 @@ DeploymentRuntime resolve_deployment(const config::Deployment& d, std::string_vi
 
 // For a catch-all deployment: the runtime for the provider named in `model`
 // ("groq/llama-3.1-8b"), plus the provider-side model name.
-Result<std::pair<DeploymentRuntime, std::string>> resolve_from_request(
-    const config::Deployment& d, std::string_view model);
+Result<std::pair<DeploymentRuntime, std::string>> resolve_from_request(const config::Deployment& d,
+                                                                       std::string_view model);
 
-Result<std::shared_ptr<const Snapshot>> build_snapshot(std::shared_ptr<const config::Config> config);
+Result<std::shared_ptr<const Snapshot>> build_snapshot(
+    std::shared_ptr<const config::Config> config);
 
 // Strips userinfo and query from a URL so it can be shown to clients.
 std::string public_url(std::string_view url);

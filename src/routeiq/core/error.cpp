@@ -14,34 +14,49 @@ struct Row {
 
 // The single source of truth for statuses and error types.
 constexpr std::array kTable{
-    Row{ErrorKind::invalid_json, "invalid_json",
+    Row{ErrorKind::invalid_json,
+        "invalid_json",
         {400, "invalid_request_error", "invalid_json", "invalid_request_error"}},
-    Row{ErrorKind::invalid_request, "invalid_request",
+    Row{ErrorKind::invalid_request,
+        "invalid_request",
         {400, "invalid_request_error", "invalid_request", "invalid_request_error"}},
-    Row{ErrorKind::unsupported_param, "unsupported_param",
+    Row{ErrorKind::unsupported_param,
+        "unsupported_param",
         {400, "invalid_request_error", "unsupported_parameter", "invalid_request_error"}},
-    Row{ErrorKind::unknown_model, "unknown_model",
+    Row{ErrorKind::unknown_model,
+        "unknown_model",
         {400, "invalid_request_error", "model_not_found", "not_found_error"}},
-    Row{ErrorKind::unauthorized, "unauthorized",
+    Row{ErrorKind::unauthorized,
+        "unauthorized",
         {401, "authentication_error", "invalid_api_key", "authentication_error"}},
-    Row{ErrorKind::forbidden, "forbidden",
+    Row{ErrorKind::forbidden,
+        "forbidden",
         {403, "permission_error", "forbidden", "permission_error"}},
-    Row{ErrorKind::not_found, "not_found", {404, "not_found_error", "not_found", "not_found_error"}},
-    Row{ErrorKind::method_not_allowed, "method_not_allowed",
+    Row{ErrorKind::not_found,
+        "not_found",
+        {404, "not_found_error", "not_found", "not_found_error"}},
+    Row{ErrorKind::method_not_allowed,
+        "method_not_allowed",
         {405, "invalid_request_error", "method_not_allowed", "invalid_request_error"}},
-    Row{ErrorKind::payload_too_large, "payload_too_large",
+    Row{ErrorKind::payload_too_large,
+        "payload_too_large",
         {413, "invalid_request_error", "request_too_large", "request_too_large"}},
-    Row{ErrorKind::rate_limited, "rate_limited",
+    Row{ErrorKind::rate_limited,
+        "rate_limited",
         {429, "rate_limit_error", "rate_limit_exceeded", "rate_limit_error"}},
-    Row{ErrorKind::context_window_exceeded, "context_window_exceeded",
+    Row{ErrorKind::context_window_exceeded,
+        "context_window_exceeded",
         {400, "invalid_request_error", "context_length_exceeded", "invalid_request_error"}},
-    Row{ErrorKind::upstream_error, "upstream_error",
+    Row{ErrorKind::upstream_error,
+        "upstream_error",
         {502, "api_error", "upstream_error", "api_error"}},
-    Row{ErrorKind::no_deployment_available, "no_deployment_available",
+    Row{ErrorKind::no_deployment_available,
+        "no_deployment_available",
         {503, "api_error", "no_deployment_available", "overloaded_error"}},
     Row{ErrorKind::timeout, "timeout", {504, "timeout", "timeout", "api_error"}},
     Row{ErrorKind::internal, "internal", {500, "api_error", "internal_error", "api_error"}},
-    Row{ErrorKind::shutting_down, "shutting_down",
+    Row{ErrorKind::shutting_down,
+        "shutting_down",
         {503, "api_error", "shutting_down", "overloaded_error"}},
 };
 
@@ -53,12 +68,18 @@ constexpr bool table_in_enum_order() {
 static_assert(table_in_enum_order(), "kTable rows must follow ErrorKind's order");
 static_assert(kTable.size() == static_cast<size_t>(ErrorKind::shutting_down) + 1);
 
-const Row& row(ErrorKind kind) { return kTable[static_cast<size_t>(kind)]; }
+const Row& row(ErrorKind kind) {
+  return kTable[static_cast<size_t>(kind)];
+}
 
 }  // namespace
 
-const ErrorSpec& error_spec(ErrorKind kind) { return row(kind).spec; }
-std::string_view error_kind_name(ErrorKind kind) { return row(kind).name; }
+const ErrorSpec& error_spec(ErrorKind kind) {
+  return row(kind).spec;
+}
+std::string_view error_kind_name(ErrorKind kind) {
+  return row(kind).name;
+}
 
 Error make_error(ErrorKind kind, std::string message, std::string param) {
   Error e;

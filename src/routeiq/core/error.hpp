@@ -80,6 +80,8 @@ class Result {
 // Result of an operation that yields nothing but may fail.
 struct Unit {};
 using Status = Result<Unit>;
-inline Status ok_status() { return Unit{}; }
+inline Status ok_status() {
+  return Unit{};
+}
 
 }  // namespace routeiq

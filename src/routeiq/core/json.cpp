@@ -19,7 +19,7 @@ std::optional<double> json_number(const boost::json::object& object, std::string
 std::string json_string(const boost::json::object& object, std::string_view key) {
   auto it = object.find(key);
   return it != object.end() && it->value().is_string() ? std::string(it->value().get_string())
-                                                        : std::string();
+                                                       : std::string();
 }
 
 }  // namespace routeiq

@@ -13,18 +13,29 @@ std::mutex g_mutex;
 
 const char* level_name(Level level) {
   switch (level) {
-    case Level::debug: return "DEBUG";
-    case Level::info: return "INFO";
-    case Level::warn: return "WARN";
-    case Level::error: return "ERROR";
-    default: return "";
+    case Level::debug:
+      return "DEBUG";
+    case Level::info:
+      return "INFO";
+    case Level::warn:
+      return "WARN";
+    case Level::error:
+      return "ERROR";
+    default:
+      return "";
   }
 }
 }  // namespace
 
-void set_level(Level level) { g_level.store(level, std::memory_order_relaxed); }
-Level level() { return g_level.load(std::memory_order_relaxed); }
-bool enabled(Level l) { return l >= level() && l != Level::off; }
+void set_level(Level level) {
+  g_level.store(level, std::memory_order_relaxed);
+}
+Level level() {
+  return g_level.load(std::memory_order_relaxed);
+}
+bool enabled(Level l) {
+  return l >= level() && l != Level::off;
+}
 
 void write(Level l, std::string_view message) {
   using namespace std::chrono;

@@ -33,9 +33,17 @@ class Line {
   std::ostringstream out_;
 };
 
-inline Line debug() { return Line(Level::debug); }
-inline Line info() { return Line(Level::info); }
-inline Line warn() { return Line(Level::warn); }
-inline Line error() { return Line(Level::error); }
+inline Line debug() {
+  return Line(Level::debug);
+}
+inline Line info() {
+  return Line(Level::info);
+}
+inline Line warn() {
+  return Line(Level::warn);
+}
+inline Line error() {
+  return Line(Level::error);
+}
 
 }  // namespace routeiq::log

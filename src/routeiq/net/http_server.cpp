@@ -42,13 +42,18 @@ void append_headers(std::string& out, const HeaderList& headers) {
 
 std::string_view read_error_message(int status) {
   switch (status) {
-    case 413: return "request body too large";
-    case 408: return "request body timeout";
-    default: return "malformed HTTP request";
+    case 413:
+      return "request body too large";
+    case 408:
+      return "request body timeout";
+    default:
+      return "malformed HTTP request";
   }
 }
 
-char hex_digit(unsigned v) { return "0123456789abcdef"[v & 15]; }
+char hex_digit(unsigned v) {
+  return "0123456789abcdef"[v & 15];
+}
 
 void append_hex(std::string& out, size_t n) {
   char buf[16];
@@ -172,8 +177,9 @@ struct HttpServer::Worker {
 
 HttpServer::HttpServer(ServerOptions options, Handler handler, ErrorResponder on_error)
     : options_(std::move(options)), handler_(std::move(handler)), on_error_(std::move(on_error)) {
-  int n = options_.threads > 0 ? options_.threads
-                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int n = options_.threads > 0
+              ? options_.threads
+              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (int i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>());
 }
 

@@ -28,8 +28,8 @@ using tcp = asio::ip::tcp;
 struct ServerOptions {
   std::string host = "0.0.0.0";
   uint16_t port = 4000;
-  int threads = 0;                    // 0: one per core
-  size_t max_body_bytes = 32 << 20;   // 413 beyond
+  int threads = 0;                   // 0: one per core
+  size_t max_body_bytes = 32 << 20;  // 413 beyond
   std::chrono::milliseconds header_timeout{30'000};
   std::chrono::milliseconds body_timeout{60'000};
   std::chrono::milliseconds idle_timeout{60'000};

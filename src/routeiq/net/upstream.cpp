@@ -70,7 +70,8 @@ class Connection {
     tcp().expires_after(kConnectTimeout);
     auto [cec, ep] = co_await tcp().async_connect(endpoints, kTuple);
     if (cec) {
-      detail = cec == beast::error::timeout ? "upstream connect timed out" : "upstream connect failed";
+      detail =
+          cec == beast::error::timeout ? "upstream connect timed out" : "upstream connect failed";
       co_return cec == beast::error::timeout ? CallFailure::timeout : CallFailure::connect;
     }
     tcp().socket().set_option(tcp::no_delay(true), cec);
@@ -267,7 +268,9 @@ asio::awaitable<bool> UpstreamCall::start_once(const UpstreamRequest& request, c
   co_return true;
 }
 
-int UpstreamCall::status() const { return parser_ ? parser_->get().result_int() : 0; }
+int UpstreamCall::status() const {
+  return parser_ ? parser_->get().result_int() : 0;
+}
 
 std::string UpstreamCall::header(std::string_view name) const {
   if (!parser_) return {};
@@ -275,12 +278,15 @@ std::string UpstreamCall::header(std::string_view name) const {
   return it == parser_->get().end() ? std::string() : std::string(it->value());
 }
 
-bool UpstreamCall::done() const { return !parser_ || parser_->is_done(); }
+bool UpstreamCall::done() const {
+  return !parser_ || parser_->is_done();
+}
 
 asio::awaitable<bool> UpstreamCall::read_some(std::string& out) {
   out.clear();
-  if (!conn_ || !parser_) co_return fail(failure_ == CallFailure::none ? CallFailure::io : failure_,
-                                         "no upstream connection");
+  if (!conn_ || !parser_)
+    co_return fail(failure_ == CallFailure::none ? CallFailure::io : failure_,
+                   "no upstream connection");
   if (parser_->is_done()) co_return true;
   char chunk[16 * 1024];
   for (;;) {

@@ -40,8 +40,7 @@ void CooldownTracker::cool_down_now(size_t d) {
   auto& slot = *slots_[d];
   std::lock_guard lock(slot.mutex);
   slot.failures = 0;
-  slot.cooldown_until_ns.store(now_ns() + cooldown_.count() * 1'000'000,
-                               std::memory_order_relaxed);
+  slot.cooldown_until_ns.store(now_ns() + cooldown_.count() * 1'000'000, std::memory_order_relaxed);
 }
 
 }  // namespace routeiq::routing

@@ -12,7 +12,9 @@ SimpleShuffle::SimpleShuffle(const config::Config& config) {
   }
 }
 
-double SimpleShuffle::weight_of(size_t d) const { return weight_[d]; }
+double SimpleShuffle::weight_of(size_t d) const {
+  return weight_[d];
+}
 
 size_t SimpleShuffle::pick(std::span<const size_t> candidates, std::mt19937_64& rng) const {
   if (candidates.size() == 1) return 0;
@@ -40,12 +42,9 @@ struct StrategyRow {
 };
 
 constexpr StrategyRow kStrategies[] = {
-    {"simple-shuffle", true},
-    {"least-busy", false},
-    {"latency-based-routing", false},
-    {"cost-based-routing", false},
-    {"usage-based-routing", false},
-    {"usage-based-routing-v2", false},
+    {"simple-shuffle", true},         {"least-busy", false},
+    {"latency-based-routing", false}, {"cost-based-routing", false},
+    {"usage-based-routing", false},   {"usage-based-routing-v2", false},
 };
 
 }  // namespace
@@ -68,8 +67,9 @@ Result<StrategyChoice> make_strategy(const config::Config& config) {
   }
   std::string valid;
   for (auto n : strategy_names()) valid += (valid.empty() ? "" : ", ") + std::string(n);
-  return make_error(ErrorKind::invalid_request, "router_settings.routing_strategy: unknown strategy '" +
-                                                    name + "' (valid: " + valid + ")");
+  return make_error(
+      ErrorKind::invalid_request,
+      "router_settings.routing_strategy: unknown strategy '" + name + "' (valid: " + valid + ")");
 }
 
 }  // namespace routeiq::routing

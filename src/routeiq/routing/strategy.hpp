@@ -17,9 +17,9 @@ namespace routeiq::routing {
 
 // What a strategy may look at besides the candidates.
 struct RequestContext {
-  std::string_view query;                // the last user message, for learned routers
-  std::optional<double> cost_weight;     // per-request trade-off override
-  std::string decided_by;                // set by the strategy: what made the choice
+  std::string_view query;             // the last user message, for learned routers
+  std::optional<double> cost_weight;  // per-request trade-off override
+  std::string decided_by;             // set by the strategy: what made the choice
 };
 
 class Strategy {

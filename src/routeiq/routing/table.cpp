@@ -11,7 +11,8 @@ bool wildcard_match(std::string_view pattern, std::string_view name, std::string
   if (name.size() < prefix.size() + suffix.size()) return false;
   if (!name.starts_with(prefix) || !name.ends_with(suffix)) return false;
   if (captured)
-    *captured = std::string(name.substr(prefix.size(), name.size() - prefix.size() - suffix.size()));
+    *captured =
+        std::string(name.substr(prefix.size(), name.size() - prefix.size() - suffix.size()));
   return true;
 }
 

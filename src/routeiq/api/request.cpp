@@ -1,0 +1,274 @@
+#include "routeiq/api/request.hpp"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cstdlib>
+#include <random>
+
+#include "routeiq/core/json.hpp"
+
+namespace routeiq::api {
+namespace json = boost::json;
+
+namespace {
+
+// LiteLLM request-level controls: honoured here, never sent upstream.
+constexpr std::string_view kGatewayOnlyKeys[] = {
+    "timeout",       "stream_timeout", "num_retries", "fallbacks", "context_window_fallbacks",
+    "mock_response", "caching",        "cache",       "tags",      "disable_fallbacks",
+    "max_retries"};
+
+// litellm_params keys that configure the gateway rather than the provider.
+constexpr std::string_view kNotForProvider[] = {"custom_llm_provider",
+                                                "litellm_credential_name",
+                                                "input_cost_per_token",
+                                                "output_cost_per_token",
+                                                "input_cost_per_second",
+                                                "output_cost_per_second",
+                                                "use_in_pass_through",
+                                                "use_litellm_proxy",
+                                                "merge_reasoning_content_in_choices",
+                                                "model_info",
+                                                "tags",
+                                                "region_name",
+                                                "mock_response",
+                                                "drop_params",
+                                                "additional_drop_params",
+                                                "vertex_project",
+                                                "vertex_location",
+                                                "vertex_credentials",
+                                                "aws_region_name",
+                                                "aws_access_key_id",
+                                                "aws_secret_access_key",
+                                                "aws_session_token",
+                                                "aws_profile_name",
+                                                "tenant_id",
+                                                "client_id",
+                                                "client_secret",
+                                                "azure_ad_token",
+                                                "azure_username",
+                                                "azure_password",
+                                                "candidates",
+                                                "model_path",
+                                                "configurable_clientside_auth_params"};
+
+template <size_t N>
+bool listed(const std::string_view (&list)[N], std::string_view key) {
+  for (auto k : list)
+    if (k == key) return true;
+  return false;
+}
+
+}  // namespace
+
+// The text a learned router judges: the last user message (its text parts), or
+// the prompt / input of completions and embeddings.
+std::string routing_query(const json::object& request) {
+  auto text_of = [](const json::value& content) {
+    if (content.is_string()) return std::string(content.as_string());
+    std::string out;
+    if (content.is_array())
+      for (const auto& part : content.as_array())
+        if (part.is_object() && part.as_object().contains("text") && part.at("text").is_string()) {
+          if (!out.empty()) out += "\n";
+          out += part.at("text").as_string();
+        }
+    return out;
+  };
+  if (auto it = request.find("messages"); it != request.end() && it->value().is_array()) {
+    const auto& messages = it->value().as_array();
+    for (auto m = messages.rbegin(); m != messages.rend(); ++m)
+      if (m->is_object() && m->as_object().contains("role") && m->at("role") == "user" &&
+          m->as_object().contains("content"))
+        return text_of(m->at("content"));
+  }
+  for (auto key : {"prompt", "input"})
+    if (auto it = request.find(key); it != request.end()) return text_of(it->value());
+  return {};
+}
+
+// RouteLLM-style names: "router-knn-0.3" asks the knn router group with cost weight 0.3.
+std::optional<std::pair<std::string, double>> parse_router_model_name(std::string_view model) {
+  if (!model.starts_with("router-")) return std::nullopt;
+  auto rest = model.substr(7);
+  auto dash = rest.rfind('-');
+  if (dash == std::string_view::npos || dash == 0) return std::nullopt;
+  try {
+    size_t used = 0;
+    std::string number(rest.substr(dash + 1));
+    double w = std::stod(number, &used);
+    if (used != number.size()) return std::nullopt;
+    return std::pair{std::string(rest.substr(0, dash)), w};
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+namespace {
+
+std::vector<std::string> fallbacks_for(const config::Config& cfg, const std::string& group) {
+  for (const auto& f : cfg.router_settings.fallbacks)
+    if (f.model_group == group) return f.fallbacks;
+  return cfg.router_settings.default_fallbacks;
+}
+
+}  // namespace
+
+CallPlan make_plan(const app::Snapshot& snap, const std::string& group, const json::object& body) {
+  const auto& cfg = *snap.config;
+  CallPlan plan;
+  plan.groups.push_back(group);
+  bool disable = body.contains("disable_fallbacks") && body.at("disable_fallbacks").is_bool() &&
+                 body.at("disable_fallbacks").as_bool();
+  std::vector<std::string> fallbacks;
+  if (auto it = body.find("fallbacks"); it != body.end() && it->value().is_array()) {
+    for (const auto& v : it->value().as_array())
+      if (v.is_string()) fallbacks.emplace_back(v.as_string());
+  } else {
+    fallbacks = fallbacks_for(cfg, group);
+  }
+  if (!disable)
+    for (auto& f : fallbacks)
+      if (f != group) plan.groups.push_back(std::move(f));
+  plan.num_retries = cfg.router_settings.num_retries;
+  if (cfg.litellm_settings.num_retries && cfg.router_settings.num_retries == 0)
+    plan.num_retries = *cfg.litellm_settings.num_retries;
+  if (auto n = json_number(body, "num_retries")) plan.num_retries = static_cast<int>(*n);
+  plan.num_retries = std::clamp(plan.num_retries, 0, 10);
+  if (cfg.litellm_settings.request_timeout) plan.timeout = *cfg.litellm_settings.request_timeout;
+  if (cfg.router_settings.timeout) plan.timeout = *cfg.router_settings.timeout;
+  if (auto t = json_number(body, "timeout")) plan.timeout = *t;
+  plan.stream_timeout = json_number(body, "stream_timeout");
+  if (auto it = body.find("stream"); it != body.end() && it->value().is_bool())
+    plan.stream = it->value().as_bool();
+  return plan;
+}
+
+namespace {
+
+std::string_view endpoint_path(Endpoint e) {
+  switch (e) {
+    case Endpoint::completions:
+      return "/completions";
+    case Endpoint::embeddings:
+      return "/embeddings";
+    default:
+      return "/chat/completions";
+  }
+}
+
+}  // namespace
+
+net::UpstreamRequest build_upstream(const app::DeploymentRuntime& d, Endpoint endpoint,
+                                    const json::object& client_body, const std::string& model,
+                                    const std::string& azure_bearer) {
+  json::object body;
+  for (const auto& [k, v] : d.config->extra_params)
+    if (!listed(kNotForProvider, k)) body[k] = v;  // deployment defaults; the request wins
+  for (const auto& [k, v] : client_body)
+    if (!listed(kGatewayOnlyKeys, k)) body[k] = v;
+  body["model"] = model;
+  net::UpstreamRequest r;
+  r.headers.emplace_back("content-type", "application/json");
+  if (d.provider->format == providers::WireFormat::azure) {
+    std::string version = d.config->api_version;
+    if (version.empty())
+      if (const char* v = std::getenv("AZURE_API_VERSION")) version = v;
+    r.url = d.api_base + "/openai/deployments/" + model + std::string(endpoint_path(endpoint)) +
+            "?api-version=" + version;
+    body.erase("model");
+    if (!azure_bearer.empty())
+      r.headers.emplace_back("authorization", "Bearer " + azure_bearer);
+    else if (!d.api_key.empty())
+      r.headers.emplace_back("api-key", d.api_key);
+  } else {
+    r.url = d.api_base + std::string(endpoint_path(endpoint));
+    if (!d.api_key.empty()) r.headers.emplace_back("authorization", "Bearer " + d.api_key);
+    if (!d.config->organization.empty())
+      r.headers.emplace_back("openai-organization", d.config->organization);
+  }
+  for (const auto& [k, v] : d.config->extra_headers) r.headers.emplace_back(k, v);
+  r.body = json::serialize(body);
+  return r;
+}
+
+// Removes credentials and upstream addresses from text that may reach a client.
+std::string scrub(std::string text, const app::DeploymentRuntime& d) {
+  auto replace_all = [&](const std::string& needle, std::string_view with) {
+    if (needle.size() < 4) return;
+    for (size_t p = text.find(needle); p != std::string::npos; p = text.find(needle, p))
+      text.replace(p, needle.size(), with);
+  };
+  replace_all(d.api_key, "[REDACTED]");
+  replace_all(d.api_base, "[upstream]");
+  return text;
+}
+
+// The upstream's error message (OpenAI shape or plain), scrubbed and bounded.
+std::string upstream_message(const std::string& body, int status, const app::DeploymentRuntime& d) {
+  std::string message;
+  boost::system::error_code ec;
+  auto v = json::parse(body, ec);
+  if (!ec && v.is_object()) {
+    const auto& o = v.as_object();
+    if (auto e = o.find("error"); e != o.end()) {
+      if (e->value().is_object() && e->value().as_object().contains("message") &&
+          e->value().at("message").is_string())
+        message = e->value().at("message").as_string();
+      else if (e->value().is_string())
+        message = e->value().as_string();
+    } else if (auto m = o.find("message"); m != o.end() && m->value().is_string()) {
+      message = m->value().as_string();
+    }
+  }
+  if (message.empty()) message = "upstream returned HTTP " + std::to_string(status);
+  if (message.size() > 2000) message.resize(2000);
+  return scrub(std::move(message), d);
+}
+
+// A random (version 4) UUID, RFC 4122 section 4.4.
+std::string make_call_id() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  uint64_t a = rng(), b = rng();
+  a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
+  b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 4122 variant
+  std::string out(36, '-');
+  constexpr char kHex[] = "0123456789abcdef";
+  size_t pos = 0;
+  auto put = [&](uint64_t v, int nibbles) {
+    for (int i = nibbles - 1; i >= 0; --i) out[pos++] = kHex[(v >> (4 * i)) & 15];
+  };
+  put(a >> 32, 8), ++pos, put(a >> 16, 4), ++pos, put(a, 4), ++pos;
+  put(b >> 48, 4), ++pos, put(b, 12);
+  return out;
+}
+
+// The error type a client sees for an upstream status (the status itself is kept).
+ErrorKind kind_for_upstream_status(int status) {
+  switch (status) {
+    case 400:
+    case 422:
+      return ErrorKind::invalid_request;
+    case 401:
+      return ErrorKind::unauthorized;
+    case 403:
+      return ErrorKind::forbidden;
+    case 404:
+      return ErrorKind::not_found;
+    case 408:
+    case 504:
+      return ErrorKind::timeout;
+    case 413:
+      return ErrorKind::payload_too_large;
+    case 429:
+      return ErrorKind::rate_limited;
+    default:
+      return ErrorKind::upstream_error;
+  }
+}
+
+bool is_gateway_only_key(std::string_view key) {
+  return listed(kGatewayOnlyKeys, key);
+}
+
+}  // namespace routeiq::api

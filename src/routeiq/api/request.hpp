@@ -1,0 +1,55 @@
+#pragma once
+// Building the request for a deployment and reading what comes back, without
+// any I/O: call plans (retries, fallbacks, timeouts), upstream URLs, headers and
+// bodies for the OpenAI family, scrubbing of secrets from upstream messages.
+#include <boost/json/object.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "routeiq/app/snapshot.hpp"
+#include "routeiq/core/error.hpp"
+#include "routeiq/net/upstream.hpp"
+
+namespace routeiq::api {
+
+enum class Endpoint { chat_completions, completions, embeddings };
+
+// LiteLLM request-level controls: honoured by the gateway, never sent upstream.
+bool is_gateway_only_key(std::string_view key);
+
+// The text a learned router judges: the last user message (its text parts), or
+// the prompt / input of completions and embeddings.
+std::string routing_query(const boost::json::object& request);
+
+// RouteLLM-style names: "router-knn-0.3" -> {"knn", 0.3}.
+std::optional<std::pair<std::string, double>> parse_router_model_name(std::string_view model);
+
+struct CallPlan {
+  std::vector<std::string> groups;  // the requested group, then fallbacks
+  int num_retries = 0;
+  double timeout = 600;                  // seconds; LiteLLM's default request timeout
+  std::optional<double> stream_timeout;  // request-level override
+  bool stream = false;
+};
+CallPlan make_plan(const app::Snapshot& snap, const std::string& group,
+                   const boost::json::object& body);
+
+// An OpenAI-family (or Azure) request: deployment defaults, then the client's
+// fields, with only `model` rewritten.
+net::UpstreamRequest build_upstream(const app::DeploymentRuntime& d, Endpoint endpoint,
+                                    const boost::json::object& client_body,
+                                    const std::string& model, const std::string& azure_bearer = {});
+
+// Removes the deployment's key and base URL from text that may reach a client.
+std::string scrub(std::string text, const app::DeploymentRuntime& d);
+// The upstream's error message (OpenAI/Anthropic shape or plain), scrubbed and bounded.
+std::string upstream_message(const std::string& body, int status, const app::DeploymentRuntime& d);
+// The error type a client sees for an upstream status (the status itself is kept).
+ErrorKind kind_for_upstream_status(int status);
+// A random (version 4) UUID, RFC 4122 section 4.4.
+std::string make_call_id();
+
+}  // namespace routeiq::api
