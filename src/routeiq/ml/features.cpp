@@ -1,5 +1,7 @@
 #include "routeiq/ml/features.hpp"
 
+#include <array>
+
 #include <Eigen/QR>
 #include <Eigen/SVD>
 #include <algorithm>
@@ -93,6 +95,17 @@ void count_buckets(std::string_view text, const FeatureConfig& cfg, BucketCounte
     has_previous = true;
     i = j;
   }
+}
+
+// Sublinear term frequency, 1 + ln(count); counts are small integers, so a
+// table replaces a log call per distinct bucket on the serving path.
+float sublinear_tf(uint16_t count) {
+  static const std::array<float, 256> table = [] {
+    std::array<float, 256> t{};
+    for (size_t c = 1; c < t.size(); ++c) t[c] = 1.f + std::log(float(c));
+    return t;
+  }();
+  return count < table.size() ? table[count] : 1.f + std::log(float(count));
 }
 
 BucketCounter& thread_counter() {
@@ -350,7 +363,7 @@ SparseFeatures Featurizer::sparse(std::string_view text) const {
   out.value.reserve(counter.touched.size());
   double norm_sq = 0;
   for (uint32_t b : counter.touched) {
-    float v = (1.f + std::log(float(counter.counts[b]))) * idf_[b];
+    float v = sublinear_tf(counter.counts[b]) * idf_[b];
     counter.counts[b] = 0;
     out.index.push_back(b);
     out.value.push_back(v);
