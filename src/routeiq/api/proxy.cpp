@@ -114,8 +114,8 @@ class Proxy {
       targets.push_back({c});
       const auto* g = snap.table->group(c);
       bool healthy = false;
-      for (size_t d : g ? g->deployments : std::vector<size_t>{})
-        healthy = healthy || !snap.cooldowns->in_cooldown(d);
+      if (g)
+        for (size_t d : g->deployments) healthy = healthy || !snap.cooldowns->in_cooldown(d);
       allowed.push_back(healthy);
     }
     std::optional<size_t> chosen;
@@ -198,9 +198,10 @@ class Proxy {
     }
     const auto& pool = fresh.empty() ? healthy : fresh;
     if (pool.empty()) return std::nullopt;
-    std::string query = routing_query(canonical());
+    const auto& strategy = *req_.snapshot->strategy;
+    std::string query = strategy.reads_request() ? routing_query(canonical()) : std::string();
     routing::RequestContext ctx{query, req_.cost_weight, {}};
-    size_t chosen = pool[req_.snapshot->strategy->pick(pool, ctx, rng)];
+    size_t chosen = pool[strategy.pick(pool, ctx, rng)];
     if (!ctx.decided_by.empty()) {
       routed_by_ = ctx.decided_by;
       routed_model_ = req_.snapshot->config->model_list[chosen].model;

@@ -90,6 +90,7 @@ class LearnedStrategy final : public routing::Strategy {
  public:
   LearnedStrategy(std::shared_ptr<LearnedRouter> router, const config::Config& config);
   std::string_view name() const override { return router_->spec().name; }
+  bool reads_request() const override { return true; }
   size_t pick(std::span<const size_t> candidates, std::mt19937_64& rng) const override;
   size_t pick(std::span<const size_t> candidates, routing::RequestContext& ctx,
               std::mt19937_64& rng) const override;

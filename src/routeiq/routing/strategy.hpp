@@ -28,6 +28,8 @@ class Strategy {
   virtual std::string_view name() const = 0;
   // Returns a position in `candidates` (indices into Config::model_list).
   virtual size_t pick(std::span<const size_t> candidates, std::mt19937_64& rng) const = 0;
+  // Whether pick() looks at RequestContext::query (it costs a copy of the prompt).
+  virtual bool reads_request() const { return false; }
   // Strategies that read the request override this one.
   virtual size_t pick(std::span<const size_t> candidates, RequestContext& ctx,
                       std::mt19937_64& rng) const {
