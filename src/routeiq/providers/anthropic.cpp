@@ -128,21 +128,6 @@ json::object tool_result_block(const json::object& msg) {
   return block;
 }
 
-// Anthropic wants alternating turns: consecutive same-role blocks are merged
-// (tool results travel inside the next user turn).
-void append_turn(json::array& messages, std::string_view role, json::array blocks) {
-  if (blocks.empty()) return;
-  if (!messages.empty()) {
-    auto& last = messages.back().as_object();
-    if (last["role"].as_string() == role) {
-      auto& existing = last["content"].as_array();
-      for (auto& b : blocks) existing.push_back(std::move(b));
-      return;
-    }
-  }
-  messages.push_back(json::object{{"role", role}, {"content", std::move(blocks)}});
-}
-
 struct Conversation {
   json::array system;
   json::array messages;

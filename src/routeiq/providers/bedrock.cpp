@@ -75,18 +75,6 @@ Result<json::array> content_blocks(const json::value& content) {
   return blocks;
 }
 
-void append_turn(json::array& messages, std::string_view role, json::array blocks) {
-  if (blocks.empty()) return;
-  if (!messages.empty()) {
-    auto& last = messages.back().as_object();
-    if (last["role"].as_string() == role) {
-      for (auto& b : blocks) last["content"].as_array().push_back(std::move(b));
-      return;
-    }
-  }
-  messages.push_back(json::object{{"role", role}, {"content", std::move(blocks)}});
-}
-
 struct Converted {
   json::array system;
   json::array messages;

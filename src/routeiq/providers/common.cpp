@@ -307,4 +307,17 @@ bool wants_stream_usage(const json::object& request) {
   return opts && bool_or(*opts, "include_usage", false);
 }
 
+void append_turn(json::array& turns, std::string_view role, json::array items,
+                 std::string_view items_key) {
+  if (items.empty()) return;
+  if (!turns.empty()) {
+    auto& last = turns.back().as_object();
+    if (last["role"].as_string() == role) {
+      for (auto& item : items) last[items_key].as_array().push_back(std::move(item));
+      return;
+    }
+  }
+  turns.push_back(json::object{{"role", role}, {items_key, std::move(items)}});
+}
+
 }  // namespace routeiq::providers

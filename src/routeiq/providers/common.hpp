@@ -79,4 +79,10 @@ std::string error_message_from_body(std::string_view body);
 // Stream options requested by the client: include a usage chunk at the end.
 bool wants_stream_usage(const json::object& request);
 
+// Appends a turn {"role": role, items_key: items}, merging into the previous
+// turn when it has the same role: Anthropic, Bedrock and Gemini all require
+// alternating roles, while OpenAI allows consecutive messages of one role.
+void append_turn(json::array& turns, std::string_view role, json::array items,
+                 std::string_view items_key = "content");
+
 }  // namespace routeiq::providers

@@ -81,18 +81,6 @@ Result<json::array> content_parts(const json::value& content) {
   return parts;
 }
 
-void append_content(json::array& contents, std::string_view role, json::array parts) {
-  if (parts.empty()) return;
-  if (!contents.empty()) {
-    auto& last = contents.back().as_object();
-    if (last["role"].as_string() == role) {
-      for (auto& p : parts) last["parts"].as_array().push_back(std::move(p));
-      return;
-    }
-  }
-  contents.push_back(json::object{{"role", role}, {"parts", std::move(parts)}});
-}
-
 struct GeminiConversation {
   json::array system_parts;
   json::array contents;
@@ -115,7 +103,7 @@ Result<GeminiConversation> convert_messages(const json::array& messages) {
     } else if (role == "user") {
       auto parts = content_parts(*content);
       if (!parts) return parts.error();
-      append_content(conv.contents, "user", std::move(*parts));
+      append_turn(conv.contents, "user", std::move(*parts), "parts");
     } else if (role == "assistant") {
       auto parts = content_parts(*content);
       if (!parts) return parts.error();
@@ -129,17 +117,17 @@ Result<GeminiConversation> convert_messages(const json::array& messages) {
             {"functionCall", json::object{{"name", str_or(*fn, "name")},
                                           {"args", parse_arguments(str_or(*fn, "arguments"))}}}});
       }
-      append_content(conv.contents, "model", std::move(*parts));
+      append_turn(conv.contents, "model", std::move(*parts), "parts");
     } else if (role == "tool" || role == "function") {
       std::string name(str_or(*msg, "name"));
       if (auto it = call_names.find(std::string(str_or(*msg, "tool_call_id")));
           it != call_names.end())
         name = it->second;
       json::object response{{"content", content_text(*content)}};
-      append_content(
-          conv.contents, "user",
-          json::array{json::object{
-              {"functionResponse", json::object{{"name", name}, {"response", response}}}}});
+      append_turn(conv.contents, "user",
+                  json::array{json::object{
+                      {"functionResponse", json::object{{"name", name}, {"response", response}}}}},
+                  "parts");
     } else {
       return make_error(ErrorKind::invalid_request, "unknown message role: " + std::string(role),
                         "messages");
