@@ -9,11 +9,11 @@
 #include <sstream>
 #include <string>
 
+#include "routeiq/core/sha256.hpp"
 #include "routeiq/ml/artifact.hpp"
 #include "routeiq/ml/cli.hpp"
 #include "routeiq/ml/dataset.hpp"
 #include "routeiq/ml/router.hpp"
-#include "routeiq/core/sha256.hpp"
 #include "routeiq/ml/train.hpp"
 
 namespace routeiq::ml {

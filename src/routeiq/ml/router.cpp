@@ -5,9 +5,9 @@
 #include <cmath>
 #include <cstdio>
 
+#include "routeiq/core/sha256.hpp"
 #include "routeiq/ml/rng.hpp"
 #include "routeiq/ml/router_impl.hpp"
-#include "routeiq/core/sha256.hpp"
 
 namespace routeiq::ml {
 namespace {

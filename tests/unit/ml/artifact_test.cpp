@@ -5,10 +5,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "routeiq/core/sha256.hpp"
 #include "routeiq/ml/artifact.hpp"
 #include "routeiq/ml/router.hpp"
 #include "routeiq/ml/safetensors.hpp"
-#include "routeiq/core/sha256.hpp"
 #include "routeiq/ml/train.hpp"
 #include "router_synthetic.hpp"
 
