@@ -233,3 +233,26 @@ general_settings:
     assert.equal(bad.status, 400);
   });
 });
+
+describe('/v1/messages request checks', () => {
+  let mock, gw;
+  before(async () => {
+    mock = await startMock('msg');
+    gw = await startGateway(`model_list:\n${deployment('gpt-4o', mock)}general_settings:\n  master_key: ${MASTER_KEY}\n`);
+  });
+  after(() => stop(gw, mock));
+
+  test('max_tokens is required, as Anthropic requires it, in Anthropic error shape', async () => {
+    const r = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': MASTER_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    assert.equal(r.status, 400);
+    const body = await r.json();
+    assert.equal(body.type, 'error');
+    assert.equal(body.error.type, 'invalid_request_error');
+    assert.match(body.error.message, /max_tokens/);
+    assert.equal((await mockStats(mock)).requests, 0);
+  });
+});

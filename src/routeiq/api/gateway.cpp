@@ -238,6 +238,14 @@ asio::awaitable<void> Gateway::handle_messages(net::Exchange& ex,
     co_await send_error(ex, Dialect::anthropic, body.error());
     co_return;
   }
+  // Anthropic requires max_tokens; answering the same keeps the endpoint
+  // indistinguishable from the real API for clients that test it.
+  if (!body->contains("max_tokens")) {
+    co_await send_error(
+        ex, Dialect::anthropic,
+        make_error(ErrorKind::invalid_request, "max_tokens: Field required", "max_tokens"));
+    co_return;
+  }
   auto canonical = providers::anthropic_request_to_openai(body.value());
   if (!canonical) {
     co_await send_error(ex, Dialect::anthropic, canonical.error());
