@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "routeiq/api/proxy.hpp"
+#include "routeiq/core/json.hpp"
 #include "routeiq/providers/anthropic_frontend.hpp"
 
 namespace routeiq::api {
@@ -87,20 +88,52 @@ json::object model_card(std::string_view id, int64_t created) {
   return {{"id", id}, {"object", "model"}, {"created", created}, {"owned_by", "openai"}};
 }
 
+// litellm_params that /model/info may show. An allow-list: a key not named
+// here (a credential, a token, a custom header value) is never shown, however
+// a provider names its secrets.
+constexpr std::string_view kShownParams[] = {"custom_llm_provider",
+                                             "region_name",
+                                             "aws_region_name",
+                                             "vertex_project",
+                                             "vertex_location",
+                                             "vertex_ai_project",
+                                             "vertex_ai_location",
+                                             "max_parallel_requests",
+                                             "order",
+                                             "tags",
+                                             "drop_params",
+                                             "merge_reasoning_content_in_choices",
+                                             "use_in_pass_through",
+                                             "base_model",
+                                             "input_cost_per_token",
+                                             "output_cost_per_token",
+                                             "input_cost_per_second",
+                                             "output_cost_per_second",
+                                             "max_tokens",
+                                             "temperature",
+                                             "top_p",
+                                             "candidates",
+                                             "cost_weight",
+                                             "hot_reload"};
+
+bool shown_param(std::string_view key) {
+  for (auto k : kShownParams)
+    if (k == key) return true;
+  return false;
+}
+
 json::object model_info_entry(const config::Deployment& d) {
   json::object params;
-  for (const auto& [k, v] : d.extra_params) params[k] = v;
+  for (const auto& [k, v] : d.extra_params)
+    if (shown_param(k)) params[k] = v;
   params["model"] = d.provider + "/" + d.model;
-  if (!d.api_base.empty()) params["api_base"] = d.api_base;
+  if (!d.api_base.empty()) params["api_base"] = app::public_url(d.api_base);
   if (!d.api_version.empty()) params["api_version"] = d.api_version;
   if (d.timeout) params["timeout"] = *d.timeout;
   if (d.stream_timeout) params["stream_timeout"] = *d.stream_timeout;
   if (d.rpm) params["rpm"] = *d.rpm;
   if (d.tpm) params["tpm"] = *d.tpm;
   if (d.weight) params["weight"] = *d.weight;
-  for (auto secret : {"api_key", "aws_secret_access_key", "aws_session_token", "client_secret",
-                      "vertex_credentials", "azure_ad_token"})
-    params.erase(secret);
   json::object info = d.model_info.extra;
   info["id"] = d.model_info.id;
   info["mode"] = d.model_info.mode.empty() ? "chat" : d.model_info.mode;
@@ -145,7 +178,9 @@ constexpr std::string_view kAlive = "\"I'm alive!\"";
 }  // namespace
 
 Result<json::object> parse_json_object(std::string_view body) {
-  json::stream_parser parser;
+  json::parse_options options;
+  options.max_depth = kMaxJsonDepth;
+  json::stream_parser parser({}, options);
   boost::system::error_code ec;
   size_t consumed = parser.write(body.data(), body.size(), ec);
   if (!ec) parser.finish(ec);
@@ -168,6 +203,9 @@ Result<json::object> parse_json_object(std::string_view body) {
   auto value = parser.release();
   if (!value.is_object())
     return make_error(ErrorKind::invalid_request, "Request body must be a JSON object");
+  if (has_non_finite_number(value))
+    return make_error(ErrorKind::invalid_json,
+                      "Invalid JSON in request body: a number is out of the range of a double");
   return std::move(value.as_object());
 }
 

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "routeiq/app/credentials.hpp"
+#include "routeiq/config/litellm_keys.hpp"
 #include "routeiq/core/json.hpp"
 #include "routeiq/core/log.hpp"
 #include "routeiq/net/upstream.hpp"
@@ -24,6 +25,14 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr double kRetryAfterCapSeconds = 60;
+
+// Control bytes (C0 and DEL) in a model name would reach upstream URLs and
+// response headers: refused at the boundary.
+bool has_control_character(std::string_view s) {
+  for (char c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return true;
+  return false;
+}
 constexpr size_t kMaxErrorBody = 1 << 20;
 
 struct Outcome {
@@ -36,6 +45,7 @@ struct Outcome {
 
 struct CallState {
   net::UpstreamCall* active = nullptr;
+  net::HeaderList upstream_ids;  // the provider's request id headers, passed to the client
   bool client_gone = false;
   int retries = 0;
   int fallbacks = 0;
@@ -57,6 +67,13 @@ class Proxy {
       co_return;
     }
     std::string model(model_it->value().as_string());
+    if (has_control_character(model)) {
+      co_await send_error(ex_, req_.dialect,
+                          make_error(ErrorKind::invalid_request,
+                                     "'model' may not contain control characters", "model"),
+                          base_headers());
+      co_return;
+    }
     auto resolved = snap.table->resolve(model);
     if (!resolved) resolved = resolve_router_alias(model);
     if (!resolved) {
@@ -74,7 +91,12 @@ class Proxy {
       }
       resolved = std::move(routed);
     }
-    plan_ = make_plan(snap, resolved->group_name, canonical());
+    auto plan = make_plan(snap, resolved->group_name, canonical());
+    if (!plan) {
+      co_await send_error(ex_, req_.dialect, plan.error(), base_headers());
+      co_return;
+    }
+    plan_ = std::move(plan.value());
     co_await (attempt_all(*resolved) || watch_client());
   }
 
@@ -165,8 +187,10 @@ class Proxy {
         tried.push_back(*pick);
         state_.retries = attempt;
         last = co_await attempt_one(*pick, *res);
+        if (last.kind == Outcome::ok && res->group->deployments.size() == 1)
+          snap.cooldowns->record_single_deployment_success(*pick);
         if (last.kind == Outcome::ok || last.kind == Outcome::client_gone) co_return;
-        note_failure(*pick, last);
+        note_failure(*pick, last, res->group->deployments.size());
         if (last.kind == Outcome::http_error && !routing::retryable_status(last.status)) {
           co_await send_upstream_error(last, *pick);
           co_return;
@@ -209,9 +233,16 @@ class Proxy {
     return chosen;
   }
 
-  void note_failure(size_t d, const Outcome& o) {
+  // LiteLLM's rules: a 429 cools a deployment down at once, except the only
+  // deployment of its group, which would leave every request failing with
+  // 503 for the cooldown; that one is cooled down only when it fails every
+  // request at high volume. Other retryable failures count towards
+  // allowed_fails.
+  void note_failure(size_t d, const Outcome& o, size_t group_size) {
     auto& cooldowns = *req_.snapshot->cooldowns;
-    if (o.kind == Outcome::http_error && o.status == 429)
+    if (o.kind == Outcome::http_error && o.status == 429 && group_size == 1)
+      cooldowns.record_single_deployment_429(d);
+    else if (o.kind == Outcome::http_error && o.status == 429)
       cooldowns.cool_down_now(d);
     else if (o.kind == Outcome::transport_error ||
              (o.kind == Outcome::http_error && routing::retryable_status(o.status)))
@@ -294,10 +325,12 @@ class Proxy {
     state_.active = &call;
     Outcome out;
     switch (mode_for(d)) {
-      case Mode::raw_openai:
-        out = co_await relay_raw(
-            call, build_upstream(d, req_.endpoint, req_.body, model, azure_bearer_), d, res);
+      case Mode::raw_openai: {
+        auto upstream = build_upstream(d, req_.endpoint, req_.body, model, azure_bearer_);
+        if (!upstream) co_return local_error(400, upstream.error().message);
+        out = co_await relay_raw(call, std::move(upstream.value()), d, res);
         break;
+      }
       case Mode::raw_anthropic:
         out = co_await relay_raw(call, build_anthropic_passthrough(d, model), d, res);
         break;
@@ -323,7 +356,7 @@ class Proxy {
                                                    const std::string& model) const {
     json::object body;
     for (const auto& [k, v] : req_.body)
-      if (!is_gateway_only_key(k)) body[k] = v;
+      if (!config::is_litellm_request_key(k)) body[k] = v;
     body["model"] = model;
     net::UpstreamRequest r;
     r.url = d.api_base + "/v1/messages";
@@ -350,10 +383,10 @@ class Proxy {
     bool started = co_await call.start(std::move(upstream), deadlines_for(*d.config));
     state_.upstream_time += Clock::now() - waited_from;
     if (!started) co_return transport_failure(call);
+    keep_upstream_ids(call);
     if (call.status() < 400) co_return std::nullopt;
     std::string body;
-    co_await call.read_all(body);
-    if (body.size() > kMaxErrorBody) body.resize(kMaxErrorBody);
+    co_await call.read_prefix(body, kMaxErrorBody);  // the rest is discarded
     Outcome out;
     out.kind = Outcome::http_error;
     out.status = call.status();
@@ -379,6 +412,11 @@ class Proxy {
     bool complete = co_await call.read_all(body);
     state_.upstream_time += Clock::now() - waited_from;
     if (!complete) co_return transport_failure(call);
+    // Every OpenAI endpoint proxied here answers JSON: anything else is a
+    // broken upstream, not an answer to relay as a success.
+    if (!is_valid_json(body))
+      co_return bad_response("upstream answered HTTP " + std::to_string(call.status()) +
+                             " with a body that is not JSON");
     co_await ex_.respond(call.status(), content_type_of(call), body, success_headers(d, res));
     co_return Outcome{Outcome::ok};
   }
@@ -410,7 +448,9 @@ class Proxy {
     net::UpstreamRequest upstream;
     auto format = d.provider->format;
     if (format == providers::WireFormat::openai || format == providers::WireFormat::azure) {
-      upstream = build_upstream(d, req_.endpoint, canonical(), model, azure_bearer_);
+      auto built = build_upstream(d, req_.endpoint, canonical(), model, azure_bearer_);
+      if (!built) co_return local_error(400, built.error().message);
+      upstream = std::move(built.value());
       decoder = std::make_unique<OpenAIDecoder>();
     } else {
       translator = providers::make_chat_translator(provider_format_name(format));
@@ -418,7 +458,9 @@ class Proxy {
       auto target = target_for(d, model);
       if (auto st = co_await app::fill_credentials(d, target); !st)
         co_return local_error(st.error().status(), st.error().message);
-      json::object request = canonical();
+      json::object request;
+      for (const auto& [k, v] : canonical())
+        if (!config::is_litellm_request_key(k)) request[k] = v;
       request["model"] = model;
       auto encoded = translator->encode(request, target, std::chrono::system_clock::now());
       if (!encoded) co_return local_error(encoded.error().status(), encoded.error().message);
@@ -438,7 +480,7 @@ class Proxy {
     state_.upstream_time += Clock::now() - waited_from;
     if (!complete) co_return transport_failure(call);
     auto decoded = decoder->full(body);
-    if (!decoded) co_return local_error(502, scrub(decoded.error().message, d));
+    if (!decoded) co_return bad_response(scrub(decoded.error().message, d));
     co_await ex_.respond(200, "application/json", encoder->full(decoded.value()),
                          success_headers(d, res));
     co_return Outcome{Outcome::ok};
@@ -529,6 +571,24 @@ class Proxy {
     return out;
   }
 
+  // An answer that is not a valid response: retried like a transport error,
+  // reported as 502 when it is the last one.
+  static Outcome bad_response(std::string message) {
+    Outcome out;
+    out.kind = Outcome::transport_error;
+    out.failure = net::CallFailure::bad_response;
+    out.message = std::move(message);
+    return out;
+  }
+
+  // The provider's request id, which SDKs show (`_request_id`) and support
+  // desks ask for: OpenAI's x-request-id, Anthropic's request-id.
+  void keep_upstream_ids(const net::UpstreamCall& call) {
+    state_.upstream_ids.clear();
+    for (auto name : {"x-request-id", "request-id"})
+      if (auto v = call.header(name); !v.empty()) state_.upstream_ids.emplace_back(name, v);
+  }
+
   asio::awaitable<Outcome> relay_stream(net::UpstreamCall& call, const app::DeploymentRuntime& d,
                                         const routing::Resolution& res) {
     if (!co_await ex_.begin_stream(200, "text/event-stream", success_headers(d, res))) {
@@ -560,6 +620,7 @@ class Proxy {
     auto total_ms = std::chrono::duration<double, std::milli>(now - req_.received).count();
     auto upstream_ms = std::chrono::duration<double, std::milli>(state_.upstream_time).count();
     net::HeaderList h = base_headers();
+    h.insert(h.end(), state_.upstream_ids.begin(), state_.upstream_ids.end());
     h.emplace_back("x-litellm-model-id", d.config->model_info.id);
     h.emplace_back("x-litellm-model-group", res.group_name);
     h.emplace_back("x-litellm-model-api-base", d.public_api_base);
@@ -583,10 +644,11 @@ class Proxy {
   }
 
   asio::awaitable<void> send_upstream_error(const Outcome& o, size_t d) {
-    Error e = make_error(kind_for_upstream_status(o.status), o.message);
+    Error e = make_error(error_kind_for_status(o.status), o.message);
     e.status_override = o.status;
     e.retry_after = o.retry_after;
     auto headers = base_headers();
+    headers.insert(headers.end(), state_.upstream_ids.begin(), state_.upstream_ids.end());
     headers.emplace_back("x-litellm-model-id", req_.snapshot->deployments[d].config->model_info.id);
     headers.emplace_back("x-litellm-attempted-retries", std::to_string(state_.retries));
     headers.emplace_back("x-litellm-attempted-fallbacks", std::to_string(state_.fallbacks));
@@ -598,14 +660,25 @@ class Proxy {
       co_await send_upstream_error(last, current_);
       co_return;
     }
-    bool timed_out = last.failure == net::CallFailure::timeout;
-    Error e = make_error(timed_out ? ErrorKind::timeout : ErrorKind::no_deployment_available,
-                         timed_out ? "Request timed out: no deployment answered in time"
-                                   : "All deployments failed: " + last.message);
+    Error e = final_transport_error(last);
     auto headers = base_headers();
     headers.emplace_back("x-litellm-attempted-retries", std::to_string(state_.retries));
     headers.emplace_back("x-litellm-attempted-fallbacks", std::to_string(state_.fallbacks));
     co_await send_error(ex_, req_.dialect, std::move(e), std::move(headers));
+  }
+
+  static Error final_transport_error(const Outcome& last) {
+    switch (last.failure) {
+      case net::CallFailure::timeout:
+        return make_error(ErrorKind::timeout, "Request timed out: no deployment answered in time");
+      case net::CallFailure::bad_response:
+      case net::CallFailure::too_large:
+        return make_error(ErrorKind::upstream_error,
+                          "Upstream returned an invalid response: " + last.message);
+      default:
+        return make_error(ErrorKind::no_deployment_available,
+                          "All deployments failed: " + last.message);
+    }
   }
 
   // The request in OpenAI form: the body itself for OpenAI clients.

@@ -2,61 +2,30 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cmath>
 #include <cstdlib>
 #include <random>
+#include <sstream>
 
+#include "routeiq/config/litellm_keys.hpp"
 #include "routeiq/core/json.hpp"
+#include "routeiq/providers/url.hpp"
 
 namespace routeiq::api {
 namespace json = boost::json;
 
 namespace {
 
-// LiteLLM request-level controls: honoured here, never sent upstream.
-constexpr std::string_view kGatewayOnlyKeys[] = {
-    "timeout",       "stream_timeout", "num_retries", "fallbacks", "context_window_fallbacks",
-    "mock_response", "caching",        "cache",       "tags",      "disable_fallbacks",
-    "max_retries"};
+// A learned router reads at most this much of the query: featurizing a huge
+// message would stall the event loop, and its start says what it is about.
+constexpr size_t kMaxRoutingQuery = 32 * 1024;
 
-// litellm_params keys that configure the gateway rather than the provider.
-constexpr std::string_view kNotForProvider[] = {"custom_llm_provider",
-                                                "litellm_credential_name",
-                                                "input_cost_per_token",
-                                                "output_cost_per_token",
-                                                "input_cost_per_second",
-                                                "output_cost_per_second",
-                                                "use_in_pass_through",
-                                                "use_litellm_proxy",
-                                                "merge_reasoning_content_in_choices",
-                                                "model_info",
-                                                "tags",
-                                                "region_name",
-                                                "mock_response",
-                                                "drop_params",
-                                                "additional_drop_params",
-                                                "vertex_project",
-                                                "vertex_location",
-                                                "vertex_credentials",
-                                                "aws_region_name",
-                                                "aws_access_key_id",
-                                                "aws_secret_access_key",
-                                                "aws_session_token",
-                                                "aws_profile_name",
-                                                "tenant_id",
-                                                "client_id",
-                                                "client_secret",
-                                                "azure_ad_token",
-                                                "azure_username",
-                                                "azure_password",
-                                                "candidates",
-                                                "model_path",
-                                                "configurable_clientside_auth_params"};
-
-template <size_t N>
-bool listed(const std::string_view (&list)[N], std::string_view key) {
-  for (auto k : list)
-    if (k == key) return true;
-  return false;
+// Cuts at a UTF-8 character boundary at or before `max` bytes.
+void truncate_utf8(std::string& s, size_t max) {
+  if (s.size() <= max) return;
+  size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  s.resize(cut);
 }
 
 }  // namespace
@@ -65,14 +34,21 @@ bool listed(const std::string_view (&list)[N], std::string_view key) {
 // the prompt / input of completions and embeddings.
 std::string routing_query(const json::object& request) {
   auto text_of = [](const json::value& content) {
-    if (content.is_string()) return std::string(content.as_string());
     std::string out;
-    if (content.is_array())
-      for (const auto& part : content.as_array())
+    if (content.is_string()) {
+      auto s = content.get_string().subview();
+      out.assign(s.data(), std::min(s.size(), kMaxRoutingQuery + 4));
+    } else if (content.is_array()) {
+      for (const auto& part : content.as_array()) {
+        if (out.size() > kMaxRoutingQuery) break;
         if (part.is_object() && part.as_object().contains("text") && part.at("text").is_string()) {
           if (!out.empty()) out += "\n";
-          out += part.at("text").as_string();
+          auto text = part.at("text").get_string().subview();
+          out.append(text.data(), std::min(text.size(), kMaxRoutingQuery + 4));
         }
+      }
+    }
+    truncate_utf8(out, kMaxRoutingQuery);
     return out;
   };
   if (auto it = request.find("messages"); it != request.end() && it->value().is_array()) {
@@ -114,9 +90,40 @@ std::vector<std::string> fallbacks_for(const config::Config& cfg, const std::str
 
 }  // namespace
 
-CallPlan make_plan(const app::Snapshot& snap, const std::string& group, const json::object& body) {
+namespace {
+
+// A per-request control (`timeout`, `num_retries`, ...): absent or null is
+// nullopt; anything but a finite number (or numeric string) in [lo, hi] is a
+// 400, so no later conversion to an integer can overflow.
+Result<std::optional<double>> control_number(const json::object& body, std::string_view key,
+                                             double lo, double hi) {
+  auto it = body.find(key);
+  if (it == body.end() || it->value().is_null()) return std::optional<double>();
+  auto v = json_number(body, key);
+  if (!v || !std::isfinite(*v) || *v < lo || *v > hi) {
+    std::ostringstream range;
+    range << std::string(key) << " must be a number from " << lo << " to " << hi;
+    return make_error(ErrorKind::invalid_request, range.str(), std::string(key));
+  }
+  return v;
+}
+
+// Seconds: above zero and at most about eleven days.
+constexpr double kMinSeconds = 1e-3, kMaxSeconds = 1e6;
+
+}  // namespace
+
+Result<CallPlan> make_plan(const app::Snapshot& snap, const std::string& group,
+                           const json::object& body) {
   const auto& cfg = *snap.config;
   CallPlan plan;
+  auto timeout = control_number(body, "timeout", kMinSeconds, kMaxSeconds);
+  if (!timeout) return timeout.error();
+  auto stream_timeout = control_number(body, "stream_timeout", kMinSeconds, kMaxSeconds);
+  if (!stream_timeout) return stream_timeout.error();
+  auto retries = control_number(body, "num_retries", 0, 1e6);
+  if (!retries) return retries.error();
+
   plan.groups.push_back(group);
   bool disable = body.contains("disable_fallbacks") && body.at("disable_fallbacks").is_bool() &&
                  body.at("disable_fallbacks").as_bool();
@@ -133,12 +140,12 @@ CallPlan make_plan(const app::Snapshot& snap, const std::string& group, const js
   plan.num_retries = cfg.router_settings.num_retries;
   if (cfg.litellm_settings.num_retries && cfg.router_settings.num_retries == 0)
     plan.num_retries = *cfg.litellm_settings.num_retries;
-  if (auto n = json_number(body, "num_retries")) plan.num_retries = static_cast<int>(*n);
+  if (*retries) plan.num_retries = static_cast<int>(std::min(**retries, 10.0));
   plan.num_retries = std::clamp(plan.num_retries, 0, 10);
   if (cfg.litellm_settings.request_timeout) plan.timeout = *cfg.litellm_settings.request_timeout;
   if (cfg.router_settings.timeout) plan.timeout = *cfg.router_settings.timeout;
-  if (auto t = json_number(body, "timeout")) plan.timeout = *t;
-  plan.stream_timeout = json_number(body, "stream_timeout");
+  if (*timeout) plan.timeout = **timeout;
+  plan.stream_timeout = *stream_timeout;
   if (auto it = body.find("stream"); it != body.end() && it->value().is_bool())
     plan.stream = it->value().as_bool();
   return plan;
@@ -159,14 +166,16 @@ std::string_view endpoint_path(Endpoint e) {
 
 }  // namespace
 
-net::UpstreamRequest build_upstream(const app::DeploymentRuntime& d, Endpoint endpoint,
-                                    const json::object& client_body, const std::string& model,
-                                    const std::string& azure_bearer) {
+Result<net::UpstreamRequest> build_upstream(const app::DeploymentRuntime& d, Endpoint endpoint,
+                                            const json::object& client_body,
+                                            const std::string& model,
+                                            const std::string& azure_bearer) {
   json::object body;
   for (const auto& [k, v] : d.config->extra_params)
-    if (!listed(kNotForProvider, k)) body[k] = v;  // deployment defaults; the request wins
+    if (!config::is_litellm_deployment_key(k))
+      body[k] = v;  // deployment defaults; the request wins
   for (const auto& [k, v] : client_body)
-    if (!listed(kGatewayOnlyKeys, k)) body[k] = v;
+    if (!config::is_litellm_request_key(k)) body[k] = v;
   body["model"] = model;
   net::UpstreamRequest r;
   r.headers.emplace_back("content-type", "application/json");
@@ -174,8 +183,10 @@ net::UpstreamRequest build_upstream(const app::DeploymentRuntime& d, Endpoint en
     std::string version = d.config->api_version;
     if (version.empty())
       if (const char* v = std::getenv("AZURE_API_VERSION")) version = v;
-    r.url = d.api_base + "/openai/deployments/" + model + std::string(endpoint_path(endpoint)) +
-            "?api-version=" + version;
+    auto deployment = providers::path_segment(model, "model");
+    if (!deployment) return deployment.error();
+    r.url = d.api_base + "/openai/deployments/" + *deployment +
+            std::string(endpoint_path(endpoint)) + "?api-version=" + providers::uri_encode(version);
     body.erase("model");
     if (!azure_bearer.empty())
       r.headers.emplace_back("authorization", "Bearer " + azure_bearer);
@@ -241,34 +252,6 @@ std::string make_call_id() {
   put(a >> 32, 8), ++pos, put(a >> 16, 4), ++pos, put(a, 4), ++pos;
   put(b >> 48, 4), ++pos, put(b, 12);
   return out;
-}
-
-// The error type a client sees for an upstream status (the status itself is kept).
-ErrorKind kind_for_upstream_status(int status) {
-  switch (status) {
-    case 400:
-    case 422:
-      return ErrorKind::invalid_request;
-    case 401:
-      return ErrorKind::unauthorized;
-    case 403:
-      return ErrorKind::forbidden;
-    case 404:
-      return ErrorKind::not_found;
-    case 408:
-    case 504:
-      return ErrorKind::timeout;
-    case 413:
-      return ErrorKind::payload_too_large;
-    case 429:
-      return ErrorKind::rate_limited;
-    default:
-      return ErrorKind::upstream_error;
-  }
-}
-
-bool is_gateway_only_key(std::string_view key) {
-  return listed(kGatewayOnlyKeys, key);
 }
 
 }  // namespace routeiq::api

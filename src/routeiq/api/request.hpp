@@ -17,9 +17,6 @@ namespace routeiq::api {
 
 enum class Endpoint { chat_completions, completions, embeddings };
 
-// LiteLLM request-level controls: honoured by the gateway, never sent upstream.
-bool is_gateway_only_key(std::string_view key);
-
 // The text a learned router judges: the last user message (its text parts), or
 // the prompt / input of completions and embeddings.
 std::string routing_query(const boost::json::object& request);
@@ -34,21 +31,23 @@ struct CallPlan {
   std::optional<double> stream_timeout;  // request-level override
   bool stream = false;
 };
-CallPlan make_plan(const app::Snapshot& snap, const std::string& group,
-                   const boost::json::object& body);
+// 400 when a numeric control (timeout, stream_timeout, num_retries) is not a
+// finite number in range.
+Result<CallPlan> make_plan(const app::Snapshot& snap, const std::string& group,
+                           const boost::json::object& body);
 
 // An OpenAI-family (or Azure) request: deployment defaults, then the client's
 // fields, with only `model` rewritten.
-net::UpstreamRequest build_upstream(const app::DeploymentRuntime& d, Endpoint endpoint,
-                                    const boost::json::object& client_body,
-                                    const std::string& model, const std::string& azure_bearer = {});
+// Fails when the model cannot be placed in the URL (Azure: ".." and such).
+Result<net::UpstreamRequest> build_upstream(const app::DeploymentRuntime& d, Endpoint endpoint,
+                                            const boost::json::object& client_body,
+                                            const std::string& model,
+                                            const std::string& azure_bearer = {});
 
 // Removes the deployment's key and base URL from text that may reach a client.
 std::string scrub(std::string text, const app::DeploymentRuntime& d);
 // The upstream's error message (OpenAI/Anthropic shape or plain), scrubbed and bounded.
 std::string upstream_message(const std::string& body, int status, const app::DeploymentRuntime& d);
-// The error type a client sees for an upstream status (the status itself is kept).
-ErrorKind kind_for_upstream_status(int status);
 // A random (version 4) UUID, RFC 4122 section 4.4.
 std::string make_call_id();
 

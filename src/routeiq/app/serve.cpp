@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +17,7 @@
 #include "routeiq/app/snapshot.hpp"
 #include "routeiq/config/config.hpp"
 #include "routeiq/core/log.hpp"
+#include "routeiq/net/upstream.hpp"
 
 namespace routeiq::app {
 namespace {
@@ -23,37 +25,61 @@ namespace {
 struct ServeArgs {
   std::string config_path;
   net::ServerOptions server;
+  net::UpstreamOptions upstream;
   bool debug = false;
 };
 
 const char* kServeUsage =
     "usage: routeiq serve --config FILE [--port N] [--host ADDR] [--threads N]\n"
-    "                     [--drain-timeout SECONDS] [--max-body-mb N] [--detailed_debug]\n";
+    "                     [--drain-timeout SECONDS] [--max-body-mb N] [--max-connections N]\n"
+    "                     [--max-upstream-body-mb N] [--upstream-idle-timeout SECONDS]\n"
+    "                     [--detailed_debug]\n";
+
+// A number option; false (and a message) unless it is finite and in [lo, hi].
+bool number_arg(const char* flag, const char* text, double lo, double hi, double& out) {
+  char* end = nullptr;
+  double v = text ? std::strtod(text, &end) : 0;
+  if (!text || end == text || *end != '\0' || !std::isfinite(v) || v < lo || v > hi) {
+    std::fprintf(stderr, "routeiq serve: %s needs a number from %g to %g\n", flag, lo, hi);
+    return false;
+  }
+  out = v;
+  return true;
+}
 
 bool parse_args(int argc, char** argv, ServeArgs& out) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
     const char* v = nullptr;
+    double n = 0;
     if (a == "--config" || a == "-c") {
       if (!(v = value())) return false;
       out.config_path = v;
     } else if (a == "--port" || a == "-p") {
-      if (!(v = value())) return false;
-      out.server.port = static_cast<uint16_t>(std::atoi(v));
+      if (!number_arg("--port", value(), 0, 65535, n)) return false;
+      out.server.port = static_cast<uint16_t>(n);
     } else if (a == "--host") {
       if (!(v = value())) return false;
       out.server.host = v;
     } else if (a == "--threads" || a == "--num_workers") {
-      if (!(v = value())) return false;
-      out.server.threads = std::atoi(v);
+      if (!number_arg("--threads", value(), 0, 1024, n)) return false;
+      out.server.threads = static_cast<int>(n);
     } else if (a == "--drain-timeout") {
-      if (!(v = value())) return false;
-      out.server.drain_timeout =
-          std::chrono::milliseconds(static_cast<int64_t>(std::atof(v) * 1000));
+      if (!number_arg("--drain-timeout", value(), 0, 86400, n)) return false;
+      out.server.drain_timeout = std::chrono::milliseconds(static_cast<int64_t>(n * 1000));
     } else if (a == "--max-body-mb") {
-      if (!(v = value())) return false;
-      out.server.max_body_bytes = static_cast<size_t>(std::atof(v) * 1024 * 1024);
+      if (!number_arg("--max-body-mb", value(), 0.001, 4096, n)) return false;
+      out.server.max_body_bytes = static_cast<size_t>(n * 1024 * 1024);
+    } else if (a == "--max-connections") {
+      if (!number_arg("--max-connections", value(), 1, 1 << 20, n)) return false;
+      out.server.max_connections = static_cast<int>(n);
+    } else if (a == "--max-upstream-body-mb") {
+      if (!number_arg("--max-upstream-body-mb", value(), 0.001, 4096, n)) return false;
+      out.upstream.max_body_bytes = static_cast<size_t>(n * 1024 * 1024);
+    } else if (a == "--upstream-idle-timeout") {
+      if (!number_arg("--upstream-idle-timeout", value(), 0.1, 86400, n)) return false;
+      out.upstream.idle_expiry = std::chrono::milliseconds(static_cast<int64_t>(n * 1000));
     } else if (a == "--detailed_debug" || a == "--debug") {
       out.debug = true;
     } else {
@@ -81,13 +107,47 @@ log::Level level_from_env(log::Level fallback) {
 }
 
 // Signals are taken by one thread with sigwait, so no handler runs inside the
-// server's threads.
-void block_shutdown_signals(sigset_t& set) {
+// server's threads. SIGHUP, which would end the process by default, is taken
+// too: config reload is not wired to it, so it is logged and ignored.
+void block_signals(sigset_t& set) {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+}
+
+// Waits for SIGTERM or SIGINT (logging and ignoring SIGHUP), then drains.
+void handle_signals(net::HttpServer& server, sigset_t signals) {
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      log::info() << "received SIGHUP: ignored (routeiq does not reload its config on SIGHUP)";
+      continue;
+    }
+    log::info() << "received " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
+                << ", draining in-flight requests";
+    server.stop();
+    return;
+  }
+}
+
+// The error type of an answer the server gives before any handler runs.
+ErrorKind transport_error_kind(int status) {
+  switch (status) {
+    case 413:
+      return ErrorKind::payload_too_large;
+    case 408:
+      return ErrorKind::timeout;
+    case 500:
+      return ErrorKind::internal;
+    case 503:
+      return ErrorKind::overloaded;
+    default:
+      return ErrorKind::invalid_request;
+  }
 }
 
 }  // namespace
@@ -114,15 +174,14 @@ int run_serve(int argc, char** argv) {
   for (const auto& w : snapshot.value()->warnings) log::warn() << w;
 
   sigset_t signals;
-  block_shutdown_signals(signals);
+  block_signals(signals);
+  net::raise_fd_limit();
+  net::configure_upstream(args.upstream);
   api::Gateway gateway(snapshot.value());
   net::HttpServer server(
       args.server, [&gateway](net::Exchange& ex) { return gateway.handle(ex); },
       [](int status, std::string_view message) {
-        auto kind = status == 413   ? ErrorKind::payload_too_large
-                    : status == 408 ? ErrorKind::timeout
-                                    : ErrorKind::invalid_request;
-        auto e = make_error(kind, std::string(message));
+        auto e = make_error(transport_error_kind(status), std::string(message));
         e.status_override = status;
         return openai_error_body(e);
       });
@@ -140,13 +199,7 @@ int run_serve(int argc, char** argv) {
               << " deployments on " << args.server.host << ":" << port << " with "
               << server.threads() << " threads";
 
-  std::thread signal_thread([&server, &signals] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    log::info() << "received " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
-                << ", draining in-flight requests";
-    server.stop();
-  });
+  std::thread signal_thread([&server, signals] { handle_signals(server, signals); });
   signal_thread.detach();
   // Learned routers with hot_reload poll their model directories here, off
   // the request path; a request never waits for a load.

@@ -58,6 +58,8 @@ constexpr std::array kTable{
     Row{ErrorKind::shutting_down,
         "shutting_down",
         {503, "api_error", "shutting_down", "overloaded_error"}},
+    // Anthropic's 529; also the gateway at its connection limit (as 503).
+    Row{ErrorKind::overloaded, "overloaded", {529, "api_error", "overloaded", "overloaded_error"}},
 };
 
 constexpr bool table_in_enum_order() {
@@ -66,7 +68,7 @@ constexpr bool table_in_enum_order() {
   return true;
 }
 static_assert(table_in_enum_order(), "kTable rows must follow ErrorKind's order");
-static_assert(kTable.size() == static_cast<size_t>(ErrorKind::shutting_down) + 1);
+static_assert(kTable.size() == static_cast<size_t>(ErrorKind::overloaded) + 1);
 
 const Row& row(ErrorKind kind) {
   return kTable[static_cast<size_t>(kind)];
@@ -77,6 +79,31 @@ const Row& row(ErrorKind kind) {
 const ErrorSpec& error_spec(ErrorKind kind) {
   return row(kind).spec;
 }
+ErrorKind error_kind_for_status(int status) {
+  switch (status) {
+    case 400:
+    case 422:
+      return ErrorKind::invalid_request;
+    case 401:
+      return ErrorKind::unauthorized;
+    case 403:
+      return ErrorKind::forbidden;
+    case 404:
+      return ErrorKind::not_found;
+    case 408:
+    case 504:
+      return ErrorKind::timeout;
+    case 413:
+      return ErrorKind::payload_too_large;
+    case 429:
+      return ErrorKind::rate_limited;
+    case 529:
+      return ErrorKind::overloaded;
+    default:
+      return ErrorKind::upstream_error;
+  }
+}
+
 std::string_view error_kind_name(ErrorKind kind) {
   return row(kind).name;
 }

@@ -25,6 +25,7 @@ enum class ErrorKind {
   timeout,
   internal,
   shutting_down,
+  overloaded,
 };
 
 struct ErrorSpec {
@@ -35,6 +36,10 @@ struct ErrorSpec {
 };
 
 const ErrorSpec& error_spec(ErrorKind kind);
+// The kind an upstream HTTP error status stands for (its status is kept by
+// callers as status_override): 529 is Anthropic's overloaded_error, other
+// unlisted statuses are upstream errors.
+ErrorKind error_kind_for_status(int status);
 std::string_view error_kind_name(ErrorKind kind);
 
 struct Error {

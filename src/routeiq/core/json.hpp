@@ -13,4 +13,16 @@ std::optional<double> json_number(const boost::json::object& object, std::string
 // The string at `key`, or empty.
 std::string json_string(const boost::json::object& object, std::string_view key);
 
+// How deep JSON from clients and upstreams may nest. Real tool and
+// response_format schemas go well past Boost.JSON's default of 32; code that
+// recurses over parsed values stays bounded by this.
+constexpr size_t kMaxJsonDepth = 256;
+
+// True when `text` is exactly one JSON value (RFC 8259), checked without
+// building it.
+bool is_valid_json(std::string_view text);
+// True when a number in `value` is not finite: Boost.JSON reads 1e400 as
+// infinity, which cannot be sent on as JSON.
+bool has_non_finite_number(const boost::json::value& value);
+
 }  // namespace routeiq

@@ -1,5 +1,9 @@
 #include "routeiq/net/http_server.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -8,11 +12,14 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/status.hpp>
+
 #include <map>
 #include <optional>
 #include <thread>
 
 #include "routeiq/core/log.hpp"
+#include "routeiq/net/http_parse.hpp"
+#include "routeiq/net/upstream.hpp"
 
 namespace routeiq::net {
 namespace {
@@ -31,8 +38,15 @@ std::string status_line(int status) {
   return line;
 }
 
+// Headers are checked where they are written: a value from a client, an
+// upstream or a config that would split the response is dropped, never sent.
 void append_headers(std::string& out, const HeaderList& headers) {
   for (const auto& [name, value] : headers) {
+    if (!valid_header_name(name) || !valid_header_value(value)) {
+      log::warn() << "response header '" << (valid_header_name(name) ? name : "?")
+                  << "' dropped: it holds a character HTTP does not allow";
+      continue;
+    }
     out += name;
     out += ": ";
     out += value;
@@ -46,6 +60,8 @@ std::string_view read_error_message(int status) {
       return "request body too large";
     case 408:
       return "request body timeout";
+    case 431:
+      return "request header or trailer fields too large";
     default:
       return "malformed HTTP request";
   }
@@ -65,7 +81,76 @@ void append_hex(std::string& out, size_t n) {
   while (len) out += buf[--len];
 }
 
+std::string_view safe_content_type(std::string_view type) {
+  return valid_header_value(type) ? type : std::string_view("application/octet-stream");
+}
+
+// The status for a request that cannot be read, from the parser's error.
+int read_error_status(const boost::system::error_code& ec) {
+  if (ec == http::error::body_limit) return 413;
+  if (ec == beast::error::timeout) return 408;
+  if (ec == http::error::header_limit || ec == http::error::buffer_overflow) return 431;
+  return 400;
+}
+
+bool is_parse_error(const boost::system::error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::bad_method).category() &&
+         ec != http::error::end_of_stream && ec != http::error::partial_message;
+}
+
+void log_exception(std::string_view where, const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    log::error() << where << " ended by an internal error: " << x.what();
+  } catch (...) {
+    log::error() << where << " ended by an internal error";
+  }
+}
+
+// co_spawn completion: an exception that escapes a connection is logged, not
+// rethrown out of io_context::run (which would end the process).
+auto log_escaped(std::string_view where) {
+  return [where](std::exception_ptr e) {
+    if (e) log_exception(where, e);
+  };
+}
+
+const ParseLimits kRequestLimits{};
+
 }  // namespace
+
+bool valid_header_value(std::string_view v) {
+  for (char c : v)
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  return true;
+}
+
+bool valid_header_name(std::string_view name) {
+  // tchar, RFC 9110 section 5.6.2
+  constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
+  if (name.empty()) return false;
+  for (char c : name) {
+    bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (!alnum && kSymbols.find(c) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
+void raise_fd_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
+  lim.rlim_cur = lim.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &lim);
+}
+
+int default_max_connections() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) return 1 << 20;
+  constexpr rlim_t kReserved = 64;  // listeners, logs, config and model files
+  rlim_t usable = lim.rlim_cur > kReserved * 2 ? lim.rlim_cur - kReserved : lim.rlim_cur / 2;
+  return static_cast<int>(std::min<rlim_t>(usable / 2, 1 << 20));
+}
 
 // ---------------------------------------------------------------- Exchange
 
@@ -81,7 +166,7 @@ asio::awaitable<bool> Exchange::respond(int status, std::string_view content_typ
   std::string out = status_line(status);
   out.reserve(out.size() + 256 + body.size());
   out += "content-type: ";
-  out += content_type;
+  out += safe_content_type(content_type);
   out += "\r\ncontent-length: ";
   out += std::to_string(body.size());
   out += keep_alive_ ? "\r\nconnection: keep-alive\r\n" : "\r\nconnection: close\r\n";
@@ -102,7 +187,7 @@ asio::awaitable<bool> Exchange::begin_stream(int status, std::string_view conten
   keep_alive_ = keep_alive_ && request_.keep_alive() && !server_stopping();
   std::string out = status_line(status);
   out += "content-type: ";
-  out += content_type;
+  out += safe_content_type(content_type);
   out += "\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\n";
   out += keep_alive_ ? "connection: keep-alive\r\n" : "connection: close\r\n";
   append_headers(out, headers);
@@ -139,29 +224,78 @@ asio::awaitable<bool> Exchange::end_stream() {
 }
 
 asio::awaitable<void> Exchange::wait_client_gone() {
+  constexpr size_t kRead = 4096;
   for (;;) {
-    auto space = buffer_.prepare(4096);
-    auto [ec, n] = co_await stream_.socket().async_read_some(space, kTuple);
-    if (ec) co_return;
-    buffer_.commit(n);
-    if (buffer_.size() > (1 << 20)) {
+    if (buffer_.max_size() - buffer_.size() < kRead) {
+      // The client pipelined a buffer's worth: stop reading until this
+      // response is done (the proxy side cancels this wait then).
       asio::steady_timer forever(co_await asio::this_coro::executor, std::chrono::hours(24));
       co_await forever.async_wait(kTuple);
       co_return;
     }
+    auto space = buffer_.prepare(kRead);
+    auto [ec, n] = co_await stream_.socket().async_read_some(space, kTuple);
+    if (ec == asio::error::eof) {
+      co_await watch_half_closed();
+      co_return;
+    }
+    if (ec) co_return;  // reset, or cancelled because the response is done
+    buffer_.commit(n);
+  }
+}
+
+namespace {
+
+// The peer's connection state as the kernel sees it: TCP_CLOSE once it has
+// reset the connection, TCP_CLOSE_WAIT while it has only sent its FIN.
+bool connection_reset(tcp::socket& socket) {
+  tcp_info info{};
+  socklen_t len = sizeof info;
+  if (getsockopt(socket.native_handle(), IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return true;
+  return info.tcpi_state == TCP_CLOSE;
+}
+
+}  // namespace
+
+// A FIN from the client means either "I am done sending" (a half-close, as
+// `nc -q` or a proxy sends) or "I am gone" (close()): TCP cannot tell them
+// apart until the gateway sends something, to which a closed socket answers
+// with a reset. Before the response starts, the gateway sends an interim
+// `100 Continue`, which every HTTP/1.1 client must accept and may ignore
+// (RFC 9110 section 15.2); a client that is gone resets the connection and
+// the call is cancelled, a half-closed client is served. Once the response
+// has started, its own bytes do the same. The connection closes after the
+// response either way.
+asio::awaitable<void> Exchange::watch_half_closed() {
+  keep_alive_ = false;
+  auto& socket = stream_.socket();
+  if (!responded_ && request_.version() >= 11) {
+    // Synchronous and tiny, so it cannot interleave with the response: the
+    // response has not started, and nothing else runs on this thread meanwhile.
+    boost::system::error_code ec;
+    socket.send(asio::buffer(kContinue), 0, ec);
+    if (ec) co_return;
+  }
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (int polls = 0;; ++polls) {
+    // Quick at first (a reset arrives within a round trip), then rarely.
+    timer.expires_after(std::chrono::milliseconds(polls < 20 ? 50 : 500));
+    auto [ec] = co_await timer.async_wait(kTuple);
+    if (ec) co_return;  // cancelled: the response is done
+    if (connection_reset(socket)) co_return;
   }
 }
 
 // -------------------------------------------------------------- HttpServer
 
 struct HttpServer::Worker {
+  // Declared first so it is destroyed last: pending session frames destroyed
+  // with the io_context unregister themselves here.
+  std::map<beast::tcp_stream*, bool> sessions;  // connection -> between requests
   asio::io_context ioc{1};
   std::optional<tcp::acceptor> acceptor;
-  std::thread thread;
-  // Connections of this worker and whether each is between requests; touched
-  // only on this worker's thread.
-  std::map<beast::tcp_stream*, bool> sessions;
   std::optional<asio::steady_timer> drain_timer;
+  std::thread thread;
 
   void close_all(bool idle_only) {
     boost::system::error_code ignored;
@@ -175,8 +309,47 @@ struct HttpServer::Worker {
   }
 };
 
+namespace {
+
+// Registers a connection for its lifetime. A destructor, so the bookkeeping
+// and the close happen however the session ends, an exception included.
+class SessionGuard {
+ public:
+  SessionGuard(std::map<beast::tcp_stream*, bool>& sessions, beast::tcp_stream& stream,
+               std::atomic<int>& active)
+      : sessions_(sessions), stream_(stream), active_(active) {
+    sessions_[&stream_] = true;
+    ++active_;
+  }
+  ~SessionGuard() {
+    boost::system::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.socket().close(ignored);
+    sessions_.erase(&stream_);
+    --active_;
+  }
+  SessionGuard(const SessionGuard&) = delete;
+  SessionGuard& operator=(const SessionGuard&) = delete;
+
+ private:
+  std::map<beast::tcp_stream*, bool>& sessions_;
+  beast::tcp_stream& stream_;
+  std::atomic<int>& active_;
+};
+
+bool out_of_descriptors(const boost::system::error_code& ec) {
+  return ec == asio::error::no_descriptors || ec.value() == ENFILE || ec.value() == ENOBUFS ||
+         ec.value() == ENOMEM;
+}
+
+}  // namespace
+
 HttpServer::HttpServer(ServerOptions options, Handler handler, ErrorResponder on_error)
-    : options_(std::move(options)), handler_(std::move(handler)), on_error_(std::move(on_error)) {
+    : options_(std::move(options)),
+      handler_(std::move(handler)),
+      on_error_(std::move(on_error)),
+      max_connections_(options_.max_connections > 0 ? options_.max_connections
+                                                    : default_max_connections()) {
   int n = options_.threads > 0
               ? options_.threads
               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -212,7 +385,7 @@ uint16_t HttpServer::bind() {
 
 void HttpServer::run() {
   for (auto& w : workers_) {
-    asio::co_spawn(w->ioc, accept_loop(*w), asio::detached);
+    asio::co_spawn(w->ioc, accept_loop(*w), log_escaped("accept loop"));
     w->thread = std::thread([&ioc = w->ioc] { ioc.run(); });
   }
   for (auto& w : workers_) w->thread.join();
@@ -227,6 +400,7 @@ void HttpServer::stop() {
       // Idle keep-alive connections close now; busy ones finish their request
       // (and stream) first. After the drain period, whatever is left is closed.
       worker->close_all(/*idle_only=*/true);
+      close_idle_connections();  // on this worker's thread: its upstream pool
       worker->drain_timer.emplace(worker->ioc, drain);
       worker->drain_timer->async_wait([worker](boost::system::error_code ec) {
         if (!ec) worker->close_all(/*idle_only=*/false);
@@ -237,14 +411,54 @@ void HttpServer::stop() {
 }
 
 asio::awaitable<void> HttpServer::accept_loop(Worker& worker) {
+  asio::steady_timer backoff(worker.ioc);
+  auto last_warning = std::chrono::steady_clock::time_point{};
   for (;;) {
     auto [ec, socket] = co_await worker.acceptor->async_accept(kTuple);
     if (ec) {
       if (stopping_ || ec == asio::error::operation_aborted) break;
-      continue;  // e.g. EMFILE: keep serving the connections we have
+      if (!out_of_descriptors(ec)) continue;
+      // Out of descriptors: accepting again at once fails again at once, and
+      // the loop would spin. Pause; connections that end free descriptors.
+      auto now = std::chrono::steady_clock::now();
+      if (now - last_warning > std::chrono::seconds(10)) {
+        log::warn() << "cannot accept connections: " << ec.message() << " (" << active_.load()
+                    << " open); raise the file-descriptor limit or lower --max-connections";
+        last_warning = now;
+      }
+      backoff.expires_after(std::chrono::milliseconds(100));
+      co_await backoff.async_wait(kTuple);
+      continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(worker.ioc, session(worker, std::move(socket)), asio::detached);
+    if (active_.load(std::memory_order_relaxed) >= max_connections_) {
+      asio::co_spawn(worker.ioc, refuse_busy(std::move(socket)), log_escaped("refused connection"));
+      continue;
+    }
+    asio::co_spawn(worker.ioc, session(worker, std::move(socket)), log_escaped("connection"));
+  }
+}
+
+// Beyond the connection cap: a 503 the client can read, then close. The
+// request is not read: the cap protects descriptors and memory.
+asio::awaitable<void> HttpServer::refuse_busy(tcp::socket socket) {
+  auto e = on_error_(503, "the gateway is at its connection limit; retry shortly");
+  std::string out = status_line(503);
+  out += "content-type: application/json\r\ncontent-length: ";
+  out += std::to_string(e.size());
+  out += "\r\nretry-after: 1\r\nconnection: close\r\n\r\n";
+  out += e;
+  beast::tcp_stream stream(std::move(socket));
+  stream.expires_after(std::chrono::seconds(1));
+  auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(out), kTuple);
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  // Read what the client sent for a moment, so closing does not reset the
+  // connection before the client has read the answer.
+  std::array<char, 4096> sink;
+  for (int reads = 0; !wec && reads < 16; ++reads) {
+    auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
+    if (rec) break;
   }
 }
 
@@ -269,68 +483,83 @@ asio::awaitable<void> HttpServer::refuse(beast::tcp_stream& stream, beast::flat_
   }
 }
 
-asio::awaitable<void> HttpServer::session(Worker& w, tcp::socket socket) {
-  Worker* worker = &w;
+asio::awaitable<void> HttpServer::session(Worker& worker, tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
-  beast::flat_buffer buffer;
-  worker->sessions[&stream] = true;
-  ++active_;
-  for (;;) {
-    if (stopping_) break;
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(64 * 1024);
-    parser.body_limit(options_.max_body_bytes);
-    worker->sessions[&stream] = true;
-    stream.expires_after(buffer.size() ? options_.header_timeout : options_.idle_timeout);
-    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple);
-    if (ec == http::error::body_limit) {
-      co_await refuse(stream, buffer, 413);
-      break;
-    }
-    if (ec) {
-      if (ec == beast::error::timeout && buffer.size())
-        co_await refuse(stream, buffer, 408);
-      else if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
-               ec != http::error::end_of_stream)
-        co_await refuse(stream, buffer, 400);
-      break;
-    }
-    worker->sessions[&stream] = false;
-    auto& req = parser.get();
-    if (auto expect = req[http::field::expect]; !expect.empty()) {
-      if (beast::iequals(expect, "100-continue")) {
-        if (parser.content_length() && *parser.content_length() > options_.max_body_bytes) {
-          co_await refuse(stream, buffer, 413);  // before the client sends the body
-          break;
-        }
-        stream.expires_after(options_.body_timeout);
-        co_await asio::async_write(stream, asio::buffer(kContinue), kTuple);
-      }
-    }
-    stream.expires_after(options_.body_timeout);
-    std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kTuple);
-    stream.expires_never();
-    if (ec) {
-      if (ec == http::error::end_of_stream || ec == asio::error::eof) break;
-      int status = ec == http::error::body_limit ? 413 : ec == beast::error::timeout ? 408 : 400;
-      co_await refuse(stream, buffer, status);
-      break;
-    }
-    auto request = parser.release();
+  // Bounded, so a header or trailer section that never ends cannot grow it.
+  beast::flat_buffer buffer(read_buffer_limit(kRequestLimits));
+  SessionGuard guard(worker.sessions, stream, active_);
+  while (!stopping_) {
+    http::request<http::string_body> request;
     Exchange exchange(stream, buffer, request, stopping_);
-    co_await handler_(exchange);
-    if (!exchange.responded()) {
-      std::string body = on_error_(500, "handler produced no response");
-      co_await exchange.respond(500, "application/json", body);
+    std::exception_ptr failure;
+    Next next = Next::close;
+    try {
+      next = co_await serve_one(worker, stream, buffer, request, exchange);
+    } catch (...) {
+      failure = std::current_exception();
     }
-    if (!exchange.keep_alive()) break;
+    if (failure) {
+      // An error boundary: one request's bug ends its connection, not the
+      // process. The client gets a 500 unless part of a response went out.
+      log_exception("request", failure);
+      if (!exchange.responded()) {
+        exchange.close_after();
+        co_await exchange.respond(500, "application/json",
+                                  on_error_(500, "internal error while serving the request"));
+      }
+      break;
+    }
+    if (next == Next::close) break;
   }
-  boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream.socket().close(ignored);
-  worker->sessions.erase(&stream);
-  --active_;
-  if (stopping_) worker->maybe_finish();
+  if (stopping_) {
+    asio::post(worker.ioc, [w = &worker] { w->maybe_finish(); });
+  }
+}
+
+asio::awaitable<HttpServer::Next> HttpServer::serve_one(Worker& worker, beast::tcp_stream& stream,
+                                                        beast::flat_buffer& buffer,
+                                                        http::request<http::string_body>& request,
+                                                        Exchange& exchange) {
+  ParseLimits limits = kRequestLimits;
+  limits.body_bytes = options_.max_body_bytes;
+  RequestParser parser(limits);
+  worker.sessions[&stream] = true;
+  stream.expires_after(buffer.size() ? options_.header_timeout : options_.idle_timeout);
+  auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple);
+  if (ec) {
+    if (ec == beast::error::timeout && buffer.size())
+      co_await refuse(stream, buffer, 408);
+    else if (is_parse_error(ec))
+      co_await refuse(stream, buffer, read_error_status(ec));
+    co_return Next::close;
+  }
+  worker.sessions[&stream] = false;
+  if (auto expect = parser.get()[http::field::expect]; !expect.empty()) {
+    if (beast::iequals(expect, "100-continue")) {
+      if (parser.content_length() && *parser.content_length() > options_.max_body_bytes) {
+        co_await refuse(stream, buffer, 413);  // before the client sends the body
+        co_return Next::close;
+      }
+      stream.expires_after(options_.body_timeout);
+      co_await asio::async_write(stream, asio::buffer(kContinue), kTuple);
+    }
+  }
+  stream.expires_after(options_.body_timeout);
+  std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kTuple);
+  stream.expires_never();
+  if (ec) {
+    if (ec != http::error::end_of_stream && ec != asio::error::eof &&
+        ec != http::error::partial_message)
+      co_await refuse(stream, buffer, read_error_status(ec));
+    co_return Next::close;
+  }
+  request = parser.release();
+  co_await handler_(exchange);
+  if (!exchange.responded()) {
+    std::string body = on_error_(500, "handler produced no response");
+    co_await exchange.respond(500, "application/json", body);
+  }
+  co_return exchange.keep_alive() ? Next::serve : Next::close;
 }
 
 }  // namespace routeiq::net

@@ -34,7 +34,23 @@ struct ServerOptions {
   std::chrono::milliseconds body_timeout{60'000};
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds drain_timeout{30'000};
+  // Open client connections across all threads; beyond it a new connection
+  // gets 503 and is closed. 0: half the file-descriptor limit (each client
+  // connection may hold an upstream connection too).
+  int max_connections = 0;
 };
+
+// The connection cap `max_connections = 0` stands for, from RLIMIT_NOFILE.
+int default_max_connections();
+// Raises the soft file-descriptor limit to the hard one (as nginx's
+// worker_rlimit_nofile and Go's runtime do): a gateway holds two descriptors
+// per proxied request.
+void raise_fd_limit();
+
+// True when a header value can be written as is: no CR, LF or NUL (RFC 9110
+// section 5.5). Header names must be tokens.
+bool valid_header_value(std::string_view value);
+bool valid_header_name(std::string_view name);
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
@@ -60,8 +76,10 @@ class Exchange {
   // Writes one chunk and flushes it to the socket. false: the client is gone.
   asio::awaitable<bool> write_chunk(std::string_view data);
   asio::awaitable<bool> end_stream();
-  // Completes when the client closes its side (bytes of a pipelined next
-  // request are kept). Used to cancel upstream work when the client goes away.
+  // Completes when the client is gone (reset, or closed for good). Bytes of a
+  // pipelined next request are kept. A client that only half-closes (sends
+  // its request, then shuts down its sending side) is still served: see the
+  // definition for how the two are told apart.
   asio::awaitable<void> wait_client_gone();
   // The connection closes after this response (e.g. after a broken stream).
   void close_after() { keep_alive_ = false; }
@@ -69,6 +87,7 @@ class Exchange {
 
  private:
   asio::awaitable<bool> write_all(std::string data);
+  asio::awaitable<void> watch_half_closed();
 
   beast::tcp_stream& stream_;
   beast::flat_buffer& buffer_;
@@ -103,16 +122,23 @@ class HttpServer {
 
  private:
   struct Worker;
+  enum class Next { serve, close };
   asio::awaitable<void> accept_loop(Worker& worker);
   asio::awaitable<void> session(Worker& worker, tcp::socket socket);
+  asio::awaitable<Next> serve_one(Worker& worker, beast::tcp_stream& stream,
+                                  beast::flat_buffer& buffer,
+                                  http::request<http::string_body>& request, Exchange& exchange);
   asio::awaitable<void> refuse(beast::tcp_stream& stream, beast::flat_buffer& buffer, int status);
+  asio::awaitable<void> refuse_busy(tcp::socket socket);
 
   ServerOptions options_;
   Handler handler_;
   ErrorResponder on_error_;
-  std::vector<std::unique_ptr<Worker>> workers_;
+  int max_connections_;
   std::atomic<int> active_{0};
   std::atomic<bool> stopping_{false};
+  // Last: destroyed first, while the members its pending sessions touch live.
+  std::vector<std::unique_ptr<Worker>> workers_;
 };
 
 }  // namespace routeiq::net

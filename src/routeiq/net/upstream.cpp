@@ -14,6 +14,8 @@
 #include <charconv>
 #include <unordered_map>
 
+#include "routeiq/core/log.hpp"
+
 namespace routeiq::net {
 namespace ssl = asio::ssl;
 namespace {
@@ -21,6 +23,9 @@ namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kMaxIdlePerOrigin = 256;
 constexpr auto kConnectTimeout = std::chrono::seconds(10);
+const ParseLimits kResponseLimits{};  // 64 KiB of header, 16 KiB of trailer, no body limit
+
+UpstreamOptions g_options;  // written once at start-up, before the server threads
 
 ssl::context& tls_context() {
   thread_local ssl::context ctx = [] {
@@ -98,25 +103,92 @@ class Connection {
 
 namespace {
 
+using SteadyClock = std::chrono::steady_clock;
+
+struct IdleConnection {
+  std::unique_ptr<Connection> conn;
+  SteadyClock::time_point since;
+};
+
+// Idle keep-alive connections of this thread, by origin. A timer closes those
+// unused for idle_expiry, so descriptors of origins no longer called (or
+// connections the upstream has closed) do not stay open forever.
 struct Pool {
-  std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
+  std::unordered_map<std::string, std::vector<IdleConnection>> idle;
+  std::optional<asio::steady_timer> sweeper;
+  bool sweeping = false;
+
+  size_t expire(SteadyClock::time_point now) {
+    size_t left = 0;
+    for (auto it = idle.begin(); it != idle.end();) {
+      auto& list = it->second;
+      std::erase_if(
+          list, [&](const IdleConnection& c) { return now - c.since >= g_options.idle_expiry; });
+      left += list.size();
+      it = list.empty() ? idle.erase(it) : std::next(it);
+    }
+    return left;
+  }
 };
 Pool& pool() {
   thread_local Pool p;
   return p;
 }
 
+SteadyClock::duration sweep_interval() {
+  auto quarter = g_options.idle_expiry / 4;
+  return std::clamp<SteadyClock::duration>(quarter, std::chrono::milliseconds(100),
+                                           std::chrono::seconds(5));
+}
+
+void arm_sweeper(Pool& p) {
+  if (p.sweeping) return;
+  p.sweeping = true;
+  p.sweeper->expires_after(sweep_interval());
+  p.sweeper->async_wait([](boost::system::error_code ec) {
+    auto& p = pool();
+    p.sweeping = false;
+    if (ec) return;
+    if (p.expire(SteadyClock::now()) > 0) arm_sweeper(p);
+  });
+}
+
 std::unique_ptr<Connection> take_pooled(const std::string& origin) {
   auto it = pool().idle.find(origin);
-  if (it == pool().idle.end() || it->second.empty()) return nullptr;
-  auto conn = std::move(it->second.back());
-  it->second.pop_back();
-  return conn;
+  if (it == pool().idle.end()) return nullptr;
+  auto& list = it->second;
+  auto now = SteadyClock::now();
+  while (!list.empty()) {
+    auto conn = std::move(list.back().conn);
+    bool fresh = now - list.back().since < g_options.idle_expiry;
+    list.pop_back();
+    if (fresh) return conn;
+  }
+  return nullptr;
 }
 
 void give_back(std::unique_ptr<Connection> conn) {
-  auto& list = pool().idle[conn->origin()];
-  if (list.size() < kMaxIdlePerOrigin) list.push_back(std::move(conn));
+  auto& p = pool();
+  auto& list = p.idle[conn->origin()];
+  if (list.size() >= kMaxIdlePerOrigin) return;
+  if (!p.sweeper) p.sweeper.emplace(conn->tcp().get_executor());
+  list.push_back({std::move(conn), SteadyClock::now()});
+  arm_sweeper(p);
+}
+
+// The name of a header that cannot be sent as is (CR, LF or NUL in its
+// value, or a name that is not a token), or empty.
+std::string_view unsendable_header(const UpstreamRequest& r) {
+  for (const auto& [k, v] : r.headers)
+    if (!valid_header_name(k) || !valid_header_value(v)) return valid_header_name(k) ? k : "?";
+  return {};
+}
+
+// Bytes that may not appear in a request target as sent: controls, space,
+// DEL and non-ASCII (builders percent-encode what they place in a URL).
+bool valid_target_char(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return u > 0x20 && u < 0x7f;
 }
 
 std::string serialize_request(const UpstreamRequest& r, const Url& url) {
@@ -156,6 +228,20 @@ size_t pooled_connections() {
   return n;
 }
 
+void close_idle_connections() {
+  auto& p = pool();
+  p.idle.clear();
+  if (p.sweeper) p.sweeper->cancel();
+}
+
+void configure_upstream(const UpstreamOptions& options) {
+  g_options = options;
+}
+
+const UpstreamOptions& upstream_options() {
+  return g_options;
+}
+
 Result<Url> parse_url(std::string_view s) {
   Url u;
   if (s.starts_with("https://")) {
@@ -183,6 +269,10 @@ Result<Url> parse_url(std::string_view s) {
     port = authority.substr(colon + 1);
   }
   if (host.empty()) return make_error(ErrorKind::internal, "upstream URL has no host");
+  for (char c : s)
+    if (!valid_target_char(c))
+      return make_error(ErrorKind::internal,
+                        "upstream URL holds a byte that must be percent-encoded");
   u.host = host;
   u.port = port.empty() ? (u.tls ? "443" : "80") : std::string(port);
   int port_num = 0;
@@ -194,7 +284,7 @@ Result<Url> parse_url(std::string_view s) {
   return u;
 }
 
-UpstreamCall::UpstreamCall() = default;
+UpstreamCall::UpstreamCall() : buffer_(read_buffer_limit(kResponseLimits)) {}
 
 UpstreamCall::~UpstreamCall() {
   if (conn_ && parser_ && parser_->is_done() && parser_->keep_alive() && !cancelled_ &&
@@ -222,6 +312,9 @@ asio::awaitable<bool> UpstreamCall::start(UpstreamRequest request, Deadlines dea
   deadlines_ = deadlines;
   auto url = parse_url(request.url);
   if (!url) co_return fail(CallFailure::bad_url, url.error().message);
+  if (auto name = unsendable_header(request); !name.empty())
+    co_return fail(CallFailure::bad_url, "upstream request header '" + std::string(name) +
+                                             "' holds a character HTTP does not allow");
   // A pooled connection may have been closed by the server while idle; such a
   // failure before any response byte is retried once on a fresh connection.
   bool ok = co_await start_once(request, url.value(), true);
@@ -229,6 +322,15 @@ asio::awaitable<bool> UpstreamCall::start(UpstreamRequest request, Deadlines dea
     ok = co_await start_once(request, url.value(), false);
   co_return ok;
 }
+
+namespace {
+
+bool is_http_syntax_error(const boost::system::error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::bad_method).category() &&
+         ec != http::error::end_of_stream && ec != http::error::need_buffer;
+}
+
+}  // namespace
 
 asio::awaitable<bool> UpstreamCall::start_once(const UpstreamRequest& request, const Url& url,
                                                bool reuse) {
@@ -252,17 +354,20 @@ asio::awaitable<bool> UpstreamCall::start_once(const UpstreamRequest& request, c
                                           : CallFailure::connect;
     co_return fail(f, "sending the request upstream failed");
   }
-  parser_ = std::make_unique<http::response_parser<http::buffer_body>>();
-  parser_->body_limit(boost::none);
+  parser_ = std::make_unique<ResponseParser>(kResponseLimits);
   if (request.method == "HEAD") parser_->skip(true);
   auto [rec, rn] = co_await conn_->with_stream(
       [&](auto& s) { return http::async_read_header(s, buffer_, *parser_, kTuple); });
   if (rec) {
-    auto f = rec == beast::error::timeout ? CallFailure::timeout
-             : reused && rn == 0          ? CallFailure::io
-                                          : CallFailure::connect;
-    co_return fail(f, rec == beast::error::timeout ? "upstream did not answer in time"
-                                                   : "upstream closed the connection");
+    if (rec == beast::error::timeout)
+      co_return fail(CallFailure::timeout, "upstream did not answer in time");
+    if (is_http_syntax_error(rec) && rec != http::error::partial_message)
+      co_return fail(CallFailure::bad_response,
+                     "upstream sent a malformed HTTP response (" + rec.message() + ")");
+    if (rn > 0 || rec == http::error::partial_message)
+      co_return fail(CallFailure::bad_response, "upstream closed the connection mid-response");
+    co_return fail(reused ? CallFailure::io : CallFailure::connect,
+                   "upstream closed the connection before answering");
   }
   conn_->tcp().expires_after(until(deadlines_.total));
   co_return true;
@@ -282,6 +387,16 @@ bool UpstreamCall::done() const {
   return !parser_ || parser_->is_done();
 }
 
+bool UpstreamCall::fail_read(const boost::system::error_code& ec) {
+  if (ec == beast::error::timeout) return fail(CallFailure::timeout, "upstream response timed out");
+  if (ec == http::error::partial_message)
+    return fail(CallFailure::bad_response, "upstream response was cut short");
+  if (is_http_syntax_error(ec))
+    return fail(CallFailure::bad_response,
+                "upstream sent a malformed response body (" + ec.message() + ")");
+  return fail(CallFailure::io, "upstream connection broke mid-response");
+}
+
 asio::awaitable<bool> UpstreamCall::read_some(std::string& out) {
   out.clear();
   if (!conn_ || !parser_)
@@ -290,17 +405,17 @@ asio::awaitable<bool> UpstreamCall::read_some(std::string& out) {
   if (parser_->is_done()) co_return true;
   char chunk[16 * 1024];
   for (;;) {
+    // Checked before every read: a stream that keeps sending would otherwise
+    // win every race against a timer armed with no time left.
+    if (SteadyClock::now() >= deadlines_.total)
+      co_return fail(CallFailure::timeout, "upstream response timed out");
     parser_->get().body().data = chunk;
     parser_->get().body().size = sizeof chunk;
     conn_->tcp().expires_after(until(deadlines_.total));
     auto [ec, n] = co_await conn_->with_stream(
         [&](auto& s) { return http::async_read_some(s, buffer_, *parser_, kTuple); });
     if (ec == http::error::need_buffer) ec = {};
-    if (ec) {
-      co_return fail(ec == beast::error::timeout ? CallFailure::timeout : CallFailure::io,
-                     ec == beast::error::timeout ? "upstream response timed out"
-                                                 : "upstream connection broke mid-response");
-    }
+    if (ec) co_return fail_read(ec);
     size_t got = sizeof chunk - parser_->get().body().size;
     out.append(chunk, got);
     if (got || parser_->is_done()) co_return true;
@@ -312,8 +427,23 @@ asio::awaitable<bool> UpstreamCall::read_all(std::string& out) {
   std::string piece;
   while (!done()) {
     if (!co_await read_some(piece)) co_return false;
+    if (out.size() + piece.size() > g_options.max_body_bytes)
+      co_return fail(CallFailure::too_large, "upstream response body is larger than the " +
+                                                 std::to_string(g_options.max_body_bytes >> 20) +
+                                                 " MiB limit");
     out += piece;
   }
+  co_return true;
+}
+
+asio::awaitable<bool> UpstreamCall::read_prefix(std::string& out, size_t max_bytes) {
+  out.clear();
+  std::string piece;
+  while (!done() && out.size() < max_bytes) {
+    if (!co_await read_some(piece)) co_return false;
+    out.append(piece, 0, std::min(piece.size(), max_bytes - out.size()));
+  }
+  if (!done()) conn_.reset();  // the rest is discarded with the connection
   co_return true;
 }
 

@@ -5,8 +5,6 @@
 // and cancel() to abort the call when the client goes away.
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -14,6 +12,7 @@
 #include <vector>
 
 #include "routeiq/core/error.hpp"
+#include "routeiq/net/http_parse.hpp"
 #include "routeiq/net/http_server.hpp"
 
 namespace routeiq::net {
@@ -41,8 +40,18 @@ struct Deadlines {
   clock::time_point first_byte;  // response headers must arrive by then
 };
 
-// Why a call failed before a response arrived; decides retry and status.
-enum class CallFailure { none, connect, timeout, io, cancelled, bad_url };
+// Why a call failed; decides retry and status. bad_response: the upstream
+// answered something that is not a valid HTTP response (or cut it short);
+// too_large: its body is over UpstreamOptions::max_body_bytes.
+enum class CallFailure { none, connect, timeout, io, cancelled, bad_url, bad_response, too_large };
+
+// Process-wide upstream settings, set once at start-up before any call.
+struct UpstreamOptions {
+  size_t max_body_bytes = size_t{128} << 20;      // a whole (non-streamed) success body
+  std::chrono::milliseconds idle_expiry{60'000};  // pooled connections unused this long close
+};
+void configure_upstream(const UpstreamOptions& options);
+const UpstreamOptions& upstream_options();
 
 class Connection;
 
@@ -58,8 +67,12 @@ class UpstreamCall {
   asio::awaitable<bool> start(UpstreamRequest request, Deadlines deadlines);
   // Next piece of the body (any size, as it arrives). Empty with done() at the end.
   asio::awaitable<bool> read_some(std::string& out);
-  // The whole remaining body.
+  // The whole remaining body, up to UpstreamOptions::max_body_bytes (beyond
+  // it the call fails with too_large).
   asio::awaitable<bool> read_all(std::string& out);
+  // At most `max_bytes` of the body (e.g. an error body); the rest is
+  // discarded with the connection, which is not reused.
+  asio::awaitable<bool> read_prefix(std::string& out, size_t max_bytes);
   // Closes the connection; pending reads fail promptly.
   void cancel();
 
@@ -72,9 +85,10 @@ class UpstreamCall {
  private:
   asio::awaitable<bool> start_once(const UpstreamRequest& request, const Url& url, bool reused_ok);
   bool fail(CallFailure f, std::string detail);
+  bool fail_read(const boost::system::error_code& ec);
 
   std::unique_ptr<Connection> conn_;
-  std::unique_ptr<beast::http::response_parser<beast::http::buffer_body>> parser_;
+  std::unique_ptr<ResponseParser> parser_;
   beast::flat_buffer buffer_;
   Deadlines deadlines_;
   CallFailure failure_ = CallFailure::none;
@@ -84,5 +98,8 @@ class UpstreamCall {
 
 // Number of idle pooled connections on this thread (for tests and metrics).
 size_t pooled_connections();
+// Closes this thread's idle pooled connections and stops their expiry timer,
+// so the thread's io_context can finish (called when the server stops).
+void close_idle_connections();
 
 }  // namespace routeiq::net

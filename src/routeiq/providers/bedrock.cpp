@@ -239,11 +239,15 @@ Result<HttpRequest> BedrockTranslator::encode(const json::object& req, const Tar
   stream_usage_ = wants_stream_usage(req);
   std::string region = param_or(target, target.credentials.region, "aws_region_name");
   if (region.empty()) region = "us-east-1";
+  if (!is_region_name(region))
+    return make_error(ErrorKind::invalid_request,
+                      "aws_region_name must be a region name such as us-east-1", "aws_region_name");
   std::string base = target.api_base;
   if (base.empty()) base = std::string(str_or(target.extra_params, "aws_bedrock_runtime_endpoint"));
   if (base.empty()) base = "https://bedrock-runtime." + region + ".amazonaws.com";
-  http.url = join_url(
-      base, "model/" + uri_encode(target.model) + (http.stream ? "/converse-stream" : "/converse"));
+  auto model = path_segment(target.model, "model");
+  if (!model) return model.error();
+  http.url = join_url(base, "model/" + *model + (http.stream ? "/converse-stream" : "/converse"));
   http.headers = {{"content-type", "application/json"}};
   if (http.stream) http.headers.emplace_back("accept", "application/vnd.amazon.eventstream");
   for (const auto& h : target.extra_headers) http.headers.push_back(h);

@@ -240,38 +240,13 @@ bool mentions_context_window(std::string_view message) {
 }
 
 Error provider_error(std::string_view provider, int status, std::string message) {
-  ErrorKind kind = ErrorKind::upstream_error;
-  bool pass_status = false;
-  switch (status) {
-    case 400:
-      kind = ErrorKind::invalid_request;
-      break;
-    case 401:
-      kind = ErrorKind::unauthorized;
-      break;
-    case 403:
-      kind = ErrorKind::forbidden;
-      break;
-    case 404:
-      kind = ErrorKind::not_found;
-      break;
-    case 408:
-      kind = ErrorKind::timeout;
-      break;
-    case 413:
-      kind = ErrorKind::payload_too_large;
-      break;
-    case 422:
-      kind = ErrorKind::invalid_request;
-      pass_status = true;
-      break;
-    case 429:
-      kind = ErrorKind::rate_limited;
-      break;
-    default:
-      pass_status = status >= 400;
-      break;
-  }
+  // The table's status for the common ones; others (422, 5xx, 529) keep the
+  // provider's, as LiteLLM reports them.
+  ErrorKind kind = error_kind_for_status(status);
+  constexpr int kTableStatuses[] = {400, 401, 403, 404, 408, 413, 429};
+  bool pass_status =
+      status >= 400 && std::find(std::begin(kTableStatuses), std::end(kTableStatuses), status) ==
+                           std::end(kTableStatuses);
   if ((status == 400 || status == 413) && mentions_context_window(message))
     kind = ErrorKind::context_window_exceeded;
   auto e = make_error(kind, std::string(provider) + "Exception - " + message);

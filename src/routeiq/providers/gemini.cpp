@@ -290,7 +290,9 @@ Result<std::string> GeminiTranslator::url_for(const Target& target, bool stream)
     if (auto scheme = base.find("://");
         scheme != std::string::npos && base.find('/', scheme + 3) == std::string::npos)
       base += "/v1beta";
-    return join_url(base, "models/" + target.model + method);
+    auto model = path_segment(target.model, "model");
+    if (!model) return model.error();
+    return join_url(base, "models/" + *model + method);
   }
   std::string project(str_or(target.extra_params, "vertex_project"));
   if (project.empty()) project = str_or(target.extra_params, "vertex_ai_project");
@@ -300,12 +302,20 @@ Result<std::string> GeminiTranslator::url_for(const Target& target, bool stream)
   if (project.empty())
     return make_error(ErrorKind::invalid_request, "vertex_ai needs vertex_project",
                       "vertex_project");
+  if (!is_region_name(location))
+    return make_error(ErrorKind::invalid_request,
+                      "vertex_location must be a region name such as us-central1",
+                      "vertex_location");
+  auto model = path_segment(target.model, "model");
+  if (!model) return model.error();
+  auto project_segment = path_segment(project, "vertex_project");
+  if (!project_segment) return project_segment.error();
   std::string base = target.api_base;
   if (base.empty())
     base = location == "global" ? "https://aiplatform.googleapis.com"
                                 : "https://" + location + "-aiplatform.googleapis.com";
-  return join_url(base, "v1/projects/" + project + "/locations/" + location +
-                            "/publishers/google/models/" + target.model + method);
+  return join_url(base, "v1/projects/" + *project_segment + "/locations/" + location +
+                            "/publishers/google/models/" + *model + method);
 }
 
 Result<HttpRequest> GeminiTranslator::encode(const json::object& req, const Target& target,

@@ -66,6 +66,21 @@ std::string uri_encode(std::string_view s, bool keep_slash) {
   return out;
 }
 
+Result<std::string> path_segment(std::string_view value, std::string_view what) {
+  if (value.empty() || value == "." || value == "..")
+    return make_error(ErrorKind::invalid_request,
+                      std::string(what) + " '" + std::string(value) + "' cannot be used in a URL");
+  return uri_encode(value);
+}
+
+bool is_region_name(std::string_view region) {
+  if (region.empty() || region.size() > 64) return false;
+  for (char c : region)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'))
+      return false;
+  return true;
+}
+
 std::string uri_decode(std::string_view s) {
   std::string out;
   out.reserve(s.size());

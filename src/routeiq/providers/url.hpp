@@ -23,6 +23,16 @@ Result<Url> parse_url(std::string_view url);
 // Percent-encodes every byte except the RFC 3986 unreserved set (and '/' when
 // keep_slash), with upper-case hex as SigV4 requires.
 std::string uri_encode(std::string_view s, bool keep_slash = false);
+// One path segment from a value a client or config chose (a model name, a
+// project): percent-encoded, '/' included, so it stays one segment. Empty,
+// "." and ".." are refused: servers resolve dot-segments (RFC 3986 section
+// 5.2.4), and the request would reach another path with the deployment's key.
+Result<std::string> path_segment(std::string_view value, std::string_view what);
+
+// A cloud region placed in a host name (us-east-1, europe-west4, global):
+// letters, digits and '-' only, so it cannot change the host.
+bool is_region_name(std::string_view region);
+
 // Decodes %XX; malformed escapes are kept literally.
 std::string uri_decode(std::string_view s);
 

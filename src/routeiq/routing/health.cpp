@@ -36,6 +36,30 @@ bool CooldownTracker::record_failure(size_t d) {
   return true;
 }
 
+bool CooldownTracker::record_single_deployment_429(size_t d) {
+  auto& slot = *slots_[d];
+  int64_t now = now_ns();
+  std::lock_guard lock(slot.mutex);
+  constexpr int64_t kMinute = 60'000'000'000;
+  int streak = slot.streak_429.load(std::memory_order_relaxed);
+  if (streak == 0 || now - slot.streak_start_ns >= kMinute) {
+    slot.streak_start_ns = now;
+    streak = 0;
+  }
+  if (++streak < kSingleDeploymentThreshold) {
+    slot.streak_429.store(streak, std::memory_order_relaxed);
+    return false;
+  }
+  slot.streak_429.store(0, std::memory_order_relaxed);
+  slot.cooldown_until_ns.store(now + cooldown_.count() * 1'000'000, std::memory_order_relaxed);
+  return true;
+}
+
+void CooldownTracker::record_single_deployment_success(size_t d) {
+  auto& streak = slots_[d]->streak_429;
+  if (streak.load(std::memory_order_relaxed) != 0) streak.store(0, std::memory_order_relaxed);
+}
+
 void CooldownTracker::cool_down_now(size_t d) {
   auto& slot = *slots_[d];
   std::lock_guard lock(slot.mutex);

@@ -24,6 +24,15 @@ class CooldownTracker {
   bool record_failure(size_t deployment);
   // A deployment that answers 429 is cooled down at once (LiteLLM does the same).
   void cool_down_now(size_t deployment);
+  // The only deployment of a group is not cooled down on a 429 (every request
+  // would get 503 for the cooldown), unless it fails everything at high
+  // volume: kSingleDeploymentThreshold 429s in a row within a minute (LiteLLM:
+  // 100% failures at SINGLE_DEPLOYMENT_TRAFFIC_FAILURE_THRESHOLD requests a
+  // minute). A success ends the streak; it costs one relaxed load when there
+  // is none. Returns true on a cooldown.
+  bool record_single_deployment_429(size_t deployment);
+  void record_single_deployment_success(size_t deployment);
+  static constexpr int kSingleDeploymentThreshold = 1000;
   size_t size() const { return slots_.size(); }
 
  private:
@@ -32,6 +41,9 @@ class CooldownTracker {
     std::mutex mutex;
     int64_t window_start_ns = 0;
     int failures = 0;
+    // Single-deployment groups: 429s in a row, and when the streak began.
+    std::atomic<int> streak_429{0};
+    int64_t streak_start_ns = 0;
   };
   int64_t now_ns() const;
 

@@ -1,0 +1,129 @@
+#include "routeiq/config/litellm_keys.hpp"
+
+#include <array>
+
+namespace routeiq::config {
+namespace {
+
+enum Scope : unsigned { request = 1, deployment = 2, both = 3 };
+
+struct Key {
+  std::string_view name;
+  Scope scope;
+};
+
+// From LiteLLM's request extras (ProxyChatCompletionRequest) and its typed
+// litellm_params (GenericLiteLLMParams, CredentialLiteLLMParams,
+// LiteLLMParamsTypedDict in litellm/types/router.py).
+constexpr std::array kKeys = std::to_array<Key>({
+    // Reliability and timeouts
+    {"timeout", both},
+    {"stream_timeout", both},
+    {"request_timeout", both},
+    {"num_retries", both},
+    {"max_retries", both},
+    {"fallbacks", both},
+    {"context_window_fallbacks", both},
+    {"context_window_fallback_dict", request},
+    {"content_policy_fallbacks", both},
+    {"disable_fallbacks", request},
+    {"cooldown_time", deployment},
+    {"disable_cooldowns", deployment},
+    // Testing
+    {"mock_response", both},
+    {"mock_timeout", both},
+    {"mock_testing_fallbacks", request},
+    {"mock_testing_rate_limit_error", request},
+    // Caching, logging, guardrails, metadata
+    {"caching", request},
+    {"cache", request},
+    {"no-log", request},
+    {"tags", both},
+    {"tag_regex", deployment},
+    {"metadata", request},
+    {"litellm_metadata", request},
+    {"litellm_call_id", request},
+    {"litellm_trace_id", request},
+    {"litellm_session_id", request},
+    {"litellm_logging_obj", request},
+    {"proxy_server_request", request},
+    {"secret_fields", request},
+    {"guardrails", both},
+    // Client-side credentials: honoured only where configured, never forwarded.
+    {"api_key", request},
+    {"api_base", request},
+    {"base_url", request},
+    {"api_version", request},
+    // Core litellm_params
+    {"custom_llm_provider", deployment},
+    {"litellm_credential_name", deployment},
+    {"configurable_clientside_auth_params", deployment},
+    {"use_in_pass_through", deployment},
+    {"use_litellm_proxy", deployment},
+    {"use_chat_completions_api", deployment},
+    {"merge_reasoning_content_in_choices", deployment},
+    {"max_file_size_mb", deployment},
+    {"drop_params", deployment},
+    {"additional_drop_params", deployment},
+    {"allowed_openai_params", deployment},
+    {"model_info", deployment},
+    {"model_id", deployment},
+    {"base_model", deployment},
+    {"api_type", deployment},
+    {"ssl_verify", deployment},
+    {"health_check_model", deployment},
+    {"health_check_timeout", deployment},
+    // Routing and budgets
+    {"rpm", deployment},
+    {"tpm", deployment},
+    {"itpm", deployment},
+    {"otpm", deployment},
+    {"order", deployment},
+    {"weight", deployment},
+    {"max_parallel_requests", deployment},
+    {"provider_affinity_header", deployment},
+    {"region_name", deployment},
+    {"max_budget", deployment},
+    {"budget_duration", deployment},
+    {"default_api_key_tpm_limit", deployment},
+    {"default_api_key_rpm_limit", deployment},
+    // Azure Entra ID
+    {"tenant_id", deployment},
+    {"client_id", deployment},
+    {"client_secret", deployment},
+    // Other providers' settings
+    {"gcs_bucket_name", deployment},
+    {"vector_store_id", deployment},
+    {"bedrock_tags", deployment},
+    // Learned routers (routeiq/<type> groups)
+    {"candidates", deployment},
+    {"model_path", deployment},
+});
+
+// Families of litellm_params keys: credentials and settings of a provider
+// (read by its translator), pricing, and LiteLLM's pre-routing strategies.
+constexpr std::array kDeploymentPrefixes = std::to_array<std::string_view>(
+    {"aws_", "azure_", "vertex_", "s3_", "watsonx_", "milvus_", "valkey_", "auto_router_",
+     "complexity_router_", "adaptive_router_", "input_cost_per_", "output_cost_per_",
+     "cache_creation_input_token_cost", "cache_read_input_token_cost"});
+
+bool in_table(std::string_view key, Scope scope) {
+  for (const auto& k : kKeys)
+    if (k.name == key) return (k.scope & scope) != 0;
+  return false;
+}
+
+}  // namespace
+
+bool is_litellm_request_key(std::string_view key) {
+  return in_table(key, request);
+}
+
+bool is_litellm_deployment_key(std::string_view key) {
+  if (in_table(key, deployment)) return true;
+  for (auto prefix : kDeploymentPrefixes)
+    if (key.starts_with(prefix)) return true;
+  return false;
+}
+
+}  // namespace routeiq::config
