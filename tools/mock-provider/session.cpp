@@ -67,6 +67,17 @@ void record_headers(const Request& req, RequestRecord& record) {
   }
 }
 
+// OpenAI answers every request with an x-request-id ("req_" and 32 hex
+// digits), which its SDKs expose as _request_id.
+void append_request_id(std::string& out) {
+  thread_local uint64_t counter = 0;
+  constexpr char kHex[] = "0123456789abcdef";
+  uint64_t n = ++counter;
+  out += "x-request-id: req_";
+  for (int i = 31; i >= 0; --i) out += i < 16 ? kHex[(n >> (4 * i)) & 15] : '0';
+  out += "\r\n";
+}
+
 void write_head(std::string& out, int status, std::string_view content_type, size_t content_length,
                 bool keep_alive, std::string_view extra_headers) {
   out.clear();
@@ -79,6 +90,7 @@ void write_head(std::string& out, int status, std::string_view content_type, siz
   out += "\r\nContent-Length: ";
   out += std::to_string(content_length);
   out += "\r\n";
+  append_request_id(out);
   out += extra_headers;
   if (!keep_alive) out += "Connection: close\r\n";
   out += "\r\n";
@@ -247,7 +259,9 @@ class Session {
   // declare both in that order in one scope.
   json::value parse_body(json::monotonic_resource& memory, std::optional<ApiError>& error) {
     boost::system::error_code ec;
-    json::value body = json::parse(request().body(), ec, &memory);
+    json::parse_options options;
+    options.max_depth = 256;  // OpenAI takes deeply nested tool and response_format schemas
+    json::value body = json::parse(request().body(), ec, &memory, options);
     if (ec)
       error = invalid_json_error();
     else
@@ -334,6 +348,7 @@ class Session {
     head_ =
         "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
         "Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n";
+    append_request_id(head_);
     if (!keep_alive_) head_ += "Connection: close\r\n";
     head_ += "\r\n";
     if (!co_await write(head_)) co_return cancelled();

@@ -57,3 +57,17 @@ TEST(ResultType, HoldsValueOrError) {
 
 }  // namespace
 }  // namespace routeiq
+
+namespace routeiq {
+namespace {
+
+TEST(ErrorTable, UpstreamStatusKinds) {
+  EXPECT_EQ(error_kind_for_status(529), ErrorKind::overloaded);
+  EXPECT_EQ(error_spec(ErrorKind::overloaded).anthropic_type, "overloaded_error");
+  EXPECT_EQ(error_kind_for_status(429), ErrorKind::rate_limited);
+  EXPECT_EQ(error_kind_for_status(504), ErrorKind::timeout);
+  EXPECT_EQ(error_kind_for_status(418), ErrorKind::upstream_error);
+}
+
+}  // namespace
+}  // namespace routeiq

@@ -105,6 +105,39 @@ TEST(Cooldown, ImmediateCooldownFor429) {
   EXPECT_FALSE(tracker.in_cooldown(0));
 }
 
+TEST(Cooldown, SingleDeploymentKeepsServingThrough429s) {
+  FakeClock clock;
+  CooldownTracker tracker(1, 0, std::chrono::seconds(60), clock.source());
+  for (int i = 0; i < 500; ++i) EXPECT_FALSE(tracker.record_single_deployment_429(0));
+  EXPECT_FALSE(tracker.in_cooldown(0));
+  tracker.record_single_deployment_success(0);  // a success ends the streak
+  for (int i = 0; i < CooldownTracker::kSingleDeploymentThreshold - 1; ++i)
+    ASSERT_FALSE(tracker.record_single_deployment_429(0));
+  EXPECT_FALSE(tracker.in_cooldown(0));
+}
+
+TEST(Cooldown, SingleDeploymentFailingEverythingAtHighVolumeCoolsDown) {
+  FakeClock clock;
+  CooldownTracker tracker(1, 0, std::chrono::seconds(60), clock.source());
+  bool cooled = false;
+  for (int i = 0; i < CooldownTracker::kSingleDeploymentThreshold; ++i) {
+    clock.now += std::chrono::milliseconds(50);  // 1000 in 50 s: above 1000 a minute
+    cooled = tracker.record_single_deployment_429(0);
+  }
+  EXPECT_TRUE(cooled);
+  EXPECT_TRUE(tracker.in_cooldown(0));
+}
+
+TEST(Cooldown, SingleDeploymentStreakSlowerThanTheThresholdDoesNotCoolDown) {
+  FakeClock clock;
+  CooldownTracker tracker(1, 0, std::chrono::seconds(60), clock.source());
+  for (int i = 0; i < 3 * CooldownTracker::kSingleDeploymentThreshold; ++i) {
+    clock.now += std::chrono::milliseconds(100);  // 600 a minute
+    ASSERT_FALSE(tracker.record_single_deployment_429(0));
+  }
+  EXPECT_FALSE(tracker.in_cooldown(0));
+}
+
 TEST(RoutingTable, ExactAliasAndMostSpecificWildcard) {
   config::Config cfg;
   cfg.model_list = {deployment("gpt-4o", "gpt-4o"), deployment("gpt-4o", "gpt-4o"),
