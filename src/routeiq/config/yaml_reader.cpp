@@ -1,5 +1,6 @@
 #include "routeiq/config/yaml_reader.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
 #include <cmath>
@@ -77,6 +78,26 @@ void add_merged(const YAML::Node& source, const At& at, Warnings& warnings,
         std::any_of(out.begin(), out.end(), [&](const Entry& e) { return e.key == entry.key; });
     if (!present) out.push_back(std::move(entry));
   }
+}
+
+// PyYAML (so LiteLLM) reads YAML 1.1 numbers, where "_" may group digits:
+// "20_000", "1_000.5"; LiteLLM's own azure_config.yaml writes `tpm: 20_000`.
+// Returns the text without them, or nothing when an "_" is where PyYAML would
+// not read a number: first, in the exponent, or in an integer with a leading 0
+// (YAML 1.1 octal, which RouteIQ does not read).
+std::optional<std::string> without_digit_separators(std::string_view text) {
+  if (text.find('_') == std::string_view::npos) return std::string(text);
+  size_t sign = !text.empty() && (text.front() == '+' || text.front() == '-') ? 1 : 0;
+  size_t exponent = std::min(text.find_first_of("eE"), text.size());
+  std::string_view mantissa = text.substr(sign, exponent - sign);
+  if (mantissa.empty() || mantissa.front() == '_' || mantissa.starts_with("._"))
+    return std::nullopt;
+  if (text.find('_', exponent) != std::string_view::npos) return std::nullopt;
+  bool integer = mantissa.find('.') == std::string_view::npos;
+  if (integer && mantissa.front() == '0') return std::nullopt;
+  std::string out(text);
+  std::erase(out, '_');
+  return out;
 }
 
 bool is_number_text(std::string_view text) {
@@ -244,19 +265,22 @@ boost::json::value to_json(const YAML::Node& node, const At& at, Warnings& warni
 }
 
 std::optional<double> parse_number(std::string_view text) {
-  text = trim(text);
-  if (!is_number_text(text)) return std::nullopt;
-  if (text.front() == '+') text.remove_prefix(1);
+  auto plain = without_digit_separators(trim(text));
+  if (!plain || !is_number_text(*plain)) return std::nullopt;
+  std::string_view digits = *plain;
+  if (digits.front() == '+') digits.remove_prefix(1);
   double value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value))
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec != std::errc() || end != digits.data() + digits.size() || !std::isfinite(value))
     return std::nullopt;
   return value;
 }
 
 std::optional<int64_t> parse_integer(std::string_view text) {
   text = trim(text);
-  std::string_view digits = text;
+  auto plain = without_digit_separators(text);
+  if (!plain) return std::nullopt;
+  std::string_view digits = *plain;
   if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
   int64_t value = 0;
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);

@@ -48,6 +48,14 @@ TEST(LoaderErrors, IntegerExpected) {
             "config.yaml:2: router_settings.num_retries: expected an integer, got \"many\"");
 }
 
+TEST(LoaderErrors, MisplacedDigitSeparators) {
+  EXPECT_EQ(load_error(one_model("      tpm: _20000\n")),
+            "config.yaml:5: model_list[0].litellm_params.tpm: expected an integer, got \"_20000\"");
+  EXPECT_EQ(load_error(one_model("      timeout: 1e1_0\n")),
+            "config.yaml:5: model_list[0].litellm_params.timeout: expected a number, got "
+            "\"1e1_0\"");
+}
+
 TEST(LoaderErrors, BoolExpected) {
   EXPECT_EQ(load_error("litellm_settings:\n  drop_params: maybe\n"),
             "config.yaml:2: litellm_settings.drop_params: expected true or false, got \"maybe\"");
