@@ -195,4 +195,18 @@ router_settings:
     assert.match(r.stderr, /llmrouter-knn/);
     assert.match(r.stderr, /\/nonexistent\/model/);
   });
+
+  test('a reload_interval too large for milliseconds stops start-up', async () => {
+    const { writeConfig } = await import('./lib.mjs');
+    const path = writeConfig(`model_list:
+  - model_name: a
+    litellm_params: {model: openai/a, api_base: "http://127.0.0.1:9/v1"}
+router_settings:
+  routing_strategy: llmrouter-knn
+  routing_strategy_args: {model_path: /nonexistent/model, hot_reload: true, reload_interval: 1e300}
+`);
+    const r = spawnSync(ROUTEIQ_BIN, ['serve', '--config', path, '--port', '0'], { encoding: 'utf8', timeout: 10_000 });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /reload_interval must be between 0 and 1000000 seconds/);
+  });
 });

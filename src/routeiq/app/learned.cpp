@@ -59,8 +59,16 @@ Result<LearnedRouterSpec> parse_learned_spec(std::string name, std::string type,
   if (auto w = json_number(args, "cost_weight")) spec.cost_weight = *w;
   if (auto it = args.find("hot_reload"); it != args.end() && it->value().is_bool())
     spec.hot_reload = it->value().as_bool();
-  if (auto s = json_number(args, "reload_interval"))
+  if (auto s = json_number(args, "reload_interval")) {
+    // Bounded like every other duration of the config: larger values would
+    // overflow as milliseconds.
+    if (!(*s >= 0 && *s <= config::kMaxSettingSeconds))
+      return make_error(ErrorKind::invalid_request,
+                        spec.name + ": reload_interval must be between 0 and " +
+                            std::to_string(static_cast<int64_t>(config::kMaxSettingSeconds)) +
+                            " seconds");
     spec.reload_interval = std::chrono::milliseconds(static_cast<int64_t>(*s * 1000));
+  }
   for (auto key : {"model_map", "llm_map"})
     if (auto it = args.find(key); it != args.end() && it->value().is_object())
       for (const auto& [k, v] : it->value().as_object())

@@ -205,6 +205,27 @@ router_settings:
   EXPECT_DOUBLE_EQ(c.router_settings.cooldown_time, 60);
 }
 
+TEST(LoaderNumbers, LimitsThemselvesAreAccepted) {
+  Config c = load_ok(R"(model_list:
+  - model_name: m
+    litellm_params:
+      model: openai/gpt-4o
+      timeout: 1e6
+      max_retries: 1000000
+      weight: 0
+      tpm: 100_000_000_000
+router_settings:
+  cooldown_time: 0
+  retry_after: 1000000
+  num_retries: 0
+)");
+  ASSERT_EQ(c.model_list.size(), 1u);
+  EXPECT_EQ(c.model_list[0].timeout, 1e6);
+  EXPECT_EQ(c.model_list[0].max_retries, 1000000);
+  EXPECT_EQ(c.model_list[0].tpm, 100'000'000'000);
+  EXPECT_EQ(c.router_settings.retry_after, 1e6);
+}
+
 TEST(LoaderYaml, MergeKeysAndAnchorsAreExpanded) {
   Config c = load_ok(R"(x-defaults: &defaults
   timeout: 11
