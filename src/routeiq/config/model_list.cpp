@@ -24,6 +24,19 @@ std::string read_api_key(const YAML::Node& node, const At& at, Warnings& warning
   return read_string(node, at);
 }
 
+// An empty api_base would fall back to the provider's public default and send
+// this deployment's key there, though the config meant another host (an
+// internal one, typically, whose variable is empty on this machine).
+std::string read_api_base(const YAML::Node& node, const At& at) {
+  Text text = scalar_text(node, at, "a string");
+  if (text.value.find_first_not_of(" \t/") != std::string::npos) return text.value;
+  if (!text.env_var.empty())
+    fail(at, "environment variable " + text.env_var +
+                 " is set but empty; set it to the base URL, or remove api_base to use the "
+                 "provider's default");
+  fail(at, "is empty; remove it to use the provider's default");
+}
+
 void set_model(Deployment& d, const std::string& model, const std::string& custom_provider,
                const At& at) {
   if (!custom_provider.empty()) {
@@ -90,7 +103,7 @@ struct TypedParam {
 
 constexpr TypedParam kTypedParams[] = {
     {"api_base", [](Deployment& d, const YAML::Node& v, const At& at,
-                    Warnings&) { d.api_base = read_string(v, at); }},
+                    Warnings&) { d.api_base = read_api_base(v, at); }},
     {"api_version", [](Deployment& d, const YAML::Node& v, const At& at,
                        Warnings&) { d.api_version = read_string(v, at); }},
     {"organization", [](Deployment& d, const YAML::Node& v, const At& at,
