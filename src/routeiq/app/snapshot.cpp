@@ -37,6 +37,15 @@ bool needs_api_base(const providers::ProviderInfo& p) {
          p.format != providers::WireFormat::vertex_ai && p.format != providers::WireFormat::router;
 }
 
+// The loader warned about these deployments at start-up; the message is what
+// each call to them answers, so it names the deployment and the fix.
+std::string why_not_callable(const config::Deployment& d, const DeploymentRuntime& rt) {
+  std::string deployment = "deployment '" + d.model_name + "' cannot be called: ";
+  if (!rt.provider)
+    return deployment + config::unknown_provider_problem(d.provider, d.provider + "/" + d.model);
+  return {};
+}
+
 }  // namespace
 
 DeploymentRuntime resolve_deployment(const config::Deployment& d, std::string_view provider) {
@@ -132,10 +141,8 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(
     auto rt = resolve_deployment(d, d.provider);
     if (rt.provider && rt.provider->format == providers::WireFormat::router)
       if (auto st = make_router_group(d, *snap); !st) return st.error();
-    if (!rt.provider)
-      return make_error(ErrorKind::invalid_request,
-                        "model_list: unknown provider '" + d.provider + "' for " + d.model_name);
-    if (rt.api_base.empty() && needs_api_base(*rt.provider))
+    rt.not_callable_reason = why_not_callable(d, rt);
+    if (rt.provider && rt.api_base.empty() && needs_api_base(*rt.provider))
       return make_error(ErrorKind::invalid_request,
                         "model_list: " + d.model_name + " (" + d.provider +
                             "): litellm_params.api_base is required for this provider");

@@ -37,21 +37,34 @@ std::string read_api_base(const YAML::Node& node, const At& at) {
   fail(at, "is empty; remove it to use the provider's default");
 }
 
+// LiteLLM starts with a deployment whose provider it does not know and fails
+// only the calls to it; so does RouteIQ, with one warning here. The gateway
+// answers such calls with a 400 naming the provider.
+void warn_not_callable(const Deployment& d, std::string problem, const At& at, Warnings& warnings) {
+  warn(warnings, at,
+       std::move(problem) + "; deployment \"" + d.model_name +
+           "\" is kept, and every call routed to it fails with a 400");
+}
+
 void set_model(Deployment& d, const std::string& model, const std::string& custom_provider,
-               const At& at) {
+               const At& at, Warnings& warnings) {
   if (!custom_provider.empty()) {
     // LiteLLM's custom_llm_provider: the model string is then the provider's
     // own name, with an optional "<provider>/" prefix.
     if (!providers::find_provider(custom_provider))
-      fail(at, "unknown custom_llm_provider \"" + custom_provider +
-                   "\" (valid: " + provider_names_hint() + ")");
+      warn_not_callable(d,
+                        "unknown custom_llm_provider \"" + custom_provider +
+                            "\" (valid: " + provider_names_hint() + ")",
+                        at, warnings);
     d.provider = custom_provider;
     std::string prefix = custom_provider + "/";
     d.model = model.starts_with(prefix) ? model.substr(prefix.size()) : model;
     return;
   }
-  auto ref = split_model_ref(model);
+  auto ref = parse_model_ref(model);
   if (!ref) fail(at, ref.error().message);
+  if (!ref->provider.empty() && !providers::find_provider(ref->provider))
+    warn_not_callable(d, unknown_provider_problem(ref->provider, model), at, warnings);
   d.provider = std::move(ref->provider);
   d.model = std::move(ref->model);
 }
@@ -159,7 +172,7 @@ boost::json::object parse_litellm_params(const YAML::Node& node, const At& at, D
   for (const auto& e : map_entries(node, at, warnings))
     parse_litellm_param(e, at.key(e.key, e.line), d, state, warnings);
   if (state.model.empty()) fail(at, "model is required (e.g. \"openai/gpt-4o\")");
-  set_model(d, state.model, state.custom_provider, state.model_at);
+  set_model(d, state.model, state.custom_provider, state.model_at, warnings);
   d.api_base = normalize_api_base(d.provider, d.api_base);
   require_api_base(d, at);
   return std::move(state.hash_input);

@@ -38,6 +38,41 @@ my_section:
   EXPECT_EQ(c.extra.at("my_section").at("a").as_int64(), 1);
 }
 
+// LiteLLM starts with a deployment whose provider it does not know and fails
+// only the calls to it: the loader keeps it, with one warning.
+TEST(LoaderWarnings, UnknownProviderKeepsTheDeployment) {
+  Config c = load_ok(R"(model_list:
+  - model_name: mystery
+    litellm_params:
+      model: foo/bar/baz
+  - model_name: custom
+    litellm_params:
+      model: gpt-4o
+      custom_llm_provider: nowhere
+)");
+  ASSERT_EQ(c.model_list.size(), 2u);
+  EXPECT_EQ(c.model_list[0].provider, "foo");
+  EXPECT_EQ(c.model_list[0].model, "bar/baz");
+  EXPECT_EQ(c.model_list[1].provider, "nowhere");
+  EXPECT_EQ(c.model_list[1].model, "gpt-4o");
+  ASSERT_EQ(c.warnings.size(), 2u);
+  const std::string& unknown = c.warnings[0];
+  EXPECT_TRUE(
+      unknown.starts_with("config.yaml:4: model_list[0].litellm_params.model: unknown "
+                          "provider \"foo\" in \"foo/bar/baz\" (valid: openai, azure, "
+                          "anthropic"))
+      << unknown;
+  EXPECT_TRUE(
+      unknown.ends_with("; deployment \"mystery\" is kept, and every call routed to it "
+                        "fails with a 400"))
+      << unknown;
+  EXPECT_TRUE(
+      c.warnings[1].starts_with("config.yaml:7: model_list[1].litellm_params.model: "
+                                "unknown custom_llm_provider \"nowhere\" (valid: "))
+      << c.warnings[1];
+  EXPECT_NE(c.warnings[1].find("deployment \"custom\" is kept"), std::string::npos);
+}
+
 TEST(LoaderWarnings, KnownButUnsupportedLiteLLMSettings) {
   Config c = load_ok(R"(model_list:
   - model_name: m
