@@ -1,4 +1,5 @@
 // model_list entries: model_name, litellm_params, model_info.
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cstdlib>
 
@@ -37,9 +38,9 @@ std::string read_api_base(const YAML::Node& node, const At& at) {
   fail(at, "is empty; remove it to use the provider's default");
 }
 
-// LiteLLM starts with a deployment whose provider it does not know and fails
-// only the calls to it; so does RouteIQ, with one warning here. The gateway
-// answers such calls with a 400 naming the provider.
+// LiteLLM starts with some deployments it can only fail when they are called
+// (an unknown provider, azure without api_base); so does RouteIQ, with one
+// warning here. The gateway answers such calls with a 400 naming the problem.
 void warn_not_callable(const Deployment& d, std::string problem, const At& at, Warnings& warnings) {
   warn(warnings, at,
        std::move(problem) + "; deployment \"" + d.model_name +
@@ -84,7 +85,22 @@ std::string normalize_api_base(const std::string& provider, std::string base) {
   return base;
 }
 
-void require_api_base(const Deployment& d, const At& at) {
+// Providers whose missing api_base LiteLLM reports only when they are called
+// ("Missing Azure API Base"). For the others without a default LiteLLM would
+// call OpenAI's public host instead, so RouteIQ refuses those at start-up.
+constexpr std::string_view kApiBaseCheckedAtCallTime[] = {"azure", "databricks"};
+
+bool api_base_checked_at_call_time(std::string_view provider) {
+  return std::find(std::begin(kApiBaseCheckedAtCallTime), std::end(kApiBaseCheckedAtCallTime),
+                   provider) != std::end(kApiBaseCheckedAtCallTime);
+}
+
+bool env_set(std::string_view name) {
+  const char* value = name.empty() ? nullptr : std::getenv(std::string(name).c_str());
+  return value && *value;  // set but empty reads as unset, as it does at call time
+}
+
+void require_api_base(const Deployment& d, const At& at, Warnings& warnings) {
   if (d.provider.empty() || !d.api_base.empty()) return;
   const auto* info = providers::find_provider(d.provider);
   if (!info || !info->default_api_base.empty()) return;
@@ -92,11 +108,13 @@ void require_api_base(const Deployment& d, const At& at) {
       info->format == providers::WireFormat::vertex_ai ||
       info->format == providers::WireFormat::router)
     return;  // derived from the region / location settings; routers call no provider
-  if (!info->api_base_env.empty() && std::getenv(std::string(info->api_base_env).c_str())) return;
+  if (env_set(info->api_base_env)) return;
   std::string hint = info->api_base_env.empty() ? std::string()
                                                 : " (or set the environment variable " +
                                                       std::string(info->api_base_env) + ")";
-  fail(at.key("api_base", at.line), "required for provider \"" + d.provider + "\"" + hint);
+  std::string problem = "required for provider \"" + d.provider + "\"" + hint;
+  if (!api_base_checked_at_call_time(d.provider)) fail(at.key("api_base", at.line), problem);
+  warn_not_callable(d, problem, at.key("api_base", at.line), warnings);
 }
 
 struct ParamsState {
@@ -174,7 +192,7 @@ boost::json::object parse_litellm_params(const YAML::Node& node, const At& at, D
   if (state.model.empty()) fail(at, "model is required (e.g. \"openai/gpt-4o\")");
   set_model(d, state.model, state.custom_provider, state.model_at, warnings);
   d.api_base = normalize_api_base(d.provider, d.api_base);
-  require_api_base(d, at);
+  require_api_base(d, at, warnings);
   return std::move(state.hash_input);
 }
 

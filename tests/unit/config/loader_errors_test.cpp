@@ -195,6 +195,11 @@ TEST(LoaderErrors, ProviderWithoutDefaultBaseNeedsOne) {
                        "hosted_vllm/llama\n"),
             "config.yaml:3: model_list[0].litellm_params.api_base: required for provider "
             "\"hosted_vllm\" (or set the environment variable HOSTED_VLLM_API_BASE)");
+  ScopedEnv empty("HOSTED_VLLM_API_BASE", "");
+  EXPECT_NE(load_error("model_list:\n  - model_name: m\n    litellm_params:\n      model: "
+                       "hosted_vllm/llama\n")
+                .find("required for provider \"hosted_vllm\""),
+            std::string::npos);
   ScopedEnv set("HOSTED_VLLM_API_BASE", "http://gpu:8000/v1");
   auto ok = load_config_string(
       "model_list:\n  - model_name: m\n    litellm_params:\n      model: hosted_vllm/llama\n");

@@ -7,6 +7,7 @@ namespace routeiq::config {
 namespace {
 
 using testing::load_ok;
+using testing::ScopedEnv;
 
 TEST(LoaderWarnings, UnknownKeysAreReportedWithFileLineAndPath) {
   Config c = load_ok(R"(model_list:
@@ -71,6 +72,34 @@ TEST(LoaderWarnings, UnknownProviderKeepsTheDeployment) {
                                 "unknown custom_llm_provider \"nowhere\" (valid: "))
       << c.warnings[1];
   EXPECT_NE(c.warnings[1].find("deployment \"custom\" is kept"), std::string::npos);
+}
+
+// LiteLLM reports a missing api_base of azure and databricks only when they
+// are called ("Missing Azure API Base"): start-up warns, calls get a 400.
+TEST(LoaderWarnings, AzureAndDatabricksWithoutApiBase) {
+  ScopedEnv azure("AZURE_API_BASE", "");  // set but empty reads as unset
+  ScopedEnv databricks("DATABRICKS_API_BASE", nullptr);
+  Config c = load_ok(R"(model_list:
+  - model_name: az
+    litellm_params:
+      model: azure/my-deployment
+  - model_name: dbx
+    litellm_params:
+      model: databricks/dbrx-instruct
+)");
+  ASSERT_EQ(c.model_list.size(), 2u);
+  std::vector<std::string> expected = {
+      "config.yaml:3: model_list[0].litellm_params.api_base: required for provider \"azure\" (or "
+      "set the environment variable AZURE_API_BASE); deployment \"az\" is kept, and every call "
+      "routed to it fails with a 400",
+      "config.yaml:6: model_list[1].litellm_params.api_base: required for provider \"databricks\" "
+      "(or set the environment variable DATABRICKS_API_BASE); deployment \"dbx\" is kept, and "
+      "every call routed to it fails with a 400",
+  };
+  EXPECT_EQ(c.warnings, expected);
+  ScopedEnv set("AZURE_API_BASE", "https://example.openai.azure.com");
+  EXPECT_TRUE(load_ok("model_list:\n  - model_name: az\n    litellm_params: {model: azure/x}\n")
+                  .warnings.empty());
 }
 
 TEST(LoaderWarnings, KnownButUnsupportedLiteLLMSettings) {
