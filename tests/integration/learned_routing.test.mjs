@@ -177,6 +177,17 @@ general_settings:
     assert.equal(refused.version, after.version);
     const still = await routedTo('auto', prompt(HARD, 42));
     assert.equal(still.reply, 'mock reply from strong: strong-model');
+
+    // The good files come back (the version being served): the refusal is over.
+    cpSync(join(nextDir, tensors), join(modelDir, tensors));
+    let restored;
+    for (let i = 0; i < 50; i++) {
+      restored = await statusOf();
+      if (restored.last_error === null) break;
+      await sleep(100);
+    }
+    assert.equal(restored.last_error, null, 'last_error is cleared once the artifact is good again');
+    assert.equal(restored.version, after.version);
   });
 });
 

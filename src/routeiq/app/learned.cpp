@@ -163,8 +163,10 @@ void LearnedRouter::reload_now() {
   auto current_model = current();
   std::string check_time = now_iso();
   if (current_model && directory_fingerprint(spec_.model_path) == current_model->fingerprint) {
+    // The files are the ones being served again: an earlier refusal is over.
     std::lock_guard lock(status_mutex_);
     last_check_ = check_time;
+    last_error_.clear();
     return;
   }
   auto loaded = load();
@@ -177,6 +179,8 @@ void LearnedRouter::reload_now() {
                 << last_error_;
     return;
   }
+  // last_error tells about the files now in model_path; these are good.
+  last_error_.clear();
   if (current_model &&
       loaded.value()->router->info().version == current_model->router->info().version) {
     // Same content with new timestamps: keep the model, remember the files.
@@ -186,7 +190,6 @@ void LearnedRouter::reload_now() {
     return;
   }
   std::atomic_store(&loaded_, loaded.value());
-  last_error_.clear();
   reloads_.fetch_add(1, std::memory_order_relaxed);
   log::info() << spec_.name << ": hot-reloaded " << spec_.model_path << " version "
               << loaded.value()->router->info().version;
