@@ -177,6 +177,17 @@ general_settings:
     assert.equal(refused.version, after.version);
     const still = await routedTo('auto', prompt(HARD, 42));
     assert.equal(still.reply, 'mock reply from strong: strong-model');
+
+    // The good files come back (the version being served): the refusal is over.
+    cpSync(join(nextDir, tensors), join(modelDir, tensors));
+    let restored;
+    for (let i = 0; i < 50; i++) {
+      restored = await statusOf();
+      if (restored.last_error === null) break;
+      await sleep(100);
+    }
+    assert.equal(restored.last_error, null, 'last_error is cleared once the artifact is good again');
+    assert.equal(restored.version, after.version);
   });
 });
 
@@ -194,5 +205,19 @@ router_settings:
     assert.equal(r.status, 1);
     assert.match(r.stderr, /llmrouter-knn/);
     assert.match(r.stderr, /\/nonexistent\/model/);
+  });
+
+  test('a reload_interval too large for milliseconds stops start-up', async () => {
+    const { writeConfig } = await import('./lib.mjs');
+    const path = writeConfig(`model_list:
+  - model_name: a
+    litellm_params: {model: openai/a, api_base: "http://127.0.0.1:9/v1"}
+router_settings:
+  routing_strategy: llmrouter-knn
+  routing_strategy_args: {model_path: /nonexistent/model, hot_reload: true, reload_interval: 1e300}
+`);
+    const r = spawnSync(ROUTEIQ_BIN, ['serve', '--config', path, '--port', '0'], { encoding: 'utf8', timeout: 10_000 });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /reload_interval must be between 0 and 1000000 seconds/);
   });
 });

@@ -306,6 +306,8 @@ class Proxy {
   asio::awaitable<Outcome> attempt_one(size_t index, const routing::Resolution& res) {
     current_ = index;
     const app::DeploymentRuntime* runtime = &req_.snapshot->deployments[index];
+    if (!runtime->not_callable_reason.empty())
+      co_return local_error(400, runtime->not_callable_reason);
     std::string model = routing::upstream_model(*runtime->config, res.wildcard_part);
     std::optional<app::DeploymentRuntime> per_request;
     if (runtime->provider_from_request) {

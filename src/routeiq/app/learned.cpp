@@ -59,8 +59,16 @@ Result<LearnedRouterSpec> parse_learned_spec(std::string name, std::string type,
   if (auto w = json_number(args, "cost_weight")) spec.cost_weight = *w;
   if (auto it = args.find("hot_reload"); it != args.end() && it->value().is_bool())
     spec.hot_reload = it->value().as_bool();
-  if (auto s = json_number(args, "reload_interval"))
+  if (auto s = json_number(args, "reload_interval")) {
+    // Bounded like every other duration of the config: larger values would
+    // overflow as milliseconds.
+    if (!(*s >= 0 && *s <= config::kMaxSettingSeconds))
+      return make_error(ErrorKind::invalid_request,
+                        spec.name + ": reload_interval must be between 0 and " +
+                            std::to_string(static_cast<int64_t>(config::kMaxSettingSeconds)) +
+                            " seconds");
     spec.reload_interval = std::chrono::milliseconds(static_cast<int64_t>(*s * 1000));
+  }
   for (auto key : {"model_map", "llm_map"})
     if (auto it = args.find(key); it != args.end() && it->value().is_object())
       for (const auto& [k, v] : it->value().as_object())
@@ -155,8 +163,10 @@ void LearnedRouter::reload_now() {
   auto current_model = current();
   std::string check_time = now_iso();
   if (current_model && directory_fingerprint(spec_.model_path) == current_model->fingerprint) {
+    // The files are the ones being served again: an earlier refusal is over.
     std::lock_guard lock(status_mutex_);
     last_check_ = check_time;
+    last_error_.clear();
     return;
   }
   auto loaded = load();
@@ -169,6 +179,8 @@ void LearnedRouter::reload_now() {
                 << last_error_;
     return;
   }
+  // last_error tells about the files now in model_path; these are good.
+  last_error_.clear();
   if (current_model &&
       loaded.value()->router->info().version == current_model->router->info().version) {
     // Same content with new timestamps: keep the model, remember the files.
@@ -178,7 +190,6 @@ void LearnedRouter::reload_now() {
     return;
   }
   std::atomic_store(&loaded_, loaded.value());
-  last_error_.clear();
   reloads_.fetch_add(1, std::memory_order_relaxed);
   log::info() << spec_.name << ": hot-reloaded " << spec_.model_path << " version "
               << loaded.value()->router->info().version;

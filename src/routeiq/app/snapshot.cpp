@@ -37,6 +37,23 @@ bool needs_api_base(const providers::ProviderInfo& p) {
          p.format != providers::WireFormat::vertex_ai && p.format != providers::WireFormat::router;
 }
 
+// Deployments LiteLLM would fail only when called: an unknown provider, or no
+// api_base where one is needed (the loader refuses that at start-up except
+// for azure and databricks). The loader warned at start-up; this message is
+// what each call to them answers, so it names the deployment and the fix.
+std::string why_not_callable(const config::Deployment& d, const DeploymentRuntime& rt) {
+  std::string deployment = "deployment \"" + d.model_name + "\" cannot be called: ";
+  if (!rt.provider)
+    return deployment + config::unknown_provider_problem(d.provider, d.provider + "/" + d.model);
+  if (rt.api_base.empty() && needs_api_base(*rt.provider)) {
+    std::string variable(rt.provider->api_base_env);
+    return deployment + "provider \"" + d.provider +
+           "\" needs an api_base: set litellm_params.api_base" +
+           (variable.empty() ? "" : " or the environment variable " + variable);
+  }
+  return {};
+}
+
 }  // namespace
 
 DeploymentRuntime resolve_deployment(const config::Deployment& d, std::string_view provider) {
@@ -132,13 +149,7 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(
     auto rt = resolve_deployment(d, d.provider);
     if (rt.provider && rt.provider->format == providers::WireFormat::router)
       if (auto st = make_router_group(d, *snap); !st) return st.error();
-    if (!rt.provider)
-      return make_error(ErrorKind::invalid_request,
-                        "model_list: unknown provider '" + d.provider + "' for " + d.model_name);
-    if (rt.api_base.empty() && needs_api_base(*rt.provider))
-      return make_error(ErrorKind::invalid_request,
-                        "model_list: " + d.model_name + " (" + d.provider +
-                            "): litellm_params.api_base is required for this provider");
+    rt.not_callable_reason = why_not_callable(d, rt);
     snap->deployments.push_back(std::move(rt));
   }
   snap->config = std::move(config);

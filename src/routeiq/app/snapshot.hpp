@@ -23,6 +23,9 @@ struct DeploymentRuntime {
   std::string public_api_base;  // for x-litellm-model-api-base: no credentials or query
   // `model: "*"` deployments name no provider: it comes from each request's model.
   bool provider_from_request = false;
+  // Why a call to this deployment can only fail (e.g. its provider is unknown),
+  // as LiteLLM fails it: every call gets a 400 with this message. Empty: callable.
+  std::string not_callable_reason;
 };
 
 struct Snapshot {

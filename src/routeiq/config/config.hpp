@@ -13,6 +13,11 @@
 
 namespace routeiq::config {
 
+// Largest values numeric settings may take: far beyond any real config, small
+// enough that seconds in milliseconds and counts as int never overflow.
+inline constexpr double kMaxSettingSeconds = 1e6;  // about 11.5 days
+inline constexpr int64_t kMaxSettingCount = 1'000'000;
+
 struct ModelInfo {
   std::string id;    // model_info.id, else a stable hash of litellm_params
   std::string mode;  // "chat" (default), "completion", "embedding", ...

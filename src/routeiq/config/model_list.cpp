@@ -1,4 +1,5 @@
 // model_list entries: model_name, litellm_params, model_info.
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cstdlib>
 
@@ -24,21 +25,47 @@ std::string read_api_key(const YAML::Node& node, const At& at, Warnings& warning
   return read_string(node, at);
 }
 
+// An empty api_base would fall back to the provider's public default and send
+// this deployment's key there, though the config meant another host (an
+// internal one, typically, whose variable is empty on this machine).
+std::string read_api_base(const YAML::Node& node, const At& at) {
+  Text text = scalar_text(node, at, "a string");
+  if (text.value.find_first_not_of(" \t/") != std::string::npos) return text.value;
+  if (!text.env_var.empty())
+    fail(at, "environment variable " + text.env_var +
+                 " is set but empty; set it to the base URL, or remove api_base to use the "
+                 "provider's default");
+  fail(at, "is empty; remove it to use the provider's default");
+}
+
+// LiteLLM starts with some deployments it can only fail when they are called
+// (an unknown provider, azure without api_base); so does RouteIQ, with one
+// warning here. The gateway answers such calls with a 400 naming the problem.
+void warn_not_callable(const Deployment& d, std::string problem, const At& at, Warnings& warnings) {
+  warn(warnings, at,
+       std::move(problem) + "; deployment \"" + d.model_name +
+           "\" is kept, and every call routed to it fails with a 400");
+}
+
 void set_model(Deployment& d, const std::string& model, const std::string& custom_provider,
-               const At& at) {
+               const At& at, Warnings& warnings) {
   if (!custom_provider.empty()) {
     // LiteLLM's custom_llm_provider: the model string is then the provider's
     // own name, with an optional "<provider>/" prefix.
     if (!providers::find_provider(custom_provider))
-      fail(at, "unknown custom_llm_provider \"" + custom_provider +
-                   "\" (valid: " + provider_names_hint() + ")");
+      warn_not_callable(d,
+                        "unknown custom_llm_provider \"" + custom_provider +
+                            "\" (valid: " + provider_names_hint() + ")",
+                        at, warnings);
     d.provider = custom_provider;
     std::string prefix = custom_provider + "/";
     d.model = model.starts_with(prefix) ? model.substr(prefix.size()) : model;
     return;
   }
-  auto ref = split_model_ref(model);
+  auto ref = parse_model_ref(model);
   if (!ref) fail(at, ref.error().message);
+  if (!ref->provider.empty() && !providers::find_provider(ref->provider))
+    warn_not_callable(d, unknown_provider_problem(ref->provider, model), at, warnings);
   d.provider = std::move(ref->provider);
   d.model = std::move(ref->model);
 }
@@ -58,7 +85,22 @@ std::string normalize_api_base(const std::string& provider, std::string base) {
   return base;
 }
 
-void require_api_base(const Deployment& d, const At& at) {
+// Providers whose missing api_base LiteLLM reports only when they are called
+// ("Missing Azure API Base"). For the others without a default LiteLLM would
+// call OpenAI's public host instead, so RouteIQ refuses those at start-up.
+constexpr std::string_view kApiBaseCheckedAtCallTime[] = {"azure", "databricks"};
+
+bool api_base_checked_at_call_time(std::string_view provider) {
+  return std::find(std::begin(kApiBaseCheckedAtCallTime), std::end(kApiBaseCheckedAtCallTime),
+                   provider) != std::end(kApiBaseCheckedAtCallTime);
+}
+
+bool env_set(std::string_view name) {
+  const char* value = name.empty() ? nullptr : std::getenv(std::string(name).c_str());
+  return value && *value;  // set but empty reads as unset, as it does at call time
+}
+
+void require_api_base(const Deployment& d, const At& at, Warnings& warnings) {
   if (d.provider.empty() || !d.api_base.empty()) return;
   const auto* info = providers::find_provider(d.provider);
   if (!info || !info->default_api_base.empty()) return;
@@ -66,11 +108,13 @@ void require_api_base(const Deployment& d, const At& at) {
       info->format == providers::WireFormat::vertex_ai ||
       info->format == providers::WireFormat::router)
     return;  // derived from the region / location settings; routers call no provider
-  if (!info->api_base_env.empty() && std::getenv(std::string(info->api_base_env).c_str())) return;
+  if (env_set(info->api_base_env)) return;
   std::string hint = info->api_base_env.empty() ? std::string()
                                                 : " (or set the environment variable " +
                                                       std::string(info->api_base_env) + ")";
-  fail(at.key("api_base", at.line), "required for provider \"" + d.provider + "\"" + hint);
+  std::string problem = "required for provider \"" + d.provider + "\"" + hint;
+  if (!api_base_checked_at_call_time(d.provider)) fail(at.key("api_base", at.line), problem);
+  warn_not_callable(d, problem, at.key("api_base", at.line), warnings);
 }
 
 struct ParamsState {
@@ -90,23 +134,23 @@ struct TypedParam {
 
 constexpr TypedParam kTypedParams[] = {
     {"api_base", [](Deployment& d, const YAML::Node& v, const At& at,
-                    Warnings&) { d.api_base = read_string(v, at); }},
+                    Warnings&) { d.api_base = read_api_base(v, at); }},
     {"api_version", [](Deployment& d, const YAML::Node& v, const At& at,
                        Warnings&) { d.api_version = read_string(v, at); }},
     {"organization", [](Deployment& d, const YAML::Node& v, const At& at,
                         Warnings&) { d.organization = read_string(v, at); }},
     {"timeout", [](Deployment& d, const YAML::Node& v, const At& at,
-                   Warnings&) { d.timeout = read_positive(v, at); }},
+                   Warnings&) { d.timeout = read_timeout(v, at); }},
     {"stream_timeout", [](Deployment& d, const YAML::Node& v, const At& at,
-                          Warnings&) { d.stream_timeout = read_positive(v, at); }},
+                          Warnings&) { d.stream_timeout = read_timeout(v, at); }},
     {"max_retries", [](Deployment& d, const YAML::Node& v, const At& at,
-                       Warnings&) { d.max_retries = static_cast<int>(read_count(v, at)); }},
+                       Warnings&) { d.max_retries = read_small_count(v, at); }},
     {"rpm", [](Deployment& d, const YAML::Node& v, const At& at,
                Warnings&) { d.rpm = read_count(v, at); }},
     {"tpm", [](Deployment& d, const YAML::Node& v, const At& at,
                Warnings&) { d.tpm = read_count(v, at); }},
     {"weight", [](Deployment& d, const YAML::Node& v, const At& at,
-                  Warnings&) { d.weight = read_non_negative(v, at); }},
+                  Warnings&) { d.weight = read_weight(v, at); }},
     {"extra_headers", [](Deployment& d, const YAML::Node& v, const At& at,
                          Warnings& w) { d.extra_headers = read_string_map(v, at, w); }},
 };
@@ -146,9 +190,9 @@ boost::json::object parse_litellm_params(const YAML::Node& node, const At& at, D
   for (const auto& e : map_entries(node, at, warnings))
     parse_litellm_param(e, at.key(e.key, e.line), d, state, warnings);
   if (state.model.empty()) fail(at, "model is required (e.g. \"openai/gpt-4o\")");
-  set_model(d, state.model, state.custom_provider, state.model_at);
+  set_model(d, state.model, state.custom_provider, state.model_at, warnings);
   d.api_base = normalize_api_base(d.provider, d.api_base);
-  require_api_base(d, at);
+  require_api_base(d, at, warnings);
   return std::move(state.hash_input);
 }
 

@@ -51,7 +51,12 @@ std::string provider_names_hint() {
   return hint;
 }
 
-Result<ModelRef> split_model_ref(std::string_view model) {
+std::string unknown_provider_problem(std::string_view provider, std::string_view model) {
+  return "unknown provider \"" + std::string(provider) + "\" in \"" + std::string(model) +
+         "\" (valid: " + provider_names_hint() + ")";
+}
+
+Result<ModelRef> parse_model_ref(std::string_view model) {
   if (model.empty()) return make_error(ErrorKind::invalid_request, "empty model name");
   auto slash = model.find('/');
   if (slash == std::string_view::npos) {
@@ -67,14 +72,21 @@ Result<ModelRef> split_model_ref(std::string_view model) {
   }
   std::string_view provider = model.substr(0, slash);
   std::string_view name = model.substr(slash + 1);
-  if (!providers::find_provider(provider))
-    return make_error(ErrorKind::invalid_request, "unknown provider \"" + std::string(provider) +
-                                                      "\" in \"" + std::string(model) +
-                                                      "\" (valid: " + provider_names_hint() + ")");
+  if (provider.empty())
+    return make_error(ErrorKind::invalid_request,
+                      "no provider before \"/\" in \"" + std::string(model) + "\"");
   if (name.empty())
     return make_error(ErrorKind::invalid_request,
                       "no model name after \"" + std::string(provider) + "/\"");
   return ModelRef{std::string(provider), std::string(name)};
+}
+
+Result<ModelRef> split_model_ref(std::string_view model) {
+  auto ref = parse_model_ref(model);
+  // An empty provider is the bare "*": it names none.
+  if (ref && !ref->provider.empty() && !providers::find_provider(ref->provider))
+    return make_error(ErrorKind::invalid_request, unknown_provider_problem(ref->provider, model));
+  return ref;
 }
 
 }  // namespace routeiq::config

@@ -197,13 +197,13 @@ constexpr RouterKey kRouterKeys[] = {
        r.routing_strategy_args = to_json(v, at, w).as_object();
      }},
     {"num_retries", [](RouterSettings& r, const YAML::Node& v, const At& at,
-                       Warnings&) { r.num_retries = static_cast<int>(read_count(v, at)); }},
+                       Warnings&) { r.num_retries = read_small_count(v, at); }},
     {"retry_after", [](RouterSettings& r, const YAML::Node& v, const At& at,
-                       Warnings&) { r.retry_after = read_non_negative(v, at); }},
+                       Warnings&) { r.retry_after = read_wait(v, at); }},
     {"timeout", [](RouterSettings& r, const YAML::Node& v, const At& at,
-                   Warnings&) { r.timeout = read_positive(v, at); }},
+                   Warnings&) { r.timeout = read_timeout(v, at); }},
     {"stream_timeout", [](RouterSettings& r, const YAML::Node& v, const At& at,
-                          Warnings&) { r.stream_timeout = read_positive(v, at); }},
+                          Warnings&) { r.stream_timeout = read_timeout(v, at); }},
     {"fallbacks", [](RouterSettings& r, const YAML::Node& v, const At& at,
                      Warnings& w) { r.fallbacks = read_fallbacks(v, at, w); }},
     {"context_window_fallbacks",
@@ -213,9 +213,9 @@ constexpr RouterKey kRouterKeys[] = {
     {"default_fallbacks", [](RouterSettings& r, const YAML::Node& v, const At& at,
                              Warnings&) { r.default_fallbacks = read_string_list(v, at); }},
     {"allowed_fails", [](RouterSettings& r, const YAML::Node& v, const At& at,
-                         Warnings&) { r.allowed_fails = static_cast<int>(read_count(v, at)); }},
+                         Warnings&) { r.allowed_fails = read_small_count(v, at); }},
     {"cooldown_time", [](RouterSettings& r, const YAML::Node& v, const At& at,
-                         Warnings&) { r.cooldown_time = read_non_negative(v, at); }},
+                         Warnings&) { r.cooldown_time = read_wait(v, at); }},
     {"model_group_alias", [](RouterSettings& r, const YAML::Node& v, const At& at,
                              Warnings& w) { read_aliases(v, at, r, w); }},
 };
@@ -267,9 +267,9 @@ void parse_litellm_settings(const Section& section, LitellmSettings& out,
     if (k == "drop_params")
       out.drop_params = read_bool(v, s.at);
     else if (k == "request_timeout")
-      out.request_timeout = read_positive(v, s.at);
+      out.request_timeout = read_timeout(v, s.at);
     else if (k == "num_retries")
-      out.num_retries = static_cast<int>(read_count(v, s.at));
+      out.num_retries = read_small_count(v, s.at);
     else if (k == "set_verbose")
       out.set_verbose = read_bool(v, s.at);
     else if (k == "fallbacks")

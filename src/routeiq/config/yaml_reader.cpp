@@ -1,5 +1,8 @@
 #include "routeiq/config/yaml_reader.hpp"
 
+#include "routeiq/config/config.hpp"
+
+#include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
 #include <cmath>
@@ -79,6 +82,26 @@ void add_merged(const YAML::Node& source, const At& at, Warnings& warnings,
   }
 }
 
+// PyYAML (so LiteLLM) reads YAML 1.1 numbers, where "_" may group digits:
+// "20_000", "1_000.5"; LiteLLM's own azure_config.yaml writes `tpm: 20_000`.
+// Returns the text without them, or nothing when an "_" is where PyYAML would
+// not read a number: first, in the exponent, or in an integer with a leading 0
+// (YAML 1.1 octal, which RouteIQ does not read).
+std::optional<std::string> without_digit_separators(std::string_view text) {
+  if (text.find('_') == std::string_view::npos) return std::string(text);
+  size_t sign = !text.empty() && (text.front() == '+' || text.front() == '-') ? 1 : 0;
+  size_t exponent = std::min(text.find_first_of("eE"), text.size());
+  std::string_view mantissa = text.substr(sign, exponent - sign);
+  if (mantissa.empty() || mantissa.front() == '_' || mantissa.starts_with("._"))
+    return std::nullopt;
+  if (text.find('_', exponent) != std::string_view::npos) return std::nullopt;
+  bool integer = mantissa.find('.') == std::string_view::npos;
+  if (integer && mantissa.front() == '0') return std::nullopt;
+  std::string out(text);
+  std::erase(out, '_');
+  return out;
+}
+
 bool is_number_text(std::string_view text) {
   if (text.empty()) return false;
   bool digit = false;
@@ -89,6 +112,31 @@ bool is_number_text(std::string_view text) {
       return false;
   }
   return digit;
+}
+
+// Why text that reads as a number is no usable setting: YAML 1.1's
+// infinities and NaN (".inf", "-.Inf", ".nan", as PyYAML reads them), or a
+// magnitude no double holds ("1e400"). Empty for finite numbers and non-numbers.
+std::string_view non_finite_problem(std::string_view text) {
+  static constexpr std::string_view kSpecial[] = {".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN"};
+  text = trim(text);
+  if (!text.empty() && (text.front() == '+' || text.front() == '-')) text.remove_prefix(1);
+  for (auto word : kSpecial)
+    if (text == word) return "must be a finite number";
+  auto plain = without_digit_separators(text);
+  if (!plain || !is_number_text(*plain)) return {};
+  double value = 0;
+  auto [end, ec] = std::from_chars(plain->data(), plain->data() + plain->size(), value);
+  if (ec == std::errc::result_out_of_range && end == plain->data() + plain->size())
+    return "is out of range";
+  return {};
+}
+
+void fail_above(double value, double max, std::string_view unit, const YAML::Node& node,
+                const At& at) {
+  if (value <= max) return;
+  fail(at, "must be at most " + std::to_string(static_cast<int64_t>(max)) + std::string(unit) +
+               ", got " + describe(node));
 }
 
 boost::json::value scalar_to_json(const YAML::Node& node, const At& at) {
@@ -178,12 +226,19 @@ std::string read_string(const YAML::Node& node, const At& at) {
 double read_number(const YAML::Node& node, const At& at) {
   Text text = scalar_text(node, at, "a number");
   if (auto d = parse_number(text.value)) return *d;
+  if (auto problem = non_finite_problem(text.value); !problem.empty())
+    fail(at, std::string(problem) + ", got " + describe(node));
   fail(at, "expected a number, got " + describe(node));
 }
 
 int64_t read_integer(const YAML::Node& node, const At& at) {
   Text text = scalar_text(node, at, "an integer");
   if (auto i = parse_integer(text.value)) return *i;
+  if (auto problem = non_finite_problem(text.value); !problem.empty())
+    fail(at, std::string(problem) + ", got " + describe(node));
+  // A whole number parse_integer refused is one too large to hold exactly.
+  if (auto d = parse_number(text.value); d && std::floor(*d) == *d)
+    fail(at, "is out of range for an integer, got " + describe(node));
   fail(at, "expected an integer, got " + describe(node));
 }
 
@@ -210,9 +265,22 @@ std::map<std::string, std::string> read_string_map(const YAML::Node& node, const
   return out;
 }
 
-double read_positive(const YAML::Node& node, const At& at) {
+double read_timeout(const YAML::Node& node, const At& at) {
   double value = read_number(node, at);
   if (!(value > 0)) fail(at, "must be greater than 0, got " + describe(node));
+  fail_above(value, kMaxSettingSeconds, " seconds", node, at);
+  return value;
+}
+
+double read_wait(const YAML::Node& node, const At& at) {
+  double value = read_non_negative(node, at);
+  fail_above(value, kMaxSettingSeconds, " seconds", node, at);
+  return value;
+}
+
+double read_weight(const YAML::Node& node, const At& at) {
+  double value = read_non_negative(node, at);
+  fail_above(value, static_cast<double>(kMaxSettingCount), "", node, at);
   return value;
 }
 
@@ -226,6 +294,12 @@ int64_t read_count(const YAML::Node& node, const At& at) {
   int64_t value = read_integer(node, at);
   if (value < 0) fail(at, "must not be negative, got " + describe(node));
   return value;
+}
+
+int read_small_count(const YAML::Node& node, const At& at) {
+  int64_t value = read_count(node, at);
+  fail_above(static_cast<double>(value), static_cast<double>(kMaxSettingCount), "", node, at);
+  return static_cast<int>(value);
 }
 
 boost::json::value to_json(const YAML::Node& node, const At& at, Warnings& warnings) {
@@ -244,19 +318,22 @@ boost::json::value to_json(const YAML::Node& node, const At& at, Warnings& warni
 }
 
 std::optional<double> parse_number(std::string_view text) {
-  text = trim(text);
-  if (!is_number_text(text)) return std::nullopt;
-  if (text.front() == '+') text.remove_prefix(1);
+  auto plain = without_digit_separators(trim(text));
+  if (!plain || !is_number_text(*plain)) return std::nullopt;
+  std::string_view digits = *plain;
+  if (digits.front() == '+') digits.remove_prefix(1);
   double value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value))
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec != std::errc() || end != digits.data() + digits.size() || !std::isfinite(value))
     return std::nullopt;
   return value;
 }
 
 std::optional<int64_t> parse_integer(std::string_view text) {
   text = trim(text);
-  std::string_view digits = text;
+  auto plain = without_digit_separators(text);
+  if (!plain) return std::nullopt;
+  std::string_view digits = *plain;
   if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
   int64_t value = 0;
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);

@@ -72,10 +72,14 @@ std::vector<std::string> read_string_list(const YAML::Node& node, const At& at);
 std::map<std::string, std::string> read_string_map(const YAML::Node& node, const At& at,
                                                    Warnings& warnings);
 
-// Range checks, failing with the path.
-double read_positive(const YAML::Node& node, const At& at);
+// Range checks, failing with the path. The upper bounds keep later
+// conversions (seconds to milliseconds, counts to int) from overflowing.
+double read_timeout(const YAML::Node& node, const At& at);  // seconds in (0, kMaxSettingSeconds]
+double read_wait(const YAML::Node& node, const At& at);     // seconds in [0, kMaxSettingSeconds]
+double read_weight(const YAML::Node& node, const At& at);   // in [0, kMaxSettingCount]
 double read_non_negative(const YAML::Node& node, const At& at);
-int64_t read_count(const YAML::Node& node, const At& at);  // integer >= 0
+int64_t read_count(const YAML::Node& node, const At& at);    // integer >= 0
+int read_small_count(const YAML::Node& node, const At& at);  // integer in [0, kMaxSettingCount]
 
 // YAML -> JSON: plain scalars become integers, doubles, booleans or null as
 // YAML/PyYAML reads them; quoted scalars and os.environ values stay strings.

@@ -74,6 +74,37 @@ TEST(LoaderEnv, MissingVariableIsAnErrorNamingPathAndVariable) {
             "RIQ_T_MISSING is not set");
 }
 
+// An empty api_base would fall back to the provider's public default base and
+// send the deployment's key to it.
+TEST(LoaderEnv, EmptyApiBaseVariableIsAnError) {
+  ScopedEnv empty("RIQ_T_INTERNAL_BASE", "");
+  EXPECT_EQ(load_error(R"(model_list:
+  - model_name: m
+    litellm_params:
+      model: openai/gpt-4o
+      api_key: sk-internal
+      api_base: os.environ/RIQ_T_INTERNAL_BASE
+)"),
+            "config.yaml:6: model_list[0].litellm_params.api_base: environment variable "
+            "RIQ_T_INTERNAL_BASE is set but empty; set it to the base URL, or remove api_base to "
+            "use the provider's default");
+}
+
+TEST(LoaderEnv, EmptyApiBaseIsAnError) {
+  for (const char* written : {"\"\"", "\" \"", "\"/\""})
+    EXPECT_EQ(load_error("model_list:\n  - model_name: m\n    litellm_params:\n      model: "
+                         "openai/gpt-4o\n      api_base: " +
+                         std::string(written) + "\n"),
+              "config.yaml:5: model_list[0].litellm_params.api_base: is empty; remove it to use "
+              "the provider's default")
+        << written;
+  // No value at all is "not set", as in LiteLLM: the provider's default applies.
+  Config c = load_ok(
+      "model_list:\n  - model_name: m\n    litellm_params:\n      model: openai/gpt-4o\n"
+      "      api_base:\n");
+  EXPECT_EQ(c.model_list[0].api_base, "");
+}
+
 TEST(LoaderEnv, MissingApiKeyVariableOnlyWarns) {
   ScopedEnv unset("RIQ_T_NO_KEY", nullptr);
   Config c = load_ok(R"(model_list:

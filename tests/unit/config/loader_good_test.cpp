@@ -177,6 +177,55 @@ litellm_settings:
   EXPECT_TRUE(c.litellm_settings.drop_params);
 }
 
+// LiteLLM's own azure_config.yaml writes `tpm: 20_000`: PyYAML reads YAML 1.1
+// numbers, whose digits "_" may group.
+TEST(LoaderNumbers, DigitSeparatorsAreAcceptedLikePyYaml) {
+  Config c = load_ok(R"(model_list:
+  - model_name: m
+    litellm_params:
+      model: openai/gpt-4o
+      tpm: 20_000
+      rpm: "1_800"
+      timeout: 1_200.5
+      max_tokens: 4_096
+    model_info:
+      max_input_tokens: 128_000
+router_settings:
+  allowed_fails: 1_0
+  cooldown_time: 6_0
+)");
+  ASSERT_EQ(c.model_list.size(), 1u);
+  const Deployment& d = c.model_list[0];
+  EXPECT_EQ(d.tpm, 20000);
+  EXPECT_EQ(d.rpm, 1800);
+  EXPECT_EQ(d.timeout, 1200.5);
+  EXPECT_EQ(d.extra_params.at("max_tokens").as_int64(), 4096);
+  EXPECT_EQ(d.model_info.max_input_tokens, 128000);
+  EXPECT_EQ(c.router_settings.allowed_fails, 10);
+  EXPECT_DOUBLE_EQ(c.router_settings.cooldown_time, 60);
+}
+
+TEST(LoaderNumbers, LimitsThemselvesAreAccepted) {
+  Config c = load_ok(R"(model_list:
+  - model_name: m
+    litellm_params:
+      model: openai/gpt-4o
+      timeout: 1e6
+      max_retries: 1000000
+      weight: 0
+      tpm: 100_000_000_000
+router_settings:
+  cooldown_time: 0
+  retry_after: 1000000
+  num_retries: 0
+)");
+  ASSERT_EQ(c.model_list.size(), 1u);
+  EXPECT_EQ(c.model_list[0].timeout, 1e6);
+  EXPECT_EQ(c.model_list[0].max_retries, 1000000);
+  EXPECT_EQ(c.model_list[0].tpm, 100'000'000'000);
+  EXPECT_EQ(c.router_settings.retry_after, 1e6);
+}
+
 TEST(LoaderYaml, MergeKeysAndAnchorsAreExpanded) {
   Config c = load_ok(R"(x-defaults: &defaults
   timeout: 11

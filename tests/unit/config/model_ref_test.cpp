@@ -50,6 +50,20 @@ TEST(ModelRef, Errors) {
   EXPECT_FALSE(split_model_ref("openai/").ok());
 }
 
+TEST(ModelRef, ParseLeavesTheProviderUnchecked) {
+  auto unknown = parse_model_ref("foo/bar/baz");
+  ASSERT_TRUE(unknown.ok()) << unknown.error().message;
+  EXPECT_EQ(unknown->provider, "foo");
+  EXPECT_EQ(unknown->model, "bar/baz");
+  EXPECT_FALSE(parse_model_ref("llama3").ok());
+  EXPECT_FALSE(parse_model_ref("foo/").ok());
+  EXPECT_FALSE(parse_model_ref("").ok());
+  auto no_provider = parse_model_ref("/bar");
+  ASSERT_FALSE(no_provider.ok());
+  EXPECT_EQ(no_provider.error().message, "no provider before \"/\" in \"/bar\"");
+  EXPECT_FALSE(split_model_ref("/bar").ok());
+}
+
 TEST(ModelRef, WildcardsAreKept) {
   auto a = split_ok("openai/*");
   EXPECT_EQ(a.provider, "openai");

@@ -7,6 +7,7 @@ namespace routeiq::config {
 namespace {
 
 using testing::load_ok;
+using testing::ScopedEnv;
 
 TEST(LoaderWarnings, UnknownKeysAreReportedWithFileLineAndPath) {
   Config c = load_ok(R"(model_list:
@@ -36,6 +37,69 @@ my_section:
   EXPECT_EQ(c.general_settings.extra.at("also_made_up").as_string(), "x");
   EXPECT_TRUE(c.litellm_settings.extra.at("invented").as_bool());
   EXPECT_EQ(c.extra.at("my_section").at("a").as_int64(), 1);
+}
+
+// LiteLLM starts with a deployment whose provider it does not know and fails
+// only the calls to it: the loader keeps it, with one warning.
+TEST(LoaderWarnings, UnknownProviderKeepsTheDeployment) {
+  Config c = load_ok(R"(model_list:
+  - model_name: mystery
+    litellm_params:
+      model: foo/bar/baz
+  - model_name: custom
+    litellm_params:
+      model: gpt-4o
+      custom_llm_provider: nowhere
+)");
+  ASSERT_EQ(c.model_list.size(), 2u);
+  EXPECT_EQ(c.model_list[0].provider, "foo");
+  EXPECT_EQ(c.model_list[0].model, "bar/baz");
+  EXPECT_EQ(c.model_list[1].provider, "nowhere");
+  EXPECT_EQ(c.model_list[1].model, "gpt-4o");
+  ASSERT_EQ(c.warnings.size(), 2u);
+  const std::string& unknown = c.warnings[0];
+  EXPECT_TRUE(
+      unknown.starts_with("config.yaml:4: model_list[0].litellm_params.model: unknown "
+                          "provider \"foo\" in \"foo/bar/baz\" (valid: openai, azure, "
+                          "anthropic"))
+      << unknown;
+  EXPECT_TRUE(
+      unknown.ends_with("; deployment \"mystery\" is kept, and every call routed to it "
+                        "fails with a 400"))
+      << unknown;
+  EXPECT_TRUE(
+      c.warnings[1].starts_with("config.yaml:7: model_list[1].litellm_params.model: "
+                                "unknown custom_llm_provider \"nowhere\" (valid: "))
+      << c.warnings[1];
+  EXPECT_NE(c.warnings[1].find("deployment \"custom\" is kept"), std::string::npos);
+}
+
+// LiteLLM reports a missing api_base of azure and databricks only when they
+// are called ("Missing Azure API Base"): start-up warns, calls get a 400.
+TEST(LoaderWarnings, AzureAndDatabricksWithoutApiBase) {
+  ScopedEnv azure("AZURE_API_BASE", "");  // set but empty reads as unset
+  ScopedEnv databricks("DATABRICKS_API_BASE", nullptr);
+  Config c = load_ok(R"(model_list:
+  - model_name: az
+    litellm_params:
+      model: azure/my-deployment
+  - model_name: dbx
+    litellm_params:
+      model: databricks/dbrx-instruct
+)");
+  ASSERT_EQ(c.model_list.size(), 2u);
+  std::vector<std::string> expected = {
+      "config.yaml:3: model_list[0].litellm_params.api_base: required for provider \"azure\" (or "
+      "set the environment variable AZURE_API_BASE); deployment \"az\" is kept, and every call "
+      "routed to it fails with a 400",
+      "config.yaml:6: model_list[1].litellm_params.api_base: required for provider \"databricks\" "
+      "(or set the environment variable DATABRICKS_API_BASE); deployment \"dbx\" is kept, and "
+      "every call routed to it fails with a 400",
+  };
+  EXPECT_EQ(c.warnings, expected);
+  ScopedEnv set("AZURE_API_BASE", "https://example.openai.azure.com");
+  EXPECT_TRUE(load_ok("model_list:\n  - model_name: az\n    litellm_params: {model: azure/x}\n")
+                  .warnings.empty());
 }
 
 TEST(LoaderWarnings, KnownButUnsupportedLiteLLMSettings) {

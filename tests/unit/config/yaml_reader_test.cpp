@@ -30,6 +30,25 @@ TEST(YamlReader, ParseInteger) {
   EXPECT_FALSE(parse_integer("x"));
 }
 
+// PyYAML reads YAML 1.1, where "_" groups the digits of integers and floats.
+TEST(YamlReader, DigitSeparatorsAsInYaml11) {
+  EXPECT_EQ(parse_integer("20_000"), 20000);
+  EXPECT_EQ(parse_integer("+1_000_000"), 1000000);
+  EXPECT_EQ(parse_integer("-2_5"), -25);
+  EXPECT_EQ(parse_number("20_000"), 20000.0);
+  EXPECT_EQ(parse_number("1_000.25"), 1000.25);
+  EXPECT_EQ(parse_number("0.000_1"), 0.0001);
+  EXPECT_EQ(parse_number("1_0.5e+2"), 1050.0);
+}
+
+TEST(YamlReader, DigitSeparatorsOnlyWhereYaml11AllowsThem) {
+  for (const char* bad : {"_1000", "-_5", "1e1_0", "._5", "0_10", "1_000x", "_", "1_000.5.5"}) {
+    EXPECT_FALSE(parse_integer(bad)) << bad;
+    EXPECT_FALSE(parse_number(bad)) << bad;
+  }
+  EXPECT_FALSE(parse_integer("1_000.5"));
+}
+
 TEST(YamlReader, ParseBoolFollowsYaml11) {
   for (const char* t : {"true", "True", "TRUE", "yes", "on"}) EXPECT_EQ(parse_bool(t), true) << t;
   for (const char* f : {"false", "False", "no", "OFF"}) EXPECT_EQ(parse_bool(f), false) << f;
@@ -42,7 +61,8 @@ TEST(YamlReader, ToJsonTypes) {
   std::string file = "t.yaml";
   At at{&file, 1, "x"};
   auto v = to_json(YAML::Load(R"({i: 3, f: 1.5, b: yes, s: hello, q: "3", n: ~, l: [1, two],
-                                  big: 99999999999999999999, ver: 1.2.3})"),
+                                  big: 99999999999999999999, ver: 1.2.3, grouped: 4_096,
+                                  grouped_f: 0.5_0, word: a_b})"),
                    at, warnings);
   const auto& o = v.as_object();
   EXPECT_EQ(o.at("i").as_int64(), 3);
@@ -55,6 +75,9 @@ TEST(YamlReader, ToJsonTypes) {
   EXPECT_EQ(o.at("l").as_array()[1].as_string(), "two");
   EXPECT_TRUE(o.at("big").is_double());
   EXPECT_EQ(o.at("ver").as_string(), "1.2.3");
+  EXPECT_EQ(o.at("grouped").as_int64(), 4096);
+  EXPECT_DOUBLE_EQ(o.at("grouped_f").as_double(), 0.5);
+  EXPECT_EQ(o.at("word").as_string(), "a_b");
   EXPECT_TRUE(warnings.empty());
 }
 
