@@ -13,7 +13,13 @@ describe('deployments that cannot be called', () => {
   before(async () => {
     mock = await startMock('callable');
     gw = await startGateway(`model_list:
-${deployment('good', mock)}
+${deployment('good', mock)}${deployment('mixed', mock)}
+  - model_name: mixed
+    litellm_params:
+      model: foo/mixed
+      api_base: ${mock.base}/v1
+      api_key: ${UPSTREAM_KEY}
+      weight: 1000
   - model_name: mystery
     litellm_params:
       model: foo/bar
@@ -39,12 +45,20 @@ general_settings:
   test('start-up warns once per deployment, naming it and its provider', async () => {
     const warnings = gw.stderr().split('\n');
     const about = (text) => warnings.filter((l) => l.includes(text));
-    assert.equal(about('unknown provider "foo"').length, 1, gw.stderr());
-    assert.match(about('unknown provider "foo"')[0], /model_list\[1\]\.litellm_params\.model/);
-    assert.match(about('unknown provider "foo"')[0], /"mystery"/);
+    assert.equal(about('unknown provider "foo"').length, 2, gw.stderr());
+    assert.equal(about('"mystery"').length, 1, gw.stderr());
+    assert.match(about('"mystery"')[0], /model_list\[3\]\.litellm_params\.model/);
+    assert.match(about('"mystery"')[0], /unknown provider "foo"/);
     assert.equal(about('"azure-no-base"').length, 1, gw.stderr());
     assert.match(about('"azure-no-base"')[0], /api_base.*"azure".*AZURE_API_BASE/);
     assert.equal(about('"databricks-no-base"').length, 1, gw.stderr());
+  });
+
+  test('in a group with a callable deployment, the uncallable one is never picked', async () => {
+    for (let i = 0; i < 20; i++) {
+      const r = await post(gw, '/v1/chat/completions', chatBody('mixed'));
+      assert.equal(r.status, 200, 'the heavily weighted unknown-provider deployment is skipped');
+    }
   });
 
   test('a call to an unknown provider is a 400 naming it, not retried', async () => {

@@ -214,9 +214,15 @@ class Proxy {
   std::optional<size_t> choose(const routing::ModelGroup& group, const std::vector<size_t>& tried) {
     thread_local std::mt19937_64 rng(std::random_device{}());
     const auto& cooldowns = *req_.snapshot->cooldowns;
+    // A deployment that can only fail (unknown provider, missing api_base)
+    // is picked only when nothing else is left, so its 400 explains why.
+    const auto& deployments = req_.snapshot->deployments;
+    bool any_callable = std::any_of(group.deployments.begin(), group.deployments.end(),
+                                    [&](size_t d) { return deployments[d].not_callable_reason.empty(); });
     std::vector<size_t> fresh, healthy;
     for (size_t d : group.deployments) {
       if (cooldowns.in_cooldown(d)) continue;
+      if (any_callable && !deployments[d].not_callable_reason.empty()) continue;
       healthy.push_back(d);
       if (std::find(tried.begin(), tried.end(), d) == tried.end()) fresh.push_back(d);
     }

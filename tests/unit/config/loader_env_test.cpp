@@ -90,6 +90,22 @@ TEST(LoaderEnv, EmptyApiBaseVariableIsAnError) {
             "use the provider's default");
 }
 
+TEST(LoaderEnv, EmptyMasterKeyIsAnError) {
+  ScopedEnv empty("RIQ_T_MASTER", "");
+  auto config = [](std::string_view key) {
+    return "model_list:\n  - model_name: m\n    litellm_params:\n      model: openai/gpt-4o\n"
+           "general_settings:\n  master_key: " +
+           std::string(key) + "\n";
+  };
+  EXPECT_EQ(load_error(config("os.environ/RIQ_T_MASTER")),
+            "config.yaml:6: general_settings.master_key: environment variable RIQ_T_MASTER is set "
+            "but empty: the gateway would accept every request without a key; set it, or remove "
+            "master_key to run without authentication");
+  EXPECT_EQ(load_error(config("\"\"")),
+            "config.yaml:6: general_settings.master_key: is empty: the gateway would accept every "
+            "request without a key; remove master_key to run without authentication");
+}
+
 TEST(LoaderEnv, EmptyApiBaseIsAnError) {
   for (const char* written : {"\"\"", "\" \"", "\"/\""})
     EXPECT_EQ(load_error("model_list:\n  - model_name: m\n    litellm_params:\n      model: "
