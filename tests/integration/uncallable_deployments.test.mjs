@@ -9,15 +9,16 @@ import {
 } from './lib.mjs';
 
 describe('deployments that cannot be called', () => {
-  let mock, gw;
+  let mock, mixedMock, gw;
   before(async () => {
     mock = await startMock('callable');
+    mixedMock = await startMock('mixed');
     gw = await startGateway(`model_list:
-${deployment('good', mock)}${deployment('mixed', mock)}
+${deployment('good', mock)}${deployment('mixed', mixedMock)}
   - model_name: mixed
     litellm_params:
       model: foo/mixed
-      api_base: ${mock.base}/v1
+      api_base: ${mixedMock.base}/v1
       api_key: ${UPSTREAM_KEY}
       weight: 1000
   - model_name: mystery
@@ -40,7 +41,7 @@ general_settings:
   master_key: ${MASTER_KEY}
 `, [], { AZURE_API_BASE: '', DATABRICKS_API_BASE: '' });
   });
-  after(() => stop(gw, mock));
+  after(() => stop(gw, mock, mixedMock));
 
   test('start-up warns once per deployment, naming it and its provider', async () => {
     const warnings = gw.stderr().split('\n');
@@ -100,11 +101,11 @@ general_settings:
     const auth = { authorization: `Bearer ${MASTER_KEY}` };
     const models = await (await fetch(`${gw.url}/v1/models`, { headers: auth })).json();
     assert.deepEqual(models.data.map((m) => m.id).sort(),
-      ['azure-no-base', 'databricks-no-base', 'good', 'mystery']);
+      ['azure-no-base', 'databricks-no-base', 'good', 'mixed', 'mystery']);
     const infoResponse = await fetch(`${gw.url}/model/info`, { headers: auth });
     assert.equal(infoResponse.status, 200);
     const info = await infoResponse.json();
-    assert.equal(info.data.length, 4);
+    assert.equal(info.data.length, 6);
     assert.equal(info.data.find((d) => d.model_name === 'mystery').litellm_params.model, 'foo/bar');
   });
 });

@@ -217,8 +217,9 @@ class Proxy {
     // A deployment that can only fail (unknown provider, missing api_base)
     // is picked only when nothing else is left, so its 400 explains why.
     const auto& deployments = req_.snapshot->deployments;
-    bool any_callable = std::any_of(group.deployments.begin(), group.deployments.end(),
-                                    [&](size_t d) { return deployments[d].not_callable_reason.empty(); });
+    bool any_callable =
+        std::any_of(group.deployments.begin(), group.deployments.end(),
+                    [&](size_t d) { return deployments[d].not_callable_reason.empty(); });
     std::vector<size_t> fresh, healthy;
     for (size_t d : group.deployments) {
       if (cooldowns.in_cooldown(d)) continue;

@@ -258,8 +258,9 @@ std::string read_master_key(const YAML::Node& node, const At& at) {
     fail(at, "environment variable " + text.env_var +
                  " is set but empty: the gateway would accept every request without a key; set "
                  "it, or remove master_key to run without authentication");
-  fail(at, "is empty: the gateway would accept every request without a key; remove master_key "
-           "to run without authentication");
+  fail(at,
+       "is empty: the gateway would accept every request without a key; remove master_key "
+       "to run without authentication");
 }
 
 void parse_general_settings(const Section& section, GeneralSettings& out, Warnings& warnings) {

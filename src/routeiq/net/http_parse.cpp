@@ -27,9 +27,14 @@ ParsedRequest parse_request(std::string_view bytes, const ParseLimits& limits) {
   const size_t window_limit = read_buffer_limit(limits);
   while (!parser.is_done()) {
     auto window = bytes.substr(out.consumed, window_limit);
+    if (window.empty()) {
+      out.error = http::error::need_more;  // the input ends before the request does
+      return out;
+    }
     beast::error_code ec;
     size_t used = parser.put(boost::asio::buffer(window.data(), window.size()), ec);
     out.consumed += used;
+    if (!ec && used == 0) ec = http::error::need_more;  // no progress: as if more were needed
     if (ec == http::error::need_more) {
       if (used > 0 && out.consumed < bytes.size()) continue;
       // Nothing parsed from a full window: a section longer than the buffer.

@@ -42,15 +42,16 @@ json::object body(std::string_view text) {
 
 TEST(CallPlan, NumericControlsMustBeFiniteAndInRange) {
   auto snap = snapshot(kConfig);
-  for (auto bad : {R"({"timeout":1e300})", R"({"timeout":"nan"})", R"({"timeout":"inf"})",
-                   R"({"timeout":-2})", R"({"timeout":0})", R"({"timeout":"abc"})",
-                   R"({"timeout":[1]})", R"({"stream_timeout":"-infinity"})",
-                   R"({"num_retries":1e308})", R"({"num_retries":-1})"}) {
+  for (auto bad :
+       {R"({"timeout":1e300})", R"({"timeout":"nan"})", R"({"timeout":"inf"})", R"({"timeout":-2})",
+        R"({"timeout":0})", R"({"timeout":"abc"})", R"({"timeout":[1]})",
+        R"({"stream_timeout":"-infinity"})", R"({"num_retries":1e308})", R"({"num_retries":-1})"}) {
     auto plan = make_plan(*snap, "g", body(bad));
     ASSERT_FALSE(plan) << bad;
     EXPECT_EQ(plan.error().status(), 400) << bad;
   }
-  auto plan = make_plan(*snap, "g", body(R"({"timeout":"2.5","num_retries":99,"stream_timeout":null})"));
+  auto plan =
+      make_plan(*snap, "g", body(R"({"timeout":"2.5","num_retries":99,"stream_timeout":null})"));
   ASSERT_TRUE(plan);
   EXPECT_DOUBLE_EQ(plan->timeout, 2.5);
   EXPECT_EQ(plan->num_retries, 10);  // clamped, as before
@@ -65,9 +66,9 @@ TEST(BuildUpstream, LiteLLMKeysStayInTheGateway) {
   auto built = build_upstream(snap->deployments[0], Endpoint::chat_completions, request, "gpt-4o");
   ASSERT_TRUE(built);
   auto sent = json::parse(built->body).as_object();
-  for (auto key : {"timeout", "metadata", "tags", "caching", "fallbacks", "mock_testing_fallbacks",
-                   "api_key", "order", "max_budget", "cache_read_input_token_cost",
-                   "aws_region_name"})
+  for (auto key :
+       {"timeout", "metadata", "tags", "caching", "fallbacks", "mock_testing_fallbacks", "api_key",
+        "order", "max_budget", "cache_read_input_token_cost", "aws_region_name"})
     EXPECT_FALSE(sent.contains(key)) << key;
   EXPECT_EQ(sent.at("user"), "u");  // OpenAI's own keys and unknown ones pass
   EXPECT_EQ(sent.at("top_k"), 3);
