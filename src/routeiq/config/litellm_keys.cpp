@@ -1,5 +1,6 @@
 #include "routeiq/config/litellm_keys.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace routeiq::config {
@@ -107,10 +108,38 @@ constexpr std::array kDeploymentPrefixes = std::to_array<std::string_view>(
      "complexity_router_", "adaptive_router_", "input_cost_per_", "output_cost_per_",
      "cache_creation_input_token_cost", "cache_read_input_token_cost"});
 
+// Sorted once, so a lookup is a binary search: every key of every request
+// body is looked up.
+constexpr auto kSortedKeys = [] {
+  auto keys = kKeys;
+  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) { return a.name < b.name; });
+  return keys;
+}();
+
+constexpr bool keys_unique() {
+  for (size_t i = 1; i < kSortedKeys.size(); ++i)
+    if (kSortedKeys[i - 1].name == kSortedKeys[i].name) return false;
+  return true;
+}
+static_assert(keys_unique(), "a key is listed twice: give it one row with its scopes");
+
+// Most keys of a request (model, messages, temperature) are not LiteLLM's:
+// a table of (length, first letter) pairs that occur turns them away with
+// one lookup before the search.
+constexpr size_t kMaxKeyLength = 64;
+constexpr auto kKeyShapes = [] {
+  std::array<std::array<bool, 128>, kMaxKeyLength> shapes{};
+  for (const auto& k : kKeys) shapes[k.name.size()][static_cast<unsigned char>(k.name[0]) & 127] = true;
+  return shapes;
+}();
+
 bool in_table(std::string_view key, Scope scope) {
-  for (const auto& k : kKeys)
-    if (k.name == key) return (k.scope & scope) != 0;
-  return false;
+  if (key.empty() || key.size() >= kMaxKeyLength ||
+      !kKeyShapes[key.size()][static_cast<unsigned char>(key[0]) & 127])
+    return false;
+  auto it = std::lower_bound(kSortedKeys.begin(), kSortedKeys.end(), key,
+                             [](const Key& k, std::string_view name) { return k.name < name; });
+  return it != kSortedKeys.end() && it->name == key && (it->scope & scope) != 0;
 }
 
 }  // namespace

@@ -48,7 +48,7 @@ int default_max_connections();
 void raise_fd_limit();
 
 // True when a header value can be written as is: no CR, LF or NUL (RFC 9110
-// section 5.5). Header names must be tokens.
+// section 5.5). A name must be visible ASCII without ':'.
 bool valid_header_value(std::string_view value);
 bool valid_header_name(std::string_view name);
 
