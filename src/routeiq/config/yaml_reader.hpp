@@ -77,6 +77,15 @@ double read_positive(const YAML::Node& node, const At& at);
 double read_non_negative(const YAML::Node& node, const At& at);
 int64_t read_count(const YAML::Node& node, const At& at);  // integer >= 0
 
+// Refuses a document that later reads could not walk in bounded time and
+// stack: nested more than kMaxYamlDepth levels, or more than kMaxYamlNodes
+// values once aliases are expanded (an alias counts each time it is used). An
+// alias used inside the node it names makes a cycle, which fails the depth
+// check; aliases of aliases ("billion laughs") fail the count.
+inline constexpr int kMaxYamlDepth = 100;
+inline constexpr size_t kMaxYamlNodes = 100000;
+void check_document_size(const YAML::Node& root, const At& at);
+
 // YAML -> JSON: plain scalars become integers, doubles, booleans or null as
 // YAML/PyYAML reads them; quoted scalars and os.environ values stay strings.
 boost::json::value to_json(const YAML::Node& node, const At& at, Warnings& warnings);
