@@ -39,6 +39,21 @@ int line_of(const YAML::Node& node, int fallback);
 void warn(Warnings& warnings, const At& at, std::string_view problem);
 
 struct Entry {
+  Entry(std::string key_, YAML::Node value_, int line_)
+      : key(std::move(key_)), value(std::move(value_)), line(line_) {}
+  Entry(const Entry&) = default;
+  // Rebinds `value`. YAML::Node's own assignment writes the right-hand node
+  // into the node the left one refers to, changing the document: when a
+  // repeated key replaced an entry, the earlier value (which an alias may
+  // still name) became the later one, and a later value holding that alias
+  // became a cycle.
+  Entry& operator=(const Entry& other) {
+    key = other.key;
+    value.reset(other.value);
+    line = other.line;
+    return *this;
+  }
+
   std::string key;
   YAML::Node value;
   int line = 0;  // of the key
