@@ -109,6 +109,7 @@ void read_tree(const std::string& text, const std::string& display, Loading& loa
   At root_at{file, 1, ""};
   YAML::Node root = parse_yaml(text, display);
   if (!root.IsDefined() || root.IsNull()) return;  // an empty file is an empty config
+  check_document_size(root, root_at);              // every later walk is bounded by this one
   if (!root.IsMap()) fail(root_at, "expected a map of sections (model_list, router_settings, ...)");
   loading.open_files.push_back(cycle_key(display));
   auto entries = map_entries(root, root_at, loading.warnings);

@@ -149,7 +149,29 @@ boost::json::value scalar_to_json(const YAML::Node& node, const At& at) {
   return boost::json::value(text.value);
 }
 
+void count_nodes(const YAML::Node& node, const At& at, int depth, size_t& count) {
+  At here{at.file, line_of(node, at.line), ""};
+  if (depth > kMaxYamlDepth)
+    fail(here, "nested more than " + std::to_string(kMaxYamlDepth) +
+                   " levels deep (or an alias is used inside the node it names)");
+  if (++count > kMaxYamlNodes)
+    fail(here, "more than " + std::to_string(kMaxYamlNodes) + " values once aliases are expanded");
+  if (node.IsSequence()) {
+    for (const auto& item : node) count_nodes(item, here, depth + 1, count);
+  } else if (node.IsMap()) {
+    for (const auto& pair : node) {
+      count_nodes(pair.first, here, depth + 1, count);
+      count_nodes(pair.second, here, depth + 1, count);
+    }
+  }
+}
+
 }  // namespace
+
+void check_document_size(const YAML::Node& root, const At& at) {
+  size_t count = 0;
+  count_nodes(root, at, 0, count);
+}
 
 At At::key(std::string_view name, int key_line) const {
   At child{file, key_line, path};

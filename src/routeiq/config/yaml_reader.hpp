@@ -39,6 +39,21 @@ int line_of(const YAML::Node& node, int fallback);
 void warn(Warnings& warnings, const At& at, std::string_view problem);
 
 struct Entry {
+  Entry(std::string key_, YAML::Node value_, int line_)
+      : key(std::move(key_)), value(std::move(value_)), line(line_) {}
+  Entry(const Entry&) = default;
+  // Rebinds `value`. YAML::Node's own assignment writes the right-hand node
+  // into the node the left one refers to, changing the document: when a
+  // repeated key replaced an entry, the earlier value (which an alias may
+  // still name) became the later one, and a later value holding that alias
+  // became a cycle.
+  Entry& operator=(const Entry& other) {
+    key = other.key;
+    value.reset(other.value);
+    line = other.line;
+    return *this;
+  }
+
   std::string key;
   YAML::Node value;
   int line = 0;  // of the key
@@ -80,6 +95,15 @@ double read_weight(const YAML::Node& node, const At& at);   // in [0, kMaxSettin
 double read_non_negative(const YAML::Node& node, const At& at);
 int64_t read_count(const YAML::Node& node, const At& at);    // integer >= 0
 int read_small_count(const YAML::Node& node, const At& at);  // integer in [0, kMaxSettingCount]
+
+// Refuses a document that later reads could not walk in bounded time and
+// stack: nested more than kMaxYamlDepth levels, or more than kMaxYamlNodes
+// values once aliases are expanded (an alias counts each time it is used). An
+// alias used inside the node it names makes a cycle, which fails the depth
+// check; aliases of aliases ("billion laughs") fail the count.
+inline constexpr int kMaxYamlDepth = 100;
+inline constexpr size_t kMaxYamlNodes = 100000;
+void check_document_size(const YAML::Node& root, const At& at);
 
 // YAML -> JSON: plain scalars become integers, doubles, booleans or null as
 // YAML/PyYAML reads them; quoted scalars and os.environ values stay strings.

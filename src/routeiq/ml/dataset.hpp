@@ -49,6 +49,10 @@ Result<RoutingDataset> import_llmrouter(const std::string& scores_json,
 // RouteLLM per-benchmark CSVs: prompt + one True/False column per model. The
 // task of each row is taken from the file name (mmlu_<subject>.csv -> <subject>).
 Result<RoutingDataset> import_routellm_csv(const std::vector<std::string>& csv_paths);
+// One such file already in memory, appended to `data`; `path` gives the task and
+// names the file in errors. What import_routellm_csv does per file (and the fuzzer calls).
+Status import_routellm_csv_text(std::string_view text, const std::string& path,
+                                RoutingDataset& data);
 
 // What an importer joined, skipped or resolved, for the CLI to report.
 struct ImportReport {

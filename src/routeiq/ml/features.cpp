@@ -478,8 +478,11 @@ Result<Featurizer> Featurizer::from_artifact(const Artifact& a, bool with_dense)
   auto projection = require_tensor(a, "features.projection", {vocab, -1});
   if (!projection) return projection.take_error();
   if ((*projection)->shape[1] > 4096) return feature_error("projection too wide");
+  // Index values become array subscripts: integers only, each checked below.
+  auto rows = (*index)->to_i64();
+  if (!rows) return feature_error("features.projection_index: " + rows.error().message);
   f.projection_row_of_.assign(size_t(buckets), -1);
-  for (int64_t bucket : (*index)->to_i64()) {
+  for (int64_t bucket : *rows) {
     if (bucket < 0 || bucket >= buckets || f.projection_row_of_[size_t(bucket)] >= 0)
       return feature_error("projection index out of range or repeated");
     f.projection_row_of_[size_t(bucket)] = int32_t(f.projection_index_.size());

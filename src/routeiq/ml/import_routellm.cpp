@@ -37,11 +37,12 @@ Result<double> parse_correctness(const std::string& text, std::string_view sourc
                     model + ": expected True, False or a number in [0,1], got \"" + text + "\"");
 }
 
-Status import_file(const std::string& path, RoutingDataset& data) {
-  auto text = detail::read_text_file(path);
-  if (!text) return text.take_error();
+}  // namespace
+
+Status import_routellm_csv_text(std::string_view text, const std::string& path,
+                                RoutingDataset& data) {
   std::string source = detail::file_name(path);
-  auto records = parse_csv(text.value(), source);
+  auto records = parse_csv(text, source);
   if (!records) return records.take_error();
   if (records->empty()) return data_error(source, "line 1", "missing header");
   const auto& header = records->front().fields;
@@ -73,6 +74,14 @@ Status import_file(const std::string& path, RoutingDataset& data) {
     data.examples.push_back(std::move(example));
   }
   return ok_status();
+}
+
+namespace {
+
+Status import_file(const std::string& path, RoutingDataset& data) {
+  auto text = detail::read_text_file(path);
+  if (!text) return text.take_error();
+  return import_routellm_csv_text(*text, path, data);
 }
 
 // A directory stands for the *.csv files in it, in name order.

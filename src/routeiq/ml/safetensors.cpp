@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 namespace routeiq::ml {
 
@@ -26,19 +27,34 @@ Tensor make_tensor(DType dtype, std::vector<int64_t> shape, const std::vector<T>
   return t;
 }
 
+// Every conversion convert() performs is defined for every input: widening,
+// integer to floating point, or double to float clamped to infinities (a
+// double outside float's range has no float value).
+template <class Out, class In>
+Out convert_value(In v) {
+  if constexpr (std::is_same_v<Out, float> && std::is_same_v<In, double>) {
+    constexpr double kMax = std::numeric_limits<float>::max();
+    if (v > kMax) return std::numeric_limits<float>::infinity();
+    if (v < -kMax) return -std::numeric_limits<float>::infinity();
+  }
+  return static_cast<Out>(v);
+}
+
 template <class Out, class In>
 std::vector<Out> convert(const std::string& bytes) {
+  static_assert(std::is_floating_point_v<Out> || std::is_integral_v<In>,
+                "float to integer conversion is not defined for every value");
   std::vector<Out> out(bytes.size() / sizeof(In));
   for (size_t i = 0; i < out.size(); ++i) {
     In v;
     std::memcpy(&v, bytes.data() + i * sizeof(In), sizeof(In));
-    out[i] = static_cast<Out>(v);
+    out[i] = convert_value<Out>(v);
   }
   return out;
 }
 
 template <class Out>
-std::vector<Out> convert_any(const Tensor& t) {
+std::vector<Out> convert_to_float(const Tensor& t) {
   switch (t.dtype) {
     case DType::f32:
       return convert<Out, float>(t.bytes);
@@ -166,13 +182,23 @@ Tensor Tensor::from_i64(std::vector<int64_t> shape, const std::vector<int64_t>& 
 }
 
 std::vector<float> Tensor::to_f32() const {
-  return convert_any<float>(*this);
+  return convert_to_float<float>(*this);
 }
 std::vector<double> Tensor::to_f64() const {
-  return convert_any<double>(*this);
+  return convert_to_float<double>(*this);
 }
-std::vector<int64_t> Tensor::to_i64() const {
-  return convert_any<int64_t>(*this);
+Result<std::vector<int64_t>> Tensor::to_i64() const {
+  switch (dtype) {
+    case DType::i32:
+      return convert<int64_t, int32_t>(bytes);
+    case DType::i64:
+      return convert<int64_t, int64_t>(bytes);
+    case DType::f32:
+    case DType::f64:
+      break;
+  }
+  return format_error("expected an integer tensor (I32 or I64), got " +
+                      std::string(dtype_name(dtype)));
 }
 
 std::string encode_safetensors(const TensorMap& tensors) {

@@ -31,11 +31,15 @@ struct Tensor {
   static Tensor from_i32(std::vector<int64_t> shape, const std::vector<int32_t>& values);
   static Tensor from_i64(std::vector<int64_t> shape, const std::vector<int64_t>& values);
 
-  // Element conversions; integer tensors convert to floats and back exactly
-  // within their range.
+  // Element conversions to floating point. F64 values outside float's range
+  // become infinities in to_f32, which loaders refuse as non-finite.
   std::vector<float> to_f32() const;
   std::vector<double> to_f64() const;
-  std::vector<int64_t> to_i64() const;
+  // Integer elements (indices, counts): only I32 and I64 tensors convert. A
+  // float tensor is an error rather than a cast, because a float outside the
+  // int64 range has no integer value (and casting it is undefined behaviour).
+  // Callers must still check the values against what they index.
+  Result<std::vector<int64_t>> to_i64() const;
 };
 
 using TensorMap = std::map<std::string, Tensor, std::less<>>;

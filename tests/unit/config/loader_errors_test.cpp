@@ -255,6 +255,49 @@ TEST(LoaderErrors, InvalidYamlNamesTheLine) {
             "config.yaml:1: expected a map of sections (model_list, router_settings, ...)");
 }
 
+// An anchor used inside the node it names is a cycle: refused, not a stack overflow.
+TEST(LoaderErrors, AliasInsideItsOwnAnchorIsRefused) {
+  std::string message = load_error(
+      "defaults: &defaults\n"
+      "  timeout: 30\n"
+      "  models:\n"
+      "    - litellm_params:\n"
+      "        <<: *defaults\n");
+  EXPECT_TRUE(message.starts_with("config.yaml:")) << message;
+  EXPECT_NE(message.find("nested more than 100 levels deep (or an alias is used inside the node "
+                         "it names)"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(load_error("a: &a [x, *a]\n").find("levels deep"), std::string::npos);
+}
+
+// Aliases of aliases multiply: ten levels of ten would be 10^10 values.
+TEST(LoaderErrors, AliasExpansionIsBounded) {
+  std::string yaml = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 10; ++i) {
+    std::string previous = "*l" + std::to_string(i - 1);
+    yaml += "l" + std::to_string(i) + ": &l" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) yaml += (j ? ", " : "") + previous;
+    yaml += "]\n";
+  }
+  std::string message = load_error(yaml);
+  EXPECT_NE(message.find("more than 100000 values once aliases are expanded"), std::string::npos)
+      << message;
+}
+
+// Within the bounds, nesting and repeated aliases load as before.
+TEST(LoaderErrors, DeepNestingAndRepeatedAliasesWithinBoundsLoad) {
+  std::string nested = "deep: ";
+  for (int i = 0; i < 90; ++i) nested += "[";
+  nested += "x";
+  for (int i = 0; i < 90; ++i) nested += "]";
+  Config config = testing::load_ok(nested + "\nparams: &p {timeout: 5}\nmore: [*p, *p, *p]\n");
+  ASSERT_TRUE(config.extra.contains("deep"));
+  ASSERT_TRUE(config.extra.contains("more"));
+  EXPECT_EQ(config.extra.at("more").as_array().size(), 3u);
+  EXPECT_EQ(config.extra.at("more").as_array()[2].as_object().at("timeout").as_int64(), 5);
+}
+
 TEST(LoaderErrors, MissingFile) {
   auto result = load_config_file("/nonexistent/routeiq.yaml");
   ASSERT_FALSE(result.ok());

@@ -245,6 +245,22 @@ model_list:
   EXPECT_EQ(c.warnings[0], "config.yaml:1: unknown key x-defaults (ignored)");
 }
 
+// A repeated key replaces the entry, never the earlier value itself: an alias
+// of the earlier value still reads it, and no cycle appears.
+TEST(LoaderYaml, RepeatedKeyLeavesTheEarlierValueToItsAliases) {
+  Config c = load_ok(R"(general_settings: &first {master_key: sk-first}
+general_settings: {master_key: sk-second}
+x-copy: *first
+x-list: &list [a]
+x-list: [*list]
+)");
+  EXPECT_EQ(c.general_settings.master_key, "sk-second");
+  ASSERT_TRUE(c.extra.contains("x-copy"));
+  EXPECT_EQ(c.extra.at("x-copy").as_object().at("master_key").as_string(), "sk-first");
+  ASSERT_TRUE(c.extra.contains("x-list"));
+  EXPECT_EQ(boost::json::serialize(c.extra.at("x-list")), R"([["a"]])");
+}
+
 TEST(LoaderYaml, RepeatedKeyWarnsAndTheLastWins) {
   Config c = load_ok(R"(model_list:
   - model_name: a

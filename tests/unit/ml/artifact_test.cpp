@@ -3,6 +3,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "routeiq/core/sha256.hpp"
@@ -58,9 +59,32 @@ TEST(ArtifactSafetensors, RoundTripsEveryDtype) {
   EXPECT_EQ(back->at("a").shape, (std::vector<int64_t>{2, 3}));
   EXPECT_EQ(back->at("a").to_f32()[5], 6.5f);
   EXPECT_EQ(back->at("b").to_f64()[1], 1e300);
-  EXPECT_EQ(back->at("c").to_i64()[0], -7);
-  EXPECT_EQ(back->at("d").to_i64()[0], int64_t(1) << 40);
+  auto c = back->at("c").to_i64();
+  auto d = back->at("d").to_i64();
+  ASSERT_TRUE(c && d);
+  EXPECT_EQ(*c, (std::vector<int64_t>{-7, 0, 7}));
+  EXPECT_EQ((*d)[0], int64_t(1) << 40);
   EXPECT_EQ(back->at("empty").element_count(), 0u);
+}
+
+// Integer reads of float tensors are refused, whatever the values: 1e30 has no
+// int64 value, and even 3.0 in an F32 index tensor is a corrupt artifact.
+TEST(ArtifactSafetensors, IntegerReadsRefuseFloatTensors) {
+  for (const Tensor& t : {Tensor::from_f32({2}, {1e30f, 3.0f}), Tensor::from_f64({1}, {-1e300})}) {
+    auto ints = t.to_i64();
+    ASSERT_FALSE(ints);
+    EXPECT_NE(ints.error().message.find("integer tensor"), std::string::npos)
+        << ints.error().message;
+  }
+}
+
+// F64 values beyond float's range read as infinities, which loaders refuse.
+TEST(ArtifactSafetensors, DoublesOutsideFloatRangeReadAsInfinities) {
+  auto f = Tensor::from_f64({3}, {1e300, -1e300, 0.5}).to_f32();
+  ASSERT_EQ(f.size(), 3u);
+  EXPECT_EQ(f[0], std::numeric_limits<float>::infinity());
+  EXPECT_EQ(f[1], -std::numeric_limits<float>::infinity());
+  EXPECT_EQ(f[2], 0.5f);
 }
 
 TEST(ArtifactSafetensors, ReadsMetadataAndRefusesMalformedHeaders) {
@@ -212,6 +236,67 @@ TEST_F(ArtifactFiles, SurvivesEveryFlippedByte) {
     if (!a || !router_from_artifact(*a)) ++manifest_refused;
   }
   EXPECT_GT(manifest_refused, manifest_.size() / 4);
+}
+
+// A dense router's directory whose projection index tensor is corrupt but
+// consistent (checksums recomputed): the load must fail with a clear error.
+class CorruptProjectionIndex : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto data = testing::make_dataset(40, 3, true);
+    auto trained = train_router("knn", data, testing::small_options());
+    ASSERT_TRUE(trained) << trained.error().message;
+    artifact_ = std::move(trained.value());
+    dir_ = temp_dir(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    rows_ = artifact_.tensors.at("features.projection_index").shape[0];
+    ASSERT_GT(rows_, 1);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Writes the artifact with the index replaced and returns the load error ("" if it loaded).
+  std::string load_with_index(Tensor index) {
+    Artifact a = artifact_;
+    a.tensors["features.projection_index"] = std::move(index);
+    EXPECT_TRUE(write_artifact(a, dir_));
+    auto r = load_router(dir_);
+    return r ? std::string() : r.error().message;
+  }
+
+  Artifact artifact_;
+  std::string dir_;
+  int64_t rows_ = 0;
+};
+
+TEST_F(CorruptProjectionIndex, FloatIndexTensorIsRefused) {
+  std::vector<float> huge(size_t(rows_), 1e30f);
+  auto error = load_with_index(Tensor::from_f32({rows_}, huge));
+  EXPECT_NE(error.find("features.projection_index"), std::string::npos) << error;
+  EXPECT_NE(error.find("integer tensor"), std::string::npos) << error;
+
+  // Whole-valued floats are refused too: the dtype is wrong, not just the values.
+  std::vector<float> whole(static_cast<size_t>(rows_));
+  for (int64_t i = 0; i < rows_; ++i) whole[size_t(i)] = float(i);
+  error = load_with_index(Tensor::from_f32({rows_}, whole));
+  EXPECT_NE(error.find("(I32 or I64), got F32"), std::string::npos) << error;
+}
+
+TEST_F(CorruptProjectionIndex, OutOfRangeIndexIsRefused) {
+  const int64_t buckets = int64_t(1) << testing::small_options().features.hash_bits;
+  for (int64_t bad : {int64_t(-1), buckets, int64_t(1) << 40, std::numeric_limits<int64_t>::min(),
+                      std::numeric_limits<int64_t>::max()}) {
+    std::vector<int64_t> index(static_cast<size_t>(rows_));
+    for (int64_t i = 0; i < rows_; ++i) index[size_t(i)] = i;
+    index.back() = bad;
+    auto error = load_with_index(Tensor::from_i64({rows_}, index));
+    EXPECT_NE(error.find("projection index out of range"), std::string::npos)
+        << bad << ": " << error;
+  }
+}
+
+TEST_F(CorruptProjectionIndex, ValidI64IndexLoads) {
+  auto original = artifact_.tensors.at("features.projection_index").to_i64();
+  ASSERT_TRUE(original);
+  EXPECT_EQ(load_with_index(Tensor::from_i64({rows_}, *original)), "");
 }
 
 }  // namespace

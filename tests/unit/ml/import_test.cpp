@@ -135,6 +135,24 @@ TEST(ImportRouteLLM, WrongFieldCountNamesTheLine) {
   EXPECT_EQ(data.error().message, "mmlu_anatomy.csv: line 2: expected 3 fields, got 2");
 }
 
+// The in-memory entry point appends to a dataset and names the file like the file reader.
+TEST(ImportRouteLLM, TextInMemoryAppendsAndNamesTheFile) {
+  RoutingDataset data;
+  ASSERT_TRUE(import_routellm_csv_text("prompt,a\nq1,True\n", "/x/mmlu_anatomy.csv", data));
+  ASSERT_TRUE(import_routellm_csv_text("prompt,b\nq2,0.5\n", "gsm8k.csv", data));
+  EXPECT_EQ(data.models, (std::vector<std::string>{"a", "b"}));
+  ASSERT_EQ(data.examples.size(), 2u);
+  EXPECT_EQ(data.examples[0].task, "anatomy");
+  EXPECT_EQ(data.examples[1].task, "gsm8k");
+  EXPECT_EQ(data.examples[0].scores.size(), 2u);  // the later model's column is unknown: NaN
+  EXPECT_TRUE(std::isnan(data.examples[0].scores[1]));
+  auto bad = import_routellm_csv_text("prompt,a\nq,yes\n", "/x/mmlu_anatomy.csv", data);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message,
+            "mmlu_anatomy.csv: line 2: field 2: a: expected True, False or a number in [0,1], got "
+            "\"yes\"");
+}
+
 TEST(ImportRouteLLM, MissingFileIsAnError) {
   auto data = import_routellm_csv({kData + "/routellm/mmlu_nope.csv"});
   ASSERT_FALSE(data);

@@ -14,7 +14,7 @@ namespace routeiq::providers {
 namespace {
 
 namespace fs = std::filesystem;
-const fs::path kSuite = fs::path(ROUTEIQ_SHARED_DATA) / "sigv4" / "v4";
+const fs::path kSuite = fs::path(ROUTEIQ_TEST_DATA) / "sigv4" / "v4";
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
