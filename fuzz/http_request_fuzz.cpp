@@ -13,6 +13,7 @@ using namespace routeiq::net;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   ParseLimits limits;
+  limits.body_bytes = 32 << 20;  // the server's default (--max-body-mb 32)
   if (data[0] & 1) {
     limits.header_bytes = 256;
     limits.trailer_bytes = 64;

@@ -36,10 +36,12 @@ ParsedRequest parse_request(std::string_view bytes, const ParseLimits& limits) {
     out.consumed += used;
     if (!ec && used == 0) ec = http::error::need_more;  // no progress: as if more were needed
     if (ec == http::error::need_more) {
-      if (used > 0 && out.consumed < bytes.size()) continue;
+      // Beast wants more bytes than it was given. Offer it again only when
+      // more exist beyond this window (as a socket read would add them).
+      bool more_input = out.consumed < bytes.size() && window.size() == window_limit;
+      if (more_input && used > 0) continue;
       // Nothing parsed from a full window: a section longer than the buffer.
-      bool overflow = used == 0 && window.size() == window_limit;
-      out.error = overflow ? beast::error_code(http::error::buffer_overflow) : ec;
+      out.error = more_input ? beast::error_code(http::error::buffer_overflow) : ec;
       return out;
     }
     if (ec) {

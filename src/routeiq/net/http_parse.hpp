@@ -29,6 +29,8 @@ namespace http = beast::http;
 struct ParseLimits {
   size_t header_bytes = 64 * 1024;   // start line and header fields together
   size_t trailer_bytes = 16 * 1024;  // all trailer fields together
+  // nullopt: no limit, for upstream streams. A request parser reserves the
+  // Content-Length it is told before the body arrives: always set one there.
   std::optional<uint64_t> body_bytes;
 };
 

@@ -121,6 +121,8 @@ auto log_escaped(std::string_view where) {
 }
 
 const ParseLimits kRequestLimits{};
+// After the drain timeout, how long closed connections get to finish.
+constexpr auto kDrainGrace = std::chrono::seconds(1);
 
 }  // namespace
 
@@ -445,7 +447,15 @@ void HttpServer::stop() {
       close_idle_connections();  // on this worker's thread: its upstream pool
       worker->drain_timer.emplace(worker->ioc, drain);
       worker->drain_timer->async_wait([worker](boost::system::error_code ec) {
-        if (!ec) worker->close_all(/*idle_only=*/false);
+        if (ec) return;
+        // Closing the sockets ends every request that waits on I/O. One that
+        // waits on a timer (a retry back-off, a mock delay) would keep run()
+        // going past the drain: after a short grace the loop stops outright.
+        worker->close_all(/*idle_only=*/false);
+        worker->drain_timer->expires_after(kDrainGrace);
+        worker->drain_timer->async_wait([worker](boost::system::error_code again) {
+          if (!again) worker->ioc.stop();
+        });
       });
       worker->maybe_finish();
     });

@@ -11,6 +11,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <atomic>
 #include <charconv>
 #include <unordered_map>
 
@@ -26,6 +27,9 @@ constexpr auto kConnectTimeout = std::chrono::seconds(10);
 const ParseLimits kResponseLimits{};  // 64 KiB of header, 16 KiB of trailer, no body limit
 
 UpstreamOptions g_options;  // written once at start-up, before the server threads
+// Set when the server stops: calls still finishing then (or destroyed with
+// their io_context) close their connections instead of pooling them.
+std::atomic<bool> g_pool_closed{false};
 
 ssl::context& tls_context() {
   thread_local ssl::context ctx = [] {
@@ -168,6 +172,7 @@ std::unique_ptr<Connection> take_pooled(const std::string& origin) {
 }
 
 void give_back(std::unique_ptr<Connection> conn) {
+  if (g_pool_closed.load(std::memory_order_relaxed)) return;
   auto& p = pool();
   auto& list = p.idle[conn->origin()];
   if (list.size() >= kMaxIdlePerOrigin) return;
@@ -229,6 +234,7 @@ size_t pooled_connections() {
 }
 
 void close_idle_connections() {
+  g_pool_closed.store(true, std::memory_order_relaxed);
   auto& p = pool();
   p.idle.clear();
   if (p.sweeper) p.sweeper->cancel();
