@@ -41,6 +41,10 @@ ParsedRequest parse_request(std::string_view bytes, const ParseLimits& limits) {
       out.error = ec;
       return out;
     }
+    if (used == 0) {  // no progress and no error: the input ends inside the body
+      out.error = http::error::need_more;
+      return out;
+    }
   }
   out.message = parser.release();
   return out;

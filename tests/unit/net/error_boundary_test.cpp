@@ -18,7 +18,7 @@ namespace routeiq::net {
 namespace {
 
 // One blocking exchange: sends `request`, reads until the server closes.
-std::string exchange(uint16_t port, const std::string& request) {
+std::string send_and_read(uint16_t port, const std::string& request) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -36,6 +36,12 @@ std::string exchange(uint16_t port, const std::string& request) {
   return out;
 }
 
+// Built outside the coroutine: GCC 12 cannot brace-init these string
+// literals in a coroutine frame ("array used as initializer").
+HeaderList response_headers() {
+  return {{"x-bad", "a\r\nx-injected: 1"}, {"x-good", "v"}};
+}
+
 asio::awaitable<void> handle(Exchange& ex) {
   auto target = ex.request().target();
   if (target == "/throw") throw std::runtime_error("handler bug");
@@ -44,7 +50,8 @@ asio::awaitable<void> handle(Exchange& ex) {
     co_await ex.write_chunk("data: 1\n\n");
     throw std::length_error("field value too large");
   }
-  co_await ex.respond(200, "text/plain", "ok", {{"x-bad", "a\r\nx-injected: 1"}, {"x-good", "v"}});
+  auto headers = response_headers();
+  co_await ex.respond(200, "text/plain", "ok", std::move(headers));
 }
 
 class ServerTest : public ::testing::Test {
@@ -72,16 +79,16 @@ class ServerTest : public ::testing::Test {
 constexpr const char* kClose = " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
 
 TEST_F(ServerTest, ThrowingHandlerGets500AndTheServerGoesOn) {
-  auto out = exchange(port_, std::string("GET /throw") + kClose);
+  auto out = send_and_read(port_, std::string("GET /throw") + kClose);
   EXPECT_EQ(out.rfind("HTTP/1.1 500", 0), 0u) << out;
   EXPECT_NE(out.find("internal error"), std::string::npos);
   EXPECT_NE(out.find("connection: close"), std::string::npos);
-  auto ok = exchange(port_, std::string("GET /ok") + kClose);
+  auto ok = send_and_read(port_, std::string("GET /ok") + kClose);
   EXPECT_EQ(ok.rfind("HTTP/1.1 200", 0), 0u) << ok;
 }
 
 TEST_F(ServerTest, ThrowAfterTheResponseStartedClosesTheConnectionOnly) {
-  auto out = exchange(port_, std::string("GET /throw-mid-stream") + kClose);
+  auto out = send_and_read(port_, std::string("GET /throw-mid-stream") + kClose);
   EXPECT_EQ(out.rfind("HTTP/1.1 200", 0), 0u) << out;
   EXPECT_NE(out.find("data: 1"), std::string::npos);
   EXPECT_EQ(out.find("HTTP/1.1 500"), std::string::npos) << "no second status line";
@@ -89,12 +96,12 @@ TEST_F(ServerTest, ThrowAfterTheResponseStartedClosesTheConnectionOnly) {
   for (int i = 0; i < 100 && server_->active_connections() != 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_EQ(server_->active_connections(), 0) << "the session was cleaned up";
-  auto ok = exchange(port_, std::string("GET /ok") + kClose);
+  auto ok = send_and_read(port_, std::string("GET /ok") + kClose);
   EXPECT_EQ(ok.rfind("HTTP/1.1 200", 0), 0u);
 }
 
 TEST_F(ServerTest, HeaderValuesWithLineBreaksAreNotWritten) {
-  auto out = exchange(port_, std::string("GET /ok") + kClose);
+  auto out = send_and_read(port_, std::string("GET /ok") + kClose);
   EXPECT_EQ(out.find("x-injected"), std::string::npos) << out;
   EXPECT_EQ(out.find("x-bad"), std::string::npos);
   EXPECT_NE(out.find("x-good: v"), std::string::npos);
