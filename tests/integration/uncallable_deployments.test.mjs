@@ -62,6 +62,7 @@ general_settings:
   });
 
   test('a call to an unknown provider is a 400 naming it, not retried', async () => {
+    await fetch(`${mock.base}/mock/reset`, { method: 'POST' });  // the test above used it
     const r = await post(gw, '/v1/chat/completions', chatBody('mystery'));
     assert.equal(r.status, 400);
     assert.equal(r.headers.get('x-litellm-attempted-retries'), '0');
@@ -100,11 +101,11 @@ general_settings:
     const auth = { authorization: `Bearer ${MASTER_KEY}` };
     const models = await (await fetch(`${gw.url}/v1/models`, { headers: auth })).json();
     assert.deepEqual(models.data.map((m) => m.id).sort(),
-      ['azure-no-base', 'databricks-no-base', 'good', 'mystery']);
+      ['azure-no-base', 'databricks-no-base', 'good', 'mixed', 'mystery']);
     const infoResponse = await fetch(`${gw.url}/model/info`, { headers: auth });
     assert.equal(infoResponse.status, 200);
     const info = await infoResponse.json();
-    assert.equal(info.data.length, 4);
+    assert.equal(info.data.length, 6);  // mixed has two deployments
     assert.equal(info.data.find((d) => d.model_name === 'mystery').litellm_params.model, 'foo/bar');
   });
 });
