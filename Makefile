@@ -11,9 +11,12 @@ deps:
 npm:
 	@cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error && cd ../mocks && npm ci --no-audit --no-fund --loglevel=error
 
+# Also trains the learned router of the quickstart's demo-auto group from the
+# bundled sample data (a fraction of a second), where the config expects it.
 build: deps
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS) --target routeiq mock-provider
+	bash scripts/train-quickstart-router.sh build/routeiq build/quickstart
 
 build-asan: deps
 	cmake --preset asan >/dev/null

@@ -1,12 +1,12 @@
 // Test harness: real routeiq and mock-provider processes on 127.0.0.1, ports
 // chosen by the kernel (port 0) and read back from each process's first line.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..', '..');
-export const ROUTEIQ_BIN = process.env.ROUTEIQ_BIN ?? join(root, 'build', 'routeiq');
+export const ROUTEIQ_BIN = resolve(process.env.ROUTEIQ_BIN ?? join(root, 'build', 'routeiq'));
 export const MOCK_BIN = process.env.MOCK_PROVIDER_BIN ?? join(root, 'build', 'mock-provider');
 export const MASTER_KEY = 'sk-master-test-0123';
 export const UPSTREAM_KEY = 'sk-upstream-secret-9876';
@@ -17,11 +17,13 @@ process.on('exit', () => {
 });
 
 // Starts a process and resolves once it prints `listening on host:port`.
-export function startProcess(bin, args, { env = {}, timeoutMs = 10_000 } = {}) {
+// `env` adds to this process's environment, unless `inheritEnv` is false.
+export function startProcess(bin, args, { env = {}, timeoutMs = 10_000, cwd, inheritEnv = true } = {}) {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(bin, args, {
-      env: { ...process.env, ...env },
+      env: inheritEnv ? { ...process.env, ...env } : env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      cwd,
     });
     children.add(child);
     let out = '';
@@ -69,6 +71,42 @@ export async function startGateway(yaml, extraArgs = [], env = {}) {
     { env },
   );
   return { ...p, url: `http://127.0.0.1:${p.port}` };
+}
+
+// This process's environment without any provider key or base URL variable
+// (OPENAI_API_KEY, ANTHROPIC_API_BASE, AWS_*, ...): a machine with no provider set up.
+export function envWithoutProviders() {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (!/(_API_KEY|_API_BASE|_API_VERSION)$|^AWS_|^GOOGLE_|^AZURE_/.test(k)) env[k] = v;
+  return env;
+}
+
+export const REPO_ROOT = root;
+export const QUICKSTART = join(root, 'config', 'quickstart.yaml');
+
+// config/quickstart.yaml as written, as `make run` serves it: the demo router
+// trained by scripts/train-quickstart-router.sh into build/quickstart of the
+// directory routeiq runs in (a fresh temporary one), no provider variable set.
+export async function startQuickstart() {
+  const dir = mkdtempSync(join(tmpdir(), 'routeiq-quickstart-'));
+  const trained = spawnSync('bash', [join(root, 'scripts', 'train-quickstart-router.sh'), ROUTEIQ_BIN,
+    join(dir, 'build', 'quickstart')], { encoding: 'utf8', timeout: 120_000 });
+  if (trained.status !== 0) throw new Error(`training the demo router failed: ${trained.stderr}`);
+  const p = await startProcess(ROUTEIQ_BIN,
+    ['serve', '--config', QUICKSTART, '--port', '0', '--host', '127.0.0.1', '--threads', '2'],
+    { env: envWithoutProviders(), inheritEnv: false, cwd: dir });
+  return { ...p, dir, url: `http://127.0.0.1:${p.port}` };
+}
+
+// The mock_response of a model group, as config/quickstart.yaml writes it.
+export function quickstartMockText(group) {
+  const yaml = readFileSync(QUICKSTART, 'utf8');
+  const entry = yaml.split(/\n  - model_name: /).find((e) => e.startsWith(`${group}\n`));
+  if (!entry) throw new Error(`no group ${group} in the quickstart`);
+  const m = entry.match(/\n\s+mock_response: "(.*)"(\n|$)/);
+  if (!m) throw new Error(`no mock_response for ${group} in the quickstart`);
+  return m[1];
 }
 
 // A deployment entry pointing at a mock.

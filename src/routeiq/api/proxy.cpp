@@ -1,4 +1,5 @@
 #include "routeiq/api/proxy.hpp"
+#include "routeiq/api/mock_response.hpp"
 #include "routeiq/api/request.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -7,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <charconv>
+#include <ctime>
 #include <random>
 
 #include "routeiq/app/credentials.hpp"
@@ -45,6 +47,7 @@ struct Outcome {
 
 struct CallState {
   net::UpstreamCall* active = nullptr;
+  asio::steady_timer* mock_wait = nullptr;  // a mocked attempt's delay or timeout
   net::HeaderList upstream_ids;  // the provider's request id headers, passed to the client
   bool client_gone = false;
   int retries = 0;
@@ -165,6 +168,7 @@ class Proxy {
     if (cancel != asio::cancellation_type::none) co_return;
     state_.client_gone = true;
     if (state_.active) state_.active->cancel();
+    if (state_.mock_wait) state_.mock_wait->cancel();
     // Stay pending until the proxy side notices and finishes.
     asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::hours(1));
     co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -315,6 +319,13 @@ class Proxy {
     const app::DeploymentRuntime* runtime = &req_.snapshot->deployments[index];
     if (!runtime->not_callable_reason.empty())
       co_return local_error(400, runtime->not_callable_reason);
+    // mock_response and LiteLLM's other mock keys: answered here, no provider called.
+    auto mock = read_mock_spec(req_.body, runtime->config->extra_params);
+    if (!mock) co_return local_error(400, mock.error().message);
+    if (mock->active(state_.fallbacks == 0)) {
+      MockAnswer answer = mock_answer(*mock, mock_call());
+      co_return co_await answer_mock(std::move(answer), *runtime, res);
+    }
     std::string model = routing::upstream_model(*runtime->config, res.wildcard_part);
     std::optional<app::DeploymentRuntime> per_request;
     if (runtime->provider_from_request) {
@@ -350,6 +361,80 @@ class Proxy {
     state_.active = nullptr;
     if (state_.client_gone) out.kind = Outcome::client_gone;
     co_return out;
+  }
+
+  MockCall mock_call() const {
+    MockCall c;
+    c.endpoint = req_.endpoint;
+    c.request = &canonical();
+    c.model = json_string(req_.body, "model");
+    c.stream = plan_.stream;
+    c.first_group = state_.fallbacks == 0;
+    c.id = req_.call_id;
+    c.created = static_cast<int64_t>(std::time(nullptr));
+    return c;
+  }
+
+  // A mocked attempt: waits as asked (within the attempt's deadlines; the
+  // client going away ends the wait), then fails as a provider would, or
+  // answers through the client's encoder with the usual headers.
+  asio::awaitable<Outcome> answer_mock(MockAnswer m, const app::DeploymentRuntime& d,
+                                       const routing::Resolution& res) {
+    state_.upstream_ids.clear();
+    auto dl = deadlines_for(*d.config);
+    auto limit = plan_.stream ? dl.first_byte : dl.total;
+    auto start = Clock::now();
+    bool timed_out = m.wait_for_timeout || start + m.delay > limit;
+    auto until = timed_out ? limit : start + m.delay;
+    if (until > start) {
+      asio::steady_timer timer(co_await asio::this_coro::executor, until);
+      state_.mock_wait = &timer;
+      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      state_.mock_wait = nullptr;
+    }
+    state_.upstream_time += Clock::now() - start;
+    if (state_.client_gone) co_return Outcome{Outcome::client_gone};
+    if (timed_out) co_return mock_timeout(m);
+    if (m.failure) co_return mock_failure(*m.failure);
+    auto encoder = make_encoder(req_.dialect, res.group_name);
+    if (!m.stream) {
+      co_await ex_.respond(200, "application/json", encoder->full(m.response),
+                           success_headers(d, res));
+      co_return Outcome{Outcome::ok};
+    }
+    if (!co_await ex_.begin_stream(200, "text/event-stream", success_headers(d, res)))
+      co_return Outcome{Outcome::client_gone};
+    std::string out;
+    for (const auto& chunk : m.chunks) {
+      out.clear();
+      encoder->chunk(chunk, out);
+      if (!out.empty() && !co_await ex_.write_chunk(out)) co_return Outcome{Outcome::client_gone};
+    }
+    out.clear();
+    encoder->finish(out);
+    co_await ex_.write_chunk(out);
+    co_await ex_.end_stream();
+    co_return Outcome{Outcome::ok};
+  }
+
+  static Outcome mock_failure(const MockFailure& f) {
+    Outcome out;
+    out.kind = f.kind == MockFailure::Kind::status ? Outcome::http_error : Outcome::transport_error;
+    out.status = f.status;
+    out.retry_after = f.retry_after;
+    out.message = f.message;
+    if (f.kind == MockFailure::Kind::timeout) out.failure = net::CallFailure::timeout;
+    if (f.kind == MockFailure::Kind::connect) out.failure = net::CallFailure::connect;
+    return out;
+  }
+
+  static Outcome mock_timeout(const MockAnswer& m) {
+    if (m.wait_for_timeout && m.failure) return mock_failure(*m.failure);
+    Outcome out;
+    out.kind = Outcome::transport_error;
+    out.failure = net::CallFailure::timeout;
+    out.message = "mock_delay is longer than the timeout";
+    return out;
   }
 
   static Outcome local_error(int status, std::string message) {

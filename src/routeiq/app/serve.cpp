@@ -15,6 +15,7 @@
 #include "routeiq/api/proxy.hpp"
 #include "routeiq/app/commands.hpp"
 #include "routeiq/app/snapshot.hpp"
+#include "routeiq/app/startup_guide.hpp"
 #include "routeiq/config/config.hpp"
 #include "routeiq/core/log.hpp"
 #include "routeiq/net/upstream.hpp"
@@ -198,6 +199,8 @@ int run_serve(int argc, char** argv) {
   log::info() << "routeiq serving " << snapshot.value()->config->model_list.size()
               << " deployments on " << args.server.host << ":" << port << " with "
               << server.threads() << " threads";
+  for (const auto& line : startup_guide(*snapshot.value(), args.server.host, port))
+    log::info() << line;
 
   std::thread signal_thread([&server, signals] { handle_signals(server, signals); });
   signal_thread.detach();

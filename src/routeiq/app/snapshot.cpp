@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "routeiq/config/litellm_keys.hpp"
 #include "routeiq/config/model_ref.hpp"
 
 namespace routeiq::app {
@@ -45,7 +46,9 @@ std::string why_not_callable(const config::Deployment& d, const DeploymentRuntim
   std::string deployment = "deployment \"" + d.model_name + "\" cannot be called: ";
   if (!rt.provider)
     return deployment + config::unknown_provider_problem(d.provider, d.provider + "/" + d.model);
-  if (rt.api_base.empty() && needs_api_base(*rt.provider)) {
+  // A deployment answered by mock_response calls no provider, so needs no base.
+  if (rt.api_base.empty() && needs_api_base(*rt.provider) &&
+      !config::mocks_every_call(d.extra_params)) {
     std::string variable(rt.provider->api_base_env);
     return deployment + "provider \"" + d.provider +
            "\" needs an api_base: set litellm_params.api_base" +

@@ -70,7 +70,8 @@ struct RouterSettings {
 };
 
 struct GeneralSettings {
-  std::string master_key;  // resolved; empty: no auth
+  std::string master_key;      // resolved; empty: no auth
+  std::string master_key_env;  // the variable it came from (os.environ/VAR), else empty
   boost::json::object extra;
 };
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/json.hpp>
+#include <cmath>
 
 namespace routeiq::config {
 namespace {
@@ -33,6 +35,7 @@ constexpr std::array kKeys = std::to_array<Key>({
     // Testing
     {"mock_response", both},
     {"mock_timeout", both},
+    {"mock_delay", both},
     {"mock_testing_fallbacks", request},
     {"mock_testing_rate_limit_error", request},
     // Caching, logging, guardrails, metadata
@@ -143,6 +146,39 @@ bool in_table(std::string_view key, Scope scope) {
 }
 
 }  // namespace
+
+std::string mock_response_problem(const boost::json::value& v) {
+  auto finite_number = [](const boost::json::value& x) {
+    return x.is_number() && std::isfinite(x.to_number<double>());
+  };
+  if (v.is_string()) return {};
+  if (v.is_array()) {
+    const auto& a = v.as_array();
+    if (!a.empty() && std::all_of(a.begin(), a.end(), finite_number)) return {};
+    return "mock_response must be a non-empty list of numbers when it is a list (an embedding)";
+  }
+  if (v.is_object()) {
+    const auto& o = v.as_object();
+    const auto* status = o.if_contains("status");
+    if (!status) status = o.if_contains("status_code");
+    double s = status && finite_number(*status) ? status->to_number<double>() : 0;
+    if (s < 400 || s > 599 || std::floor(s) != s)
+      return "mock_response must have an HTTP error status (400-599) when it is an object, "
+             "e.g. {\"status\": 429, \"message\": \"...\"}";
+    if (const auto* m = o.if_contains("message"); m && !m->is_string())
+      return "mock_response.message must be a string";
+    if (const auto* r = o.if_contains("retry_after"); r && !r->is_string() && !finite_number(*r))
+      return "mock_response.retry_after must be a number of seconds or a string";
+    return {};
+  }
+  return "mock_response must be a string, an error object or a list of numbers";
+}
+
+bool mocks_every_call(const boost::json::object& params) {
+  if (const auto* r = params.if_contains("mock_response"); r && !r->is_null()) return true;
+  const auto* t = params.if_contains("mock_timeout");
+  return t && t->is_bool() && t->as_bool();
+}
 
 bool is_litellm_request_key(std::string_view key) {
   return in_table(key, request);

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <cstdlib>
 
+#include "routeiq/config/litellm_keys.hpp"
 #include "routeiq/config/model_ref.hpp"
 #include "routeiq/config/sections.hpp"
 #include "routeiq/config/stable_id.hpp"
@@ -12,14 +13,16 @@ namespace routeiq::config::detail {
 namespace {
 
 // A missing api_key variable is not fatal: like LiteLLM, the provider's own
-// key variable (OPENAI_API_KEY, ...) is read at call time instead.
-std::string read_api_key(const YAML::Node& node, const At& at, Warnings& warnings) {
+// key variable (OPENAI_API_KEY, ...) is read at call time instead. A mocked
+// deployment never uses its key, so it gets no warning.
+std::string read_api_key(const YAML::Node& node, const At& at, bool mocked, Warnings& warnings) {
   if (node.IsNull()) return {};
   if (auto var = env_reference(node); var && !var->empty() && !std::getenv(var->c_str())) {
-    warn(warnings, at,
-         "environment variable " + *var +
-             " is not set; the key is left empty and the provider's default key variable is "
-             "used at call time");
+    if (!mocked)
+      warn(warnings, at,
+           "environment variable " + *var +
+               " is not set; the key is left empty and the provider's default key variable is "
+               "used at call time");
     return {};
   }
   return read_string(node, at);
@@ -102,6 +105,7 @@ bool env_set(std::string_view name) {
 
 void require_api_base(const Deployment& d, const At& at, Warnings& warnings) {
   if (d.provider.empty() || !d.api_base.empty()) return;
+  if (mocks_every_call(d.extra_params)) return;  // answered by mock_response, no provider called
   const auto* info = providers::find_provider(d.provider);
   if (!info || !info->default_api_base.empty()) return;
   if (info->format == providers::WireFormat::bedrock ||
@@ -118,6 +122,7 @@ void require_api_base(const Deployment& d, const At& at, Warnings& warnings) {
 }
 
 struct ParamsState {
+  bool mocked = false;  // mock_response (or mock_timeout: true): no provider is ever called
   std::string model;
   At model_at;
   std::string custom_provider;
@@ -161,17 +166,31 @@ const TypedParam* typed_param(std::string_view key) {
   return nullptr;
 }
 
+// A litellm_params value as JSON. LiteLLM's mock keys are checked here, so a
+// mistake stops start-up with its line; any other key is kept as written.
+boost::json::value param_json(const std::string& k, const YAML::Node& v, const At& at,
+                              Warnings& warnings) {
+  if (k == "mock_timeout") return read_bool(v, at);
+  if (k == "mock_delay") return read_wait(v, at);
+  if (k != "mock_response") return to_json(v, at, warnings);
+  // A plain scalar is the answer's text as written, even `42` or `true`.
+  boost::json::value j =
+      v.IsScalar() ? boost::json::value(read_string(v, at)) : to_json(v, at, warnings);
+  if (auto problem = mock_response_problem(j); !problem.empty()) fail(at, problem);
+  return j;
+}
+
 void parse_litellm_param(const Entry& e, const At& at, Deployment& d, ParamsState& out,
                          Warnings& warnings) {
   const std::string& k = e.key;
   const YAML::Node& v = e.value;
   if (v.IsNull()) return;  // an empty value is "not set", as in LiteLLM
   if (k == "api_key") {
-    d.api_key = read_api_key(v, at, warnings);
+    d.api_key = read_api_key(v, at, out.mocked, warnings);
     out.hash_input[k] = d.api_key;
     return;
   }
-  out.hash_input[k] = to_json(v, at, warnings);
+  out.hash_input[k] = param_json(k, v, at, warnings);
   if (k == "model") {
     out.model = read_string(v, at);
     out.model_at = at;
@@ -184,11 +203,18 @@ void parse_litellm_param(const Entry& e, const At& at, Deployment& d, ParamsStat
   }
 }
 
+bool is_mock_entry(const Entry& e) {
+  if (e.key == "mock_response") return !e.value.IsNull();
+  return e.key == "mock_timeout" && e.value.IsScalar() &&
+         parse_bool(e.value.Scalar()).value_or(false);
+}
+
 boost::json::object parse_litellm_params(const YAML::Node& node, const At& at, Deployment& d,
                                          Warnings& warnings) {
   ParamsState state;
-  for (const auto& e : map_entries(node, at, warnings))
-    parse_litellm_param(e, at.key(e.key, e.line), d, state, warnings);
+  auto entries = map_entries(node, at, warnings);
+  state.mocked = std::any_of(entries.begin(), entries.end(), is_mock_entry);
+  for (const auto& e : entries) parse_litellm_param(e, at.key(e.key, e.line), d, state, warnings);
   if (state.model.empty()) fail(at, "model is required (e.g. \"openai/gpt-4o\")");
   set_model(d, state.model, state.custom_provider, state.model_at, warnings);
   d.api_base = normalize_api_base(d.provider, d.api_base);

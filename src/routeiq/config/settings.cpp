@@ -251,9 +251,9 @@ void parse_router_settings(const Section& section, RouterSettings& out, Warnings
 // An empty master key turns authentication off. A config that names one (or
 // the variable that holds it) means the opposite: refuse it, as an empty
 // api_base is refused.
-std::string read_master_key(const YAML::Node& node, const At& at) {
+Text read_master_key(const YAML::Node& node, const At& at) {
   Text text = scalar_text(node, at, "a string");
-  if (!text.value.empty()) return text.value;
+  if (!text.value.empty()) return text;
   if (!text.env_var.empty())
     fail(at, "environment variable " + text.env_var +
                  " is set but empty: the gateway would accept every request without a key; set "
@@ -266,10 +266,13 @@ std::string read_master_key(const YAML::Node& node, const At& at) {
 void parse_general_settings(const Section& section, GeneralSettings& out, Warnings& warnings) {
   for (const auto& s : section) {
     if (s.entry.value.IsNull()) continue;
-    if (s.entry.key == "master_key")
-      out.master_key = read_master_key(s.entry.value, s.at);
-    else
+    if (s.entry.key == "master_key") {
+      Text key = read_master_key(s.entry.value, s.at);
+      out.master_key = std::move(key.value);
+      out.master_key_env = std::move(key.env_var);
+    } else {
       keep_extra(s, kGeneralNotSupported, out.extra, warnings);
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 // an unset provider key variable.
 #include <filesystem>
 
+#include "routeiq/config/litellm_keys.hpp"
 #include "test_util.hpp"
 
 namespace routeiq::config {
@@ -41,9 +42,19 @@ TEST(ShippedConfigs, QuickstartStartsWithoutAnyEnvironment) {
   auto result = load_config_file(quickstart.string());
   ASSERT_TRUE(result.ok()) << result.error().message;
   EXPECT_EQ(result->general_settings.master_key, "sk-routeiq-local");
-  ASSERT_EQ(result->model_list.size(), 2u);
-  EXPECT_EQ(result->model_list[0].api_key, "");
-  EXPECT_EQ(result->warnings.size(), 2u);  // one per deployment's unset key
+  // One warning per OpenAI deployment's unset key; the demo groups need none.
+  EXPECT_EQ(result->warnings.size(), 2u);
+  std::vector<std::string> mocked, keyed;
+  for (const auto& d : result->model_list) {
+    if (mocks_every_call(d.extra_params)) mocked.push_back(d.model_name);
+    if (d.provider == "openai" && !mocks_every_call(d.extra_params)) {
+      keyed.push_back(d.model_name);
+      EXPECT_EQ(d.api_key, "");
+    }
+  }
+  EXPECT_EQ(mocked,
+            (std::vector<std::string>{"demo", "demo-rate-limited", "demo-fast", "demo-smart"}));
+  EXPECT_EQ(keyed, (std::vector<std::string>{"gpt-4o", "gpt-4o-mini"}));
 }
 
 TEST(ShippedConfigs, FullExampleUsesEverySupportedSection) {
