@@ -127,7 +127,7 @@ json::object model_info_entry(const config::Deployment& d) {
   for (const auto& [k, v] : d.extra_params)
     if (shown_param(k)) params[k] = v;
   params["model"] = d.provider + "/" + d.model;
-  if (!d.api_base.empty()) params["api_base"] = app::public_url(d.api_base);
+  if (!d.api_base.empty()) params["api_base"] = runtime::public_url(d.api_base);
   if (!d.api_version.empty()) params["api_version"] = d.api_version;
   if (d.timeout) params["timeout"] = *d.timeout;
   if (d.stream_timeout) params["stream_timeout"] = *d.stream_timeout;
@@ -147,19 +147,19 @@ json::object model_info_entry(const config::Deployment& d) {
           {"model_info", std::move(info)}};
 }
 
-std::string models_body(const app::Snapshot& snap, int64_t created) {
+std::string models_body(const runtime::Snapshot& snap, int64_t created) {
   json::array data;
   for (const auto& name : snap.table->public_names()) data.push_back(model_card(name, created));
   return json::serialize(json::object{{"data", std::move(data)}, {"object", "list"}});
 }
 
-std::string model_info_body(const app::Snapshot& snap) {
+std::string model_info_body(const runtime::Snapshot& snap) {
   json::array data;
   for (const auto& d : snap.config->model_list) data.push_back(model_info_entry(d));
   return json::serialize(json::object{{"data", std::move(data)}});
 }
 
-std::string hot_reload_body(const app::Snapshot& snap) {
+std::string hot_reload_body(const runtime::Snapshot& snap) {
   json::array routers;
   for (const auto& r : snap.learned) routers.push_back(r->status());
   return json::serialize(json::object{{"routers", std::move(routers)}});
@@ -269,7 +269,7 @@ std::string count_tokens_body(const json::object& request) {
 }  // namespace
 
 asio::awaitable<void> Gateway::handle_messages(net::Exchange& ex,
-                                               std::shared_ptr<const app::Snapshot> snap,
+                                               std::shared_ptr<const runtime::Snapshot> snap,
                                                std::chrono::steady_clock::time_point received) {
   auto body = parse_json_object(ex.request().body());
   if (!body) {
@@ -309,7 +309,7 @@ asio::awaitable<void> Gateway::handle_count_tokens(net::Exchange& ex) {
   co_await ex.respond(200, kJson, count_tokens_body(body.value()));
 }
 
-Gateway::Gateway(std::shared_ptr<const app::Snapshot> snapshot) : snapshot_(std::move(snapshot)) {}
+Gateway::Gateway(std::shared_ptr<runtime::Runtime> runtime) : runtime_(std::move(runtime)) {}
 
 asio::awaitable<void> Gateway::handle(net::Exchange& ex) {
   auto received = std::chrono::steady_clock::now();

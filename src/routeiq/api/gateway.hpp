@@ -1,31 +1,29 @@
 #pragma once
 // HTTP entry point of the gateway: route table, auth, body parsing, and the
-// OpenAI-compatible endpoints. Holds the current config snapshot.
+// OpenAI-compatible endpoints. Each request takes the runtime's current
+// snapshot and keeps it to the end.
 #include <atomic>
 #include <memory>
 
-#include "routeiq/app/snapshot.hpp"
 #include "routeiq/net/http_server.hpp"
+#include "routeiq/runtime/runtime.hpp"
 
 namespace routeiq::api {
 
 class Gateway {
  public:
-  explicit Gateway(std::shared_ptr<const app::Snapshot> snapshot);
+  explicit Gateway(std::shared_ptr<runtime::Runtime> runtime);
 
   boost::asio::awaitable<void> handle(net::Exchange& exchange);
-  std::shared_ptr<const app::Snapshot> snapshot() const { return std::atomic_load(&snapshot_); }
-  void swap_snapshot(std::shared_ptr<const app::Snapshot> next) {
-    std::atomic_store(&snapshot_, std::move(next));
-  }
+  std::shared_ptr<const runtime::Snapshot> snapshot() const { return runtime_->snapshot(); }
 
  private:
   boost::asio::awaitable<void> handle_messages(net::Exchange& ex,
-                                               std::shared_ptr<const app::Snapshot> snap,
+                                               std::shared_ptr<const runtime::Snapshot> snap,
                                                std::chrono::steady_clock::time_point received);
   boost::asio::awaitable<void> handle_count_tokens(net::Exchange& ex);
 
-  std::shared_ptr<const app::Snapshot> snapshot_;
+  std::shared_ptr<runtime::Runtime> runtime_;
 };
 
 // Parses a JSON object; the error names the byte offset, line and column.

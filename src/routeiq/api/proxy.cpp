@@ -11,7 +11,7 @@
 #include <ctime>
 #include <random>
 
-#include "routeiq/app/credentials.hpp"
+#include "routeiq/credentials/credentials.hpp"
 #include "routeiq/config/litellm_keys.hpp"
 #include "routeiq/core/json.hpp"
 #include "routeiq/core/log.hpp"
@@ -130,7 +130,7 @@ class Proxy {
 
   // A router group picks one of its candidate groups for this request; if it
   // cannot decide, any candidate with a healthy deployment (counted as a fallback).
-  std::optional<routing::Resolution> route_to_candidate(const app::LearnedRouter& router) {
+  std::optional<routing::Resolution> route_to_candidate(const runtime::LearnedRouter& router) {
     const auto& snap = *req_.snapshot;
     const auto& candidates = router.spec().candidates;
     std::vector<std::vector<std::string>> targets;
@@ -304,7 +304,7 @@ class Proxy {
   // client's dialect is the provider's wire format, else translated.
   enum class Mode { raw_openai, raw_anthropic, translated };
 
-  Mode mode_for(const app::DeploymentRuntime& d) const {
+  Mode mode_for(const runtime::DeploymentRuntime& d) const {
     auto format = d.provider->format;
     bool openai_family =
         format == providers::WireFormat::openai || format == providers::WireFormat::azure;
@@ -316,7 +316,7 @@ class Proxy {
 
   asio::awaitable<Outcome> attempt_one(size_t index, const routing::Resolution& res) {
     current_ = index;
-    const app::DeploymentRuntime* runtime = &req_.snapshot->deployments[index];
+    const runtime::DeploymentRuntime* runtime = &req_.snapshot->deployments[index];
     if (!runtime->not_callable_reason.empty())
       co_return local_error(400, runtime->not_callable_reason);
     // mock_response and LiteLLM's other mock keys: answered here, no provider called.
@@ -327,9 +327,9 @@ class Proxy {
       co_return co_await answer_mock(std::move(answer), *runtime, res);
     }
     std::string model = routing::upstream_model(*runtime->config, res.wildcard_part);
-    std::optional<app::DeploymentRuntime> per_request;
+    std::optional<runtime::DeploymentRuntime> per_request;
     if (runtime->provider_from_request) {
-      auto resolved = app::resolve_from_request(*runtime->config, res.group_name);
+      auto resolved = runtime::resolve_from_request(*runtime->config, res.group_name);
       if (!resolved) co_return local_error(400, resolved.error().message);
       per_request = std::move(resolved->first);
       model = std::move(resolved->second);
@@ -337,7 +337,7 @@ class Proxy {
     }
     const auto& d = *runtime;
     if (d.provider->format == providers::WireFormat::azure) {
-      auto token = co_await app::azure_bearer_token(d);
+      auto token = co_await credentials::azure_bearer_token(d);
       if (!token) co_return local_error(token.error().status(), token.error().message);
       azure_bearer_ = token.value();
     }
@@ -378,7 +378,7 @@ class Proxy {
   // A mocked attempt: waits as asked (within the attempt's deadlines; the
   // client going away ends the wait), then fails as a provider would, or
   // answers through the client's encoder with the usual headers.
-  asio::awaitable<Outcome> answer_mock(MockAnswer m, const app::DeploymentRuntime& d,
+  asio::awaitable<Outcome> answer_mock(MockAnswer m, const runtime::DeploymentRuntime& d,
                                        const routing::Resolution& res) {
     state_.upstream_ids.clear();
     auto dl = deadlines_for(*d.config);
@@ -446,7 +446,7 @@ class Proxy {
   }
 
   // Anthropic client to an Anthropic deployment: only the model changes.
-  net::UpstreamRequest build_anthropic_passthrough(const app::DeploymentRuntime& d,
+  net::UpstreamRequest build_anthropic_passthrough(const runtime::DeploymentRuntime& d,
                                                    const std::string& model) const {
     json::object body;
     for (const auto& [k, v] : req_.body)
@@ -471,7 +471,7 @@ class Proxy {
   // whole and turned into an Outcome.
   asio::awaitable<std::optional<Outcome>> start_call(net::UpstreamCall& call,
                                                      net::UpstreamRequest upstream,
-                                                     const app::DeploymentRuntime& d,
+                                                     const runtime::DeploymentRuntime& d,
                                                      providers::ChatTranslator* translator) {
     auto waited_from = Clock::now();
     bool started = co_await call.start(std::move(upstream), deadlines_for(*d.config));
@@ -496,7 +496,7 @@ class Proxy {
   }
 
   asio::awaitable<Outcome> relay_raw(net::UpstreamCall& call, net::UpstreamRequest upstream,
-                                     const app::DeploymentRuntime& d,
+                                     const runtime::DeploymentRuntime& d,
                                      const routing::Resolution& res) {
     if (auto failed = co_await start_call(call, std::move(upstream), d, nullptr)) co_return *failed;
     if (plan_.stream && call.header("content-type").find("text/event-stream") != std::string::npos)
@@ -515,7 +515,7 @@ class Proxy {
     co_return Outcome{Outcome::ok};
   }
 
-  providers::Target target_for(const app::DeploymentRuntime& d, const std::string& model) const {
+  providers::Target target_for(const runtime::DeploymentRuntime& d, const std::string& model) const {
     providers::Target t;
     t.provider = d.provider->name;
     t.model = model;
@@ -532,7 +532,7 @@ class Proxy {
   }
 
   asio::awaitable<Outcome> relay_translated(net::UpstreamCall& call,
-                                            const app::DeploymentRuntime& d,
+                                            const runtime::DeploymentRuntime& d,
                                             const routing::Resolution& res, std::string model) {
     if (req_.endpoint != Endpoint::chat_completions)
       co_return local_error(400, "provider '" + std::string(d.provider->name) +
@@ -550,7 +550,7 @@ class Proxy {
       translator = providers::make_chat_translator(provider_format_name(format));
       if (!translator) co_return local_error(400, "no translator for this provider");
       auto target = target_for(d, model);
-      if (auto st = co_await app::fill_credentials(d, target); !st)
+      if (auto st = co_await credentials::fill_credentials(d, target); !st)
         co_return local_error(st.error().status(), st.error().message);
       json::object request;
       for (const auto& [k, v] : canonical())
@@ -598,7 +598,7 @@ class Proxy {
   }
 
   asio::awaitable<Outcome> relay_translated_stream(net::UpstreamCall& call,
-                                                   const app::DeploymentRuntime& d,
+                                                   const runtime::DeploymentRuntime& d,
                                                    const routing::Resolution& res,
                                                    ResponseDecoder& decoder,
                                                    ResponseEncoder& encoder) {
@@ -683,7 +683,7 @@ class Proxy {
       if (auto v = call.header(name); !v.empty()) state_.upstream_ids.emplace_back(name, v);
   }
 
-  asio::awaitable<Outcome> relay_stream(net::UpstreamCall& call, const app::DeploymentRuntime& d,
+  asio::awaitable<Outcome> relay_stream(net::UpstreamCall& call, const runtime::DeploymentRuntime& d,
                                         const routing::Resolution& res) {
     if (!co_await ex_.begin_stream(200, "text/event-stream", success_headers(d, res))) {
       call.cancel();
@@ -708,7 +708,7 @@ class Proxy {
 
   net::HeaderList base_headers() const { return {{"x-litellm-call-id", req_.call_id}}; }
 
-  net::HeaderList success_headers(const app::DeploymentRuntime& d,
+  net::HeaderList success_headers(const runtime::DeploymentRuntime& d,
                                   const routing::Resolution& res) const {
     auto now = Clock::now();
     auto total_ms = std::chrono::duration<double, std::milli>(now - req_.received).count();

@@ -9,13 +9,13 @@
 
 #include "routeiq/api/codec.hpp"
 #include "routeiq/api/request.hpp"
-#include "routeiq/app/snapshot.hpp"
+#include "routeiq/runtime/snapshot.hpp"
 #include "routeiq/net/http_server.hpp"
 
 namespace routeiq::api {
 
 struct ProxyRequest {
-  std::shared_ptr<const app::Snapshot> snapshot;
+  std::shared_ptr<const runtime::Snapshot> snapshot;
   Endpoint endpoint = Endpoint::chat_completions;
   Dialect dialect = Dialect::openai;
   boost::json::object body;           // the client's request, in its dialect

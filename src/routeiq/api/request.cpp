@@ -113,7 +113,7 @@ constexpr double kMinSeconds = 1e-3, kMaxSeconds = 1e6;
 
 }  // namespace
 
-Result<CallPlan> make_plan(const app::Snapshot& snap, const std::string& group,
+Result<CallPlan> make_plan(const runtime::Snapshot& snap, const std::string& group,
                            const json::object& body) {
   const auto& cfg = *snap.config;
   CallPlan plan;
@@ -166,7 +166,7 @@ std::string_view endpoint_path(Endpoint e) {
 
 }  // namespace
 
-Result<net::UpstreamRequest> build_upstream(const app::DeploymentRuntime& d, Endpoint endpoint,
+Result<net::UpstreamRequest> build_upstream(const runtime::DeploymentRuntime& d, Endpoint endpoint,
                                             const json::object& client_body,
                                             const std::string& model,
                                             const std::string& azure_bearer) {
@@ -204,7 +204,7 @@ Result<net::UpstreamRequest> build_upstream(const app::DeploymentRuntime& d, End
 }
 
 // Removes credentials and upstream addresses from text that may reach a client.
-std::string scrub(std::string text, const app::DeploymentRuntime& d) {
+std::string scrub(std::string text, const runtime::DeploymentRuntime& d) {
   auto replace_all = [&](const std::string& needle, std::string_view with) {
     if (needle.size() < 4) return;
     for (size_t p = text.find(needle); p != std::string::npos; p = text.find(needle, p))
@@ -216,7 +216,7 @@ std::string scrub(std::string text, const app::DeploymentRuntime& d) {
 }
 
 // The upstream's error message (OpenAI shape or plain), scrubbed and bounded.
-std::string upstream_message(const std::string& body, int status, const app::DeploymentRuntime& d) {
+std::string upstream_message(const std::string& body, int status, const runtime::DeploymentRuntime& d) {
   std::string message;
   boost::system::error_code ec;
   auto v = json::parse(body, ec);

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "routeiq/app/snapshot.hpp"
+#include "routeiq/runtime/snapshot.hpp"
 #include "routeiq/core/error.hpp"
 #include "routeiq/net/upstream.hpp"
 
@@ -33,21 +33,21 @@ struct CallPlan {
 };
 // 400 when a numeric control (timeout, stream_timeout, num_retries) is not a
 // finite number in range.
-Result<CallPlan> make_plan(const app::Snapshot& snap, const std::string& group,
+Result<CallPlan> make_plan(const runtime::Snapshot& snap, const std::string& group,
                            const boost::json::object& body);
 
 // An OpenAI-family (or Azure) request: deployment defaults, then the client's
 // fields, with only `model` rewritten.
 // Fails when the model cannot be placed in the URL (Azure: ".." and such).
-Result<net::UpstreamRequest> build_upstream(const app::DeploymentRuntime& d, Endpoint endpoint,
+Result<net::UpstreamRequest> build_upstream(const runtime::DeploymentRuntime& d, Endpoint endpoint,
                                             const boost::json::object& client_body,
                                             const std::string& model,
                                             const std::string& azure_bearer = {});
 
 // Removes the deployment's key and base URL from text that may reach a client.
-std::string scrub(std::string text, const app::DeploymentRuntime& d);
+std::string scrub(std::string text, const runtime::DeploymentRuntime& d);
 // The upstream's error message (OpenAI/Anthropic shape or plain), scrubbed and bounded.
-std::string upstream_message(const std::string& body, int status, const app::DeploymentRuntime& d);
+std::string upstream_message(const std::string& body, int status, const runtime::DeploymentRuntime& d);
 // A random (version 4) UUID, RFC 4122 section 4.4.
 std::string make_call_id();
 

@@ -14,11 +14,11 @@
 #include "routeiq/api/gateway.hpp"
 #include "routeiq/api/proxy.hpp"
 #include "routeiq/app/commands.hpp"
-#include "routeiq/app/snapshot.hpp"
 #include "routeiq/app/startup_guide.hpp"
 #include "routeiq/config/config.hpp"
 #include "routeiq/core/log.hpp"
 #include "routeiq/net/upstream.hpp"
+#include "routeiq/runtime/runtime.hpp"
 
 namespace routeiq::app {
 namespace {
@@ -167,18 +167,20 @@ int run_serve(int argc, char** argv) {
   bool verbose = args.debug || loaded->litellm_settings.set_verbose;
   log::set_level(level_from_env(verbose ? log::Level::debug : log::Level::info));
   for (const auto& w : loaded->warnings) log::warn() << w;
-  auto snapshot = build_snapshot(std::make_shared<const config::Config>(std::move(loaded.value())));
-  if (!snapshot) {
-    std::fprintf(stderr, "routeiq: config error: %s\n", snapshot.error().message.c_str());
+  auto runtime =
+      runtime::Runtime::create(std::make_shared<const config::Config>(std::move(loaded.value())));
+  if (!runtime) {
+    std::fprintf(stderr, "routeiq: config error: %s\n", runtime.error().message.c_str());
     return 1;
   }
-  for (const auto& w : snapshot.value()->warnings) log::warn() << w;
+  auto snapshot = runtime.value()->snapshot();
+  for (const auto& w : snapshot->warnings) log::warn() << w;
 
   sigset_t signals;
   block_signals(signals);
   net::raise_fd_limit();
   net::configure_upstream(args.upstream);
-  api::Gateway gateway(snapshot.value());
+  api::Gateway gateway(runtime.value());
   net::HttpServer server(
       args.server, [&gateway](net::Exchange& ex) { return gateway.handle(ex); },
       [](int status, std::string_view message) {
@@ -196,21 +198,21 @@ int run_serve(int argc, char** argv) {
   }
   std::printf("listening on %s:%u\n", args.server.host.c_str(), port);
   std::fflush(stdout);
-  log::info() << "routeiq serving " << snapshot.value()->config->model_list.size()
-              << " deployments on " << args.server.host << ":" << port << " with "
-              << server.threads() << " threads";
-  for (const auto& line : startup_guide(*snapshot.value(), args.server.host, port))
-    log::info() << line;
+  log::info() << "routeiq serving " << snapshot->config->model_list.size() << " deployments on "
+              << args.server.host << ":" << port << " with " << server.threads() << " threads";
+  for (const auto& line : startup_guide(*snapshot, args.server.host, port)) log::info() << line;
 
   std::thread signal_thread([&server, signals] { handle_signals(server, signals); });
   signal_thread.detach();
   // Learned routers with hot_reload poll their model directories here, off
-  // the request path; a request never waits for a load.
+  // the request path; a request never waits for a load. The current snapshot
+  // is taken each time, so routers of a reloaded config are polled.
   std::atomic<bool> serving{true};
-  std::thread reloader([&serving, snap = snapshot.value()] {
+  snapshot.reset();
+  std::thread reloader([&serving, rt = runtime.value()] {
     while (serving.load()) {
       auto now = std::chrono::steady_clock::now();
-      for (const auto& router : snap->learned) router->maybe_reload(now);
+      for (const auto& router : rt->snapshot()->learned) router->maybe_reload(now);
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   });

@@ -11,7 +11,7 @@ namespace {
 
 // The provider key variable a deployment reads at call time and finds unset;
 // empty when it has a key, needs none or gets credentials another way.
-std::string missing_key_variable(const DeploymentRuntime& rt) {
+std::string missing_key_variable(const runtime::DeploymentRuntime& rt) {
   if (!rt.config || !rt.provider || rt.provider_from_request) return {};
   if (config::mocks_every_call(rt.config->extra_params)) return {};
   if (!rt.api_key.empty() || rt.provider->api_key_env.empty()) return {};
@@ -77,7 +77,8 @@ std::string chat_curl(const config::GeneralSettings& general, std::string_view g
   return cmd + " -H \"Content-Type: application/json\" -d " + single_quoted(json);
 }
 
-std::vector<std::string> startup_guide(const Snapshot& snap, std::string_view host, uint16_t port) {
+std::vector<std::string> startup_guide(const runtime::Snapshot& snap, std::string_view host,
+                                       uint16_t port) {
   std::vector<std::string> order;                         // groups in config order
   std::map<std::string, bool> mocked;                     // group -> every deployment mocked
   std::map<std::string, std::vector<std::string>> needs;  // variable -> groups

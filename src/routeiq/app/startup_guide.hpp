@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "routeiq/app/snapshot.hpp"
+#include "routeiq/runtime/snapshot.hpp"
 
 namespace routeiq::app {
 
@@ -16,7 +16,8 @@ namespace routeiq::app {
 // ("model groups gpt-4o, gpt-4o-mini need OPENAI_API_KEY, which is not set: ..."),
 // the groups that need no key, and "try: curl ..." for the group named
 // `demo` (else the first such group). Empty for a config with neither.
-std::vector<std::string> startup_guide(const Snapshot& snap, std::string_view host, uint16_t port);
+std::vector<std::string> startup_guide(const runtime::Snapshot& snap, std::string_view host,
+                                       uint16_t port);
 
 // A curl command asking `group` for a chat completion on host:port, with the
 // master key: as written when the config holds it, as $VAR when it comes

@@ -18,6 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include "routeiq/net/headers.hpp"
+
 namespace routeiq::net {
 
 namespace asio = boost::asio;
@@ -46,13 +48,6 @@ int default_max_connections();
 // worker_rlimit_nofile and Go's runtime do): a gateway holds two descriptors
 // per proxied request.
 void raise_fd_limit();
-
-// True when a header value can be written as is: no CR, LF or NUL (RFC 9110
-// section 5.5). A name must be visible ASCII without ':'.
-bool valid_header_value(std::string_view value);
-bool valid_header_name(std::string_view name);
-
-using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 // One request/response exchange on a client connection. Handlers either call
 // respond() once, or begin_stream() + write_chunk()* + end_stream().

@@ -4,6 +4,7 @@
 // connect/first-byte/total deadlines, incremental body reads for streaming,
 // and cancel() to abort the call when the client goes away.
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <chrono>
 #include <memory>
@@ -12,10 +13,13 @@
 #include <vector>
 
 #include "routeiq/core/error.hpp"
+#include "routeiq/net/headers.hpp"
 #include "routeiq/net/http_parse.hpp"
-#include "routeiq/net/http_server.hpp"
 
 namespace routeiq::net {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
 
 struct Url {
   bool tls = false;

@@ -9,7 +9,31 @@ Clock system_clock_source() {
 CooldownTracker::CooldownTracker(size_t deployments, int allowed_fails,
                                  std::chrono::milliseconds cooldown, Clock clock)
     : allowed_fails_(allowed_fails), cooldown_(cooldown), clock_(std::move(clock)) {
-  for (size_t i = 0; i < deployments; ++i) slots_.push_back(std::make_unique<Slot>());
+  for (size_t i = 0; i < deployments; ++i) slots_.push_back(std::make_shared<HealthSlot>());
+}
+
+CooldownTracker::CooldownTracker(std::vector<std::shared_ptr<HealthSlot>> slots, int allowed_fails,
+                                 std::chrono::milliseconds cooldown, Clock clock)
+    : slots_(std::move(slots)),
+      allowed_fails_(allowed_fails),
+      cooldown_(cooldown),
+      clock_(std::move(clock)) {}
+
+std::vector<std::shared_ptr<HealthSlot>> HealthRegistry::slots_for(
+    const std::vector<std::string>& ids) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<HealthSlot>> out;
+  out.reserve(ids.size());
+  for (const auto& id : ids) {
+    auto slot = slots_[id].lock();
+    if (!slot) {
+      slot = std::make_shared<HealthSlot>();
+      slots_[id] = slot;
+    }
+    out.push_back(std::move(slot));
+  }
+  std::erase_if(slots_, [](const auto& entry) { return entry.second.expired(); });
+  return out;
 }
 
 int64_t CooldownTracker::now_ns() const {

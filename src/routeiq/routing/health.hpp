@@ -2,11 +2,15 @@
 // Per-deployment health: LiteLLM-style cooldowns. A deployment that fails more
 // than `allowed_fails` times within one minute is skipped for `cooldown_time`.
 // Shared by all server threads; the success path only reads one atomic.
+// Health is kept per deployment id (model_info.id) in a HealthRegistry, so a
+// config reload keeps the cooldowns of the deployments it keeps.
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace routeiq::routing {
@@ -14,10 +18,25 @@ namespace routeiq::routing {
 using Clock = std::function<std::chrono::steady_clock::time_point()>;
 Clock system_clock_source();
 
+// The health of one deployment, shared by every snapshot that has it.
+struct HealthSlot {
+  std::atomic<int64_t> cooldown_until_ns{0};
+  std::mutex mutex;
+  int64_t window_start_ns = 0;
+  int failures = 0;
+  // Single-deployment groups: 429s in a row, and when the streak began.
+  std::atomic<int> streak_429{0};
+  int64_t streak_start_ns = 0;
+};
+
+// Cooldowns of one snapshot's deployments, by their index in its model_list.
 class CooldownTracker {
  public:
+  // Fresh slots (tests, and configs built without a registry).
   CooldownTracker(size_t deployments, int allowed_fails, std::chrono::milliseconds cooldown,
                   Clock clock = system_clock_source());
+  CooldownTracker(std::vector<std::shared_ptr<HealthSlot>> slots, int allowed_fails,
+                  std::chrono::milliseconds cooldown, Clock clock = system_clock_source());
 
   bool in_cooldown(size_t deployment) const;
   // Records a failure; returns true when this failure starts a cooldown.
@@ -36,21 +55,24 @@ class CooldownTracker {
   size_t size() const { return slots_.size(); }
 
  private:
-  struct Slot {
-    std::atomic<int64_t> cooldown_until_ns{0};
-    std::mutex mutex;
-    int64_t window_start_ns = 0;
-    int failures = 0;
-    // Single-deployment groups: 429s in a row, and when the streak began.
-    std::atomic<int> streak_429{0};
-    int64_t streak_start_ns = 0;
-  };
   int64_t now_ns() const;
 
-  std::vector<std::unique_ptr<Slot>> slots_;
+  std::vector<std::shared_ptr<HealthSlot>> slots_;
   int allowed_fails_;
   std::chrono::milliseconds cooldown_;
   Clock clock_;
+};
+
+// Health slots by deployment id, across config reloads. A slot lives as long
+// as a snapshot uses it; a deployment that a reload drops loses its history,
+// one that comes back starts fresh.
+class HealthRegistry {
+ public:
+  std::vector<std::shared_ptr<HealthSlot>> slots_for(const std::vector<std::string>& ids);
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::weak_ptr<HealthSlot>> slots_;
 };
 
 }  // namespace routeiq::routing

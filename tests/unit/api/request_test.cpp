@@ -9,10 +9,10 @@ namespace routeiq::api {
 namespace {
 namespace json = boost::json;
 
-std::shared_ptr<const app::Snapshot> snapshot(const std::string& yaml) {
+std::shared_ptr<const runtime::Snapshot> snapshot(const std::string& yaml) {
   auto cfg = config::load_config_string(yaml);
   EXPECT_TRUE(cfg) << (cfg ? "" : cfg.error().message);
-  auto snap = app::build_snapshot(std::make_shared<const config::Config>(std::move(cfg.value())));
+  auto snap = runtime::build_snapshot(std::make_shared<const config::Config>(std::move(cfg.value())));
   EXPECT_TRUE(snap) << (snap ? "" : snap.error().message);
   return snap.value();
 }

@@ -9,10 +9,11 @@
 namespace routeiq::app {
 namespace {
 
-std::shared_ptr<const Snapshot> snapshot(const std::string& yaml) {
+std::shared_ptr<const runtime::Snapshot> snapshot(const std::string& yaml) {
   auto cfg = config::load_config_string(yaml);
   EXPECT_TRUE(cfg) << (cfg ? "" : cfg.error().message);
-  auto snap = build_snapshot(std::make_shared<const config::Config>(std::move(cfg.value())));
+  auto snap =
+      runtime::build_snapshot(std::make_shared<const config::Config>(std::move(cfg.value())));
   EXPECT_TRUE(snap) << (snap ? "" : snap.error().message);
   return snap.value();
 }

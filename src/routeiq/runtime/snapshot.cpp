@@ -1,11 +1,11 @@
-#include "routeiq/app/snapshot.hpp"
+#include "routeiq/runtime/snapshot.hpp"
 
 #include <cstdlib>
 
 #include "routeiq/config/litellm_keys.hpp"
 #include "routeiq/config/model_ref.hpp"
 
-namespace routeiq::app {
+namespace routeiq::runtime {
 
 std::string public_url(std::string_view url) {
   auto scheme_end = url.find("://");
@@ -132,15 +132,22 @@ Status make_router_group(const config::Deployment& d, Snapshot& snap) {
 
 }  // namespace
 
-Result<std::shared_ptr<const Snapshot>> build_snapshot(
-    std::shared_ptr<const config::Config> config) {
+Result<std::shared_ptr<const Snapshot>> build_snapshot(std::shared_ptr<const config::Config> config,
+                                                       routing::HealthRegistry* health) {
   auto snap = std::make_shared<Snapshot>();
   if (auto st = make_group_strategy(*config, *snap); !st) return st.error();
   snap->table = std::make_unique<routing::RoutingTable>(*config);
   const auto& rs = config->router_settings;
-  snap->cooldowns = std::make_shared<routing::CooldownTracker>(
-      config->model_list.size(), rs.allowed_fails,
-      std::chrono::milliseconds(static_cast<int64_t>(rs.cooldown_time * 1000)));
+  auto cooldown = std::chrono::milliseconds(static_cast<int64_t>(rs.cooldown_time * 1000));
+  if (health) {
+    std::vector<std::string> ids;
+    for (const auto& d : config->model_list) ids.push_back(d.model_info.id);
+    snap->cooldowns = std::make_shared<routing::CooldownTracker>(health->slots_for(ids),
+                                                                 rs.allowed_fails, cooldown);
+  } else {
+    snap->cooldowns = std::make_shared<routing::CooldownTracker>(config->model_list.size(),
+                                                                 rs.allowed_fails, cooldown);
+  }
   for (const auto& d : config->model_list) {
     if (d.provider.empty()) {  // `model: "*"`: the provider comes with each request
       DeploymentRuntime rt;
@@ -159,4 +166,4 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(
   return std::shared_ptr<const Snapshot>(std::move(snap));
 }
 
-}  // namespace routeiq::app
+}  // namespace routeiq::runtime

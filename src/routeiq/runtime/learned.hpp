@@ -20,7 +20,7 @@
 #include "routeiq/ml/router.hpp"
 #include "routeiq/routing/strategy.hpp"
 
-namespace routeiq::app {
+namespace routeiq::runtime {
 
 struct LearnedRouterSpec {
   std::string name;  // "llmrouter-knn", or the model group it serves ("auto")
@@ -104,4 +104,4 @@ class LearnedStrategy final : public routing::Strategy {
 // Every name a deployment may be called by in a routing dataset.
 std::vector<std::string> deployment_names(const config::Deployment& d);
 
-}  // namespace routeiq::app
+}  // namespace routeiq::runtime

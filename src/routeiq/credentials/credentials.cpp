@@ -1,4 +1,4 @@
-#include "routeiq/app/credentials.hpp"
+#include "routeiq/credentials/credentials.hpp"
 
 #include <boost/json.hpp>
 #include <cstdlib>
@@ -12,7 +12,7 @@
 #include "routeiq/net/upstream.hpp"
 #include "routeiq/providers/google_auth.hpp"
 
-namespace routeiq::app {
+namespace routeiq::credentials {
 namespace asio = boost::asio;
 namespace json = boost::json;
 using SysClock = std::chrono::system_clock;
@@ -357,7 +357,8 @@ SysClock::time_point parse_iso8601(const std::string& text) {
   return SysClock::from_time_t(timegm(&tm));
 }
 
-asio::awaitable<Status> fill_credentials(const DeploymentRuntime& d, providers::Target& target) {
+asio::awaitable<Status> fill_credentials(const runtime::DeploymentRuntime& d,
+                                         providers::Target& target) {
   switch (d.provider->format) {
     case providers::WireFormat::vertex_ai: {
       std::string creds = param(*d.config, "vertex_credentials");
@@ -382,7 +383,7 @@ asio::awaitable<Status> fill_credentials(const DeploymentRuntime& d, providers::
   }
 }
 
-asio::awaitable<Result<std::string>> azure_bearer_token(const DeploymentRuntime& d) {
+asio::awaitable<Result<std::string>> azure_bearer_token(const runtime::DeploymentRuntime& d) {
   if (auto t = param(*d.config, "azure_ad_token"); !t.empty()) co_return t;
   std::string tenant = param(*d.config, "tenant_id"), client = param(*d.config, "client_id"),
               secret = param(*d.config, "client_secret");
@@ -410,4 +411,4 @@ asio::awaitable<Result<std::string>> azure_bearer_token(const DeploymentRuntime&
   co_return token->token;
 }
 
-}  // namespace routeiq::app
+}  // namespace routeiq::credentials

@@ -7,18 +7,18 @@
 #include <chrono>
 #include <string>
 
-#include "routeiq/app/snapshot.hpp"
 #include "routeiq/providers/translator.hpp"
+#include "routeiq/runtime/snapshot.hpp"
 
-namespace routeiq::app {
+namespace routeiq::credentials {
 
 // Fills target.credentials for native formats that need more than an api_key.
-boost::asio::awaitable<Status> fill_credentials(const DeploymentRuntime& d,
+boost::asio::awaitable<Status> fill_credentials(const runtime::DeploymentRuntime& d,
                                                 providers::Target& target);
 
 // An Entra ID bearer token for an Azure deployment configured with
 // tenant_id/client_id/client_secret or azure_ad_token; empty when it uses an api-key.
-boost::asio::awaitable<Result<std::string>> azure_bearer_token(const DeploymentRuntime& d);
+boost::asio::awaitable<Result<std::string>> azure_bearer_token(const runtime::DeploymentRuntime& d);
 
 struct AwsCredentials {
   std::string access_key_id, secret_access_key, session_token;
@@ -35,4 +35,4 @@ bool needs_refresh(std::chrono::system_clock::time_point fetched_at,
 // Parses "2026-11-21T07:00:00Z" (and with fractional seconds).
 std::chrono::system_clock::time_point parse_iso8601(const std::string& text);
 
-}  // namespace routeiq::app
+}  // namespace routeiq::credentials

@@ -3,9 +3,9 @@
 
 #include <cstdlib>
 
-#include "routeiq/app/snapshot.hpp"
+#include "routeiq/runtime/snapshot.hpp"
 
-namespace routeiq::app {
+namespace routeiq::runtime {
 namespace {
 
 TEST(Snapshot, AMockedDeploymentIsCallableWithoutApiBase) {
@@ -30,4 +30,4 @@ TEST(Snapshot, AMockedDeploymentIsCallableWithoutApiBase) {
 }
 
 }  // namespace
-}  // namespace routeiq::app
+}  // namespace routeiq::runtime

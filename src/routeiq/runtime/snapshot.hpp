@@ -1,19 +1,21 @@
 #pragma once
 // Everything a request needs, built once from a config and then immutable.
-// Requests hold a shared_ptr to the snapshot they started with.
+// Requests hold a shared_ptr to the snapshot they started with. Health is not
+// part of the snapshot's identity: it lives in a routing::HealthRegistry and
+// carries over to the next snapshot (see runtime/runtime.hpp).
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "routeiq/app/learned.hpp"
 #include "routeiq/config/config.hpp"
 #include "routeiq/providers/provider_table.hpp"
 #include "routeiq/routing/health.hpp"
 #include "routeiq/routing/strategy.hpp"
 #include "routeiq/routing/table.hpp"
+#include "routeiq/runtime/learned.hpp"
 
-namespace routeiq::app {
+namespace routeiq::runtime {
 
 struct DeploymentRuntime {
   const config::Deployment* config = nullptr;
@@ -50,10 +52,12 @@ DeploymentRuntime resolve_deployment(const config::Deployment& d, std::string_vi
 Result<std::pair<DeploymentRuntime, std::string>> resolve_from_request(const config::Deployment& d,
                                                                        std::string_view model);
 
-Result<std::shared_ptr<const Snapshot>> build_snapshot(
-    std::shared_ptr<const config::Config> config);
+// With a registry, deployments keep their health (cooldowns) across snapshots
+// by model_info.id; without one, every deployment starts healthy.
+Result<std::shared_ptr<const Snapshot>> build_snapshot(std::shared_ptr<const config::Config> config,
+                                                       routing::HealthRegistry* health = nullptr);
 
 // Strips userinfo and query from a URL so it can be shown to clients.
 std::string public_url(std::string_view url);
 
-}  // namespace routeiq::app
+}  // namespace routeiq::runtime

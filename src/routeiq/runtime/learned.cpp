@@ -1,4 +1,4 @@
-#include "routeiq/app/learned.hpp"
+#include "routeiq/runtime/learned.hpp"
 
 #include <boost/json.hpp>
 #include <ctime>
@@ -8,7 +8,7 @@
 #include "routeiq/core/log.hpp"
 #include "routeiq/ml/train.hpp"
 
-namespace routeiq::app {
+namespace routeiq::runtime {
 namespace json = boost::json;
 namespace fs = std::filesystem;
 
@@ -253,4 +253,4 @@ size_t LearnedStrategy::pick(std::span<const size_t> candidates, routing::Reques
   return fallback_.pick(candidates, rng);
 }
 
-}  // namespace routeiq::app
+}  // namespace routeiq::runtime

@@ -1,0 +1,78 @@
+// A config reload swaps the snapshot whole and keeps the health of the
+// deployments it keeps (by model_info.id), as the cooldown state must survive.
+#include <gtest/gtest.h>
+
+#include "routeiq/runtime/runtime.hpp"
+
+namespace routeiq::runtime {
+namespace {
+
+std::shared_ptr<const config::Config> config_of(const std::string& yaml) {
+  auto cfg = config::load_config_string(yaml);
+  EXPECT_TRUE(cfg) << (cfg ? "" : cfg.error().message);
+  return std::make_shared<const config::Config>(std::move(cfg.value()));
+}
+
+const char* kTwo = R"(model_list:
+  - model_name: a
+    litellm_params: {model: openai/a, api_base: "http://127.0.0.1:9/v1", api_key: k}
+    model_info: {id: dep-a}
+  - model_name: b
+    litellm_params: {model: openai/b, api_base: "http://127.0.0.1:9/v1", api_key: k}
+    model_info: {id: dep-b}
+router_settings: {cooldown_time: 60}
+)";
+
+// b first, a dropped, c new: indices move, ids decide.
+const char* kReordered = R"(model_list:
+  - model_name: b
+    litellm_params: {model: openai/b, api_base: "http://127.0.0.1:9/v1", api_key: k}
+    model_info: {id: dep-b}
+  - model_name: c
+    litellm_params: {model: openai/c, api_base: "http://127.0.0.1:9/v1", api_key: k}
+    model_info: {id: dep-c}
+router_settings: {cooldown_time: 60}
+)";
+
+TEST(Runtime, ReloadKeepsCooldownsByDeploymentId) {
+  auto rt = Runtime::create(config_of(kTwo));
+  ASSERT_TRUE(rt);
+  auto first = rt.value()->snapshot();
+  first->cooldowns->cool_down_now(1);  // dep-b
+  ASSERT_TRUE(first->cooldowns->in_cooldown(1));
+
+  ASSERT_TRUE(rt.value()->reload(config_of(kReordered)));
+  auto second = rt.value()->snapshot();
+  EXPECT_NE(first, second) << "a reload makes a new snapshot";
+  EXPECT_TRUE(second->cooldowns->in_cooldown(0)) << "dep-b, now first, is still cooling down";
+  EXPECT_FALSE(second->cooldowns->in_cooldown(1)) << "dep-c is new and healthy";
+  EXPECT_TRUE(first->cooldowns->in_cooldown(1)) << "a request on the old snapshot sees the same";
+}
+
+TEST(Runtime, BadConfigKeepsTheCurrentSnapshot) {
+  auto rt = Runtime::create(config_of(kTwo));
+  ASSERT_TRUE(rt);
+  auto before = rt.value()->snapshot();
+  auto bad = config_of(R"(model_list:
+  - model_name: r
+    litellm_params: {model: routeiq/knn, model_path: /nonexistent, candidates: [missing]}
+)");
+  EXPECT_FALSE(rt.value()->reload(bad));
+  EXPECT_EQ(rt.value()->snapshot(), before);
+}
+
+TEST(HealthRegistry, SlotsAreSharedByIdAndFreedWithTheirSnapshots) {
+  routing::HealthRegistry registry;
+  auto a = registry.slots_for({"x", "y"});
+  auto b = registry.slots_for({"y", "z"});
+  EXPECT_EQ(a[1], b[0]);
+  EXPECT_NE(a[0], b[1]);
+  std::weak_ptr<routing::HealthSlot> x = a[0];
+  a.clear();
+  EXPECT_TRUE(x.expired()) << "no snapshot uses x any more";
+  auto c = registry.slots_for({"x"});
+  EXPECT_EQ(c[0]->cooldown_until_ns.load(), 0) << "x comes back healthy";
+}
+
+}  // namespace
+}  // namespace routeiq::runtime
