@@ -11,11 +11,13 @@
 #include <ctime>
 #include <random>
 
-#include "routeiq/credentials/credentials.hpp"
 #include "routeiq/config/litellm_keys.hpp"
 #include "routeiq/core/json.hpp"
 #include "routeiq/core/log.hpp"
+#include "routeiq/credentials/credentials.hpp"
 #include "routeiq/net/upstream.hpp"
+#include "routeiq/routing/picker.hpp"
+#include "routeiq/routing/plan.hpp"
 #include "routeiq/routing/retry.hpp"
 
 namespace routeiq::api {
@@ -94,7 +96,7 @@ class Proxy {
       }
       resolved = std::move(routed);
     }
-    auto plan = make_plan(snap, resolved->group_name, canonical());
+    auto plan = routing::make_plan(*snap.config, resolved->group_name, canonical());
     if (!plan) {
       co_await send_error(ex_, req_.dialect, plan.error(), base_headers());
       co_return;
@@ -183,18 +185,16 @@ class Proxy {
           g == 0 ? std::optional(first) : snap.table->resolve(plan_.groups[g]);
       if (!res) continue;
       state_.fallbacks = static_cast<int>(g);
-      std::vector<size_t> tried;
+      routing::Picker picker(*res->group, *snap.cooldowns, *snap.strategy, snap.callable);
       for (int attempt = 0; attempt <= plan_.num_retries; ++attempt) {
-        auto pick = choose(*res->group, tried);
+        auto pick = choose(picker);
         if (!pick) break;
         any_candidate = true;
-        tried.push_back(*pick);
         state_.retries = attempt;
         last = co_await attempt_one(*pick, *res);
-        if (last.kind == Outcome::ok && res->group->deployments.size() == 1)
-          snap.cooldowns->record_single_deployment_success(*pick);
+        picker.observe(*pick, attempt_result(last));
         if (last.kind == Outcome::ok || last.kind == Outcome::client_gone) co_return;
-        note_failure(*pick, last, res->group->deployments.size());
+        log_failure(*pick, last);
         if (last.kind == Outcome::http_error && !routing::retryable_status(last.status)) {
           co_await send_upstream_error(last, *pick);
           co_return;
@@ -214,50 +214,35 @@ class Proxy {
     co_await send_final_error(last);
   }
 
-  // A healthy deployment not tried yet; else a healthy one tried before.
-  std::optional<size_t> choose(const routing::ModelGroup& group, const std::vector<size_t>& tried) {
+  std::optional<size_t> choose(routing::Picker& picker) {
     thread_local std::mt19937_64 rng(std::random_device{}());
-    const auto& cooldowns = *req_.snapshot->cooldowns;
-    // A deployment that can only fail (unknown provider, missing api_base)
-    // is picked only when nothing else is left, so its 400 explains why.
-    const auto& deployments = req_.snapshot->deployments;
-    bool any_callable =
-        std::any_of(group.deployments.begin(), group.deployments.end(),
-                    [&](size_t d) { return deployments[d].not_callable_reason.empty(); });
-    std::vector<size_t> fresh, healthy;
-    for (size_t d : group.deployments) {
-      if (cooldowns.in_cooldown(d)) continue;
-      if (any_callable && !deployments[d].not_callable_reason.empty()) continue;
-      healthy.push_back(d);
-      if (std::find(tried.begin(), tried.end(), d) == tried.end()) fresh.push_back(d);
-    }
-    const auto& pool = fresh.empty() ? healthy : fresh;
-    if (pool.empty()) return std::nullopt;
-    const auto& strategy = *req_.snapshot->strategy;
-    std::string query = strategy.reads_request() ? routing_query(canonical()) : std::string();
+    std::string query =
+        picker.strategy().reads_request() ? routing_query(canonical()) : std::string();
     routing::RequestContext ctx{query, req_.cost_weight, {}};
-    size_t chosen = pool[strategy.pick(pool, ctx, rng)];
-    if (!ctx.decided_by.empty()) {
+    auto chosen = picker.next(ctx, rng);
+    if (chosen && !ctx.decided_by.empty()) {
       routed_by_ = ctx.decided_by;
-      routed_model_ = req_.snapshot->config->model_list[chosen].model;
+      routed_model_ = req_.snapshot->config->model_list[*chosen].model;
     }
     return chosen;
   }
 
-  // LiteLLM's rules: a 429 cools a deployment down at once, except the only
-  // deployment of its group, which would leave every request failing with
-  // 503 for the cooldown; that one is cooled down only when it fails every
-  // request at high volume. Other retryable failures count towards
-  // allowed_fails.
-  void note_failure(size_t d, const Outcome& o, size_t group_size) {
-    auto& cooldowns = *req_.snapshot->cooldowns;
-    if (o.kind == Outcome::http_error && o.status == 429 && group_size == 1)
-      cooldowns.record_single_deployment_429(d);
-    else if (o.kind == Outcome::http_error && o.status == 429)
-      cooldowns.cool_down_now(d);
-    else if (o.kind == Outcome::transport_error ||
-             (o.kind == Outcome::http_error && routing::retryable_status(o.status)))
-      cooldowns.record_failure(d);
+  static routing::AttemptResult attempt_result(const Outcome& o) {
+    using Kind = routing::AttemptResult::Kind;
+    switch (o.kind) {
+      case Outcome::ok:
+        return {Kind::success};
+      case Outcome::http_error:
+        return {Kind::http_error, o.status};
+      case Outcome::transport_error:
+        return {Kind::transport_error};
+      case Outcome::client_gone:
+        return {Kind::cancelled};
+    }
+    return {Kind::cancelled};
+  }
+
+  void log_failure(size_t d, const Outcome& o) const {
     log::warn() << "call_id=" << req_.call_id
                 << " deployment=" << req_.snapshot->deployments[d].config->model_info.id
                 << " failed: "
@@ -277,27 +262,12 @@ class Proxy {
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 
-  Clock::time_point deadline() const {
-    return req_.received + std::chrono::milliseconds(static_cast<int64_t>(plan_.timeout * 1000));
-  }
+  Clock::time_point deadline() const { return routing::request_deadline(plan_, req_.received); }
 
   net::Deadlines deadlines_for(const config::Deployment& d) const {
-    double total = d.timeout.value_or(plan_.timeout);
-    if (canonical().contains("timeout")) total = plan_.timeout;
-    auto start = Clock::now();
-    net::Deadlines dl;
-    dl.total =
-        std::min(start + std::chrono::milliseconds(static_cast<int64_t>(total * 1000)), deadline());
-    std::optional<double> first = plan_.stream_timeout;
-    if (!first && plan_.stream) {
-      first = d.stream_timeout;
-      if (!first) first = req_.snapshot->config->router_settings.stream_timeout;
-    }
-    dl.first_byte =
-        first ? std::min(dl.total,
-                         start + std::chrono::milliseconds(static_cast<int64_t>(*first * 1000)))
-              : dl.total;
-    return dl;
+    auto dl = routing::attempt_deadlines(plan_, d, req_.snapshot->config->router_settings,
+                                         req_.received, Clock::now());
+    return net::Deadlines{dl.total, dl.first_byte};
   }
 
   // How an attempt talks to its deployment: bytes relayed untouched when the
@@ -515,7 +485,8 @@ class Proxy {
     co_return Outcome{Outcome::ok};
   }
 
-  providers::Target target_for(const runtime::DeploymentRuntime& d, const std::string& model) const {
+  providers::Target target_for(const runtime::DeploymentRuntime& d,
+                               const std::string& model) const {
     providers::Target t;
     t.provider = d.provider->name;
     t.model = model;
@@ -683,7 +654,8 @@ class Proxy {
       if (auto v = call.header(name); !v.empty()) state_.upstream_ids.emplace_back(name, v);
   }
 
-  asio::awaitable<Outcome> relay_stream(net::UpstreamCall& call, const runtime::DeploymentRuntime& d,
+  asio::awaitable<Outcome> relay_stream(net::UpstreamCall& call,
+                                        const runtime::DeploymentRuntime& d,
                                         const routing::Resolution& res) {
     if (!co_await ex_.begin_stream(200, "text/event-stream", success_headers(d, res))) {
       call.cancel();
@@ -784,7 +756,7 @@ class Proxy {
   ProxyRequest req_;
   std::string azure_bearer_;
   std::string routed_by_, routed_model_;  // learned-router decision, for the response headers
-  CallPlan plan_;
+  routing::CallPlan plan_;
   CallState state_;
   size_t current_ = 0;
 };

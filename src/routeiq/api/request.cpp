@@ -82,77 +82,6 @@ std::optional<std::pair<std::string, double>> parse_router_model_name(std::strin
 
 namespace {
 
-std::vector<std::string> fallbacks_for(const config::Config& cfg, const std::string& group) {
-  for (const auto& f : cfg.router_settings.fallbacks)
-    if (f.model_group == group) return f.fallbacks;
-  return cfg.router_settings.default_fallbacks;
-}
-
-}  // namespace
-
-namespace {
-
-// A per-request control (`timeout`, `num_retries`, ...): absent or null is
-// nullopt; anything but a finite number (or numeric string) in [lo, hi] is a
-// 400, so no later conversion to an integer can overflow.
-Result<std::optional<double>> control_number(const json::object& body, std::string_view key,
-                                             double lo, double hi) {
-  auto it = body.find(key);
-  if (it == body.end() || it->value().is_null()) return std::optional<double>();
-  auto v = json_number(body, key);
-  if (!v || !std::isfinite(*v) || *v < lo || *v > hi) {
-    std::ostringstream range;
-    range << std::string(key) << " must be a number from " << lo << " to " << hi;
-    return make_error(ErrorKind::invalid_request, range.str(), std::string(key));
-  }
-  return v;
-}
-
-// Seconds: above zero and at most about eleven days.
-constexpr double kMinSeconds = 1e-3, kMaxSeconds = 1e6;
-
-}  // namespace
-
-Result<CallPlan> make_plan(const runtime::Snapshot& snap, const std::string& group,
-                           const json::object& body) {
-  const auto& cfg = *snap.config;
-  CallPlan plan;
-  auto timeout = control_number(body, "timeout", kMinSeconds, kMaxSeconds);
-  if (!timeout) return timeout.error();
-  auto stream_timeout = control_number(body, "stream_timeout", kMinSeconds, kMaxSeconds);
-  if (!stream_timeout) return stream_timeout.error();
-  auto retries = control_number(body, "num_retries", 0, 1e6);
-  if (!retries) return retries.error();
-
-  plan.groups.push_back(group);
-  bool disable = body.contains("disable_fallbacks") && body.at("disable_fallbacks").is_bool() &&
-                 body.at("disable_fallbacks").as_bool();
-  std::vector<std::string> fallbacks;
-  if (auto it = body.find("fallbacks"); it != body.end() && it->value().is_array()) {
-    for (const auto& v : it->value().as_array())
-      if (v.is_string()) fallbacks.emplace_back(v.as_string());
-  } else {
-    fallbacks = fallbacks_for(cfg, group);
-  }
-  if (!disable)
-    for (auto& f : fallbacks)
-      if (f != group) plan.groups.push_back(std::move(f));
-  plan.num_retries = cfg.router_settings.num_retries;
-  if (cfg.litellm_settings.num_retries && cfg.router_settings.num_retries == 0)
-    plan.num_retries = *cfg.litellm_settings.num_retries;
-  if (*retries) plan.num_retries = static_cast<int>(std::min(**retries, 10.0));
-  plan.num_retries = std::clamp(plan.num_retries, 0, 10);
-  if (cfg.litellm_settings.request_timeout) plan.timeout = *cfg.litellm_settings.request_timeout;
-  if (cfg.router_settings.timeout) plan.timeout = *cfg.router_settings.timeout;
-  if (*timeout) plan.timeout = **timeout;
-  plan.stream_timeout = *stream_timeout;
-  if (auto it = body.find("stream"); it != body.end() && it->value().is_bool())
-    plan.stream = it->value().as_bool();
-  return plan;
-}
-
-namespace {
-
 std::string_view endpoint_path(Endpoint e) {
   switch (e) {
     case Endpoint::completions:
@@ -216,7 +145,8 @@ std::string scrub(std::string text, const runtime::DeploymentRuntime& d) {
 }
 
 // The upstream's error message (OpenAI shape or plain), scrubbed and bounded.
-std::string upstream_message(const std::string& body, int status, const runtime::DeploymentRuntime& d) {
+std::string upstream_message(const std::string& body, int status,
+                             const runtime::DeploymentRuntime& d) {
   std::string message;
   boost::system::error_code ec;
   auto v = json::parse(body, ec);

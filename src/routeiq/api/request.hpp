@@ -9,9 +9,9 @@
 #include <utility>
 #include <vector>
 
-#include "routeiq/runtime/snapshot.hpp"
 #include "routeiq/core/error.hpp"
 #include "routeiq/net/upstream.hpp"
+#include "routeiq/runtime/snapshot.hpp"
 
 namespace routeiq::api {
 
@@ -24,20 +24,6 @@ std::string routing_query(const boost::json::object& request);
 // RouteLLM-style names: "router-knn-0.3" -> {"knn", 0.3}.
 std::optional<std::pair<std::string, double>> parse_router_model_name(std::string_view model);
 
-struct CallPlan {
-  std::vector<std::string> groups;  // the requested group, then fallbacks
-  int num_retries = 0;
-  double timeout = 600;                  // seconds; LiteLLM's default request timeout
-  std::optional<double> stream_timeout;  // request-level override
-  bool stream = false;
-};
-// 400 when a numeric control (timeout, stream_timeout, num_retries) is not a
-// finite number in range.
-Result<CallPlan> make_plan(const runtime::Snapshot& snap, const std::string& group,
-                           const boost::json::object& body);
-
-// An OpenAI-family (or Azure) request: deployment defaults, then the client's
-// fields, with only `model` rewritten.
 // Fails when the model cannot be placed in the URL (Azure: ".." and such).
 Result<net::UpstreamRequest> build_upstream(const runtime::DeploymentRuntime& d, Endpoint endpoint,
                                             const boost::json::object& client_body,
@@ -47,7 +33,8 @@ Result<net::UpstreamRequest> build_upstream(const runtime::DeploymentRuntime& d,
 // Removes the deployment's key and base URL from text that may reach a client.
 std::string scrub(std::string text, const runtime::DeploymentRuntime& d);
 // The upstream's error message (OpenAI/Anthropic shape or plain), scrubbed and bounded.
-std::string upstream_message(const std::string& body, int status, const runtime::DeploymentRuntime& d);
+std::string upstream_message(const std::string& body, int status,
+                             const runtime::DeploymentRuntime& d);
 // A random (version 4) UUID, RFC 4122 section 4.4.
 std::string make_call_id();
 

@@ -162,6 +162,7 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(std::shared_ptr<const con
     rt.not_callable_reason = why_not_callable(d, rt);
     snap->deployments.push_back(std::move(rt));
   }
+  for (const auto& rt : snap->deployments) snap->callable.push_back(rt.not_callable_reason.empty());
   snap->config = std::move(config);
   return std::shared_ptr<const Snapshot>(std::move(snap));
 }

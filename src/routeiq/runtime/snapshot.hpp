@@ -36,6 +36,7 @@ struct Snapshot {
   std::unique_ptr<routing::Strategy> strategy;
   std::shared_ptr<routing::CooldownTracker> cooldowns;
   std::vector<DeploymentRuntime> deployments;
+  std::vector<uint8_t> callable;  // per deployment: 1 unless not_callable_reason is set
   std::vector<std::string> warnings;
   // Every learned router (strategy and router groups), for status and hot reload.
   std::vector<std::shared_ptr<LearnedRouter>> learned;

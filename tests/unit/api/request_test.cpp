@@ -12,7 +12,8 @@ namespace json = boost::json;
 std::shared_ptr<const runtime::Snapshot> snapshot(const std::string& yaml) {
   auto cfg = config::load_config_string(yaml);
   EXPECT_TRUE(cfg) << (cfg ? "" : cfg.error().message);
-  auto snap = runtime::build_snapshot(std::make_shared<const config::Config>(std::move(cfg.value())));
+  auto snap =
+      runtime::build_snapshot(std::make_shared<const config::Config>(std::move(cfg.value())));
   EXPECT_TRUE(snap) << (snap ? "" : snap.error().message);
   return snap.value();
 }
@@ -38,24 +39,6 @@ const char* kConfig = R"(model_list:
 
 json::object body(std::string_view text) {
   return json::parse(text).as_object();
-}
-
-TEST(CallPlan, NumericControlsMustBeFiniteAndInRange) {
-  auto snap = snapshot(kConfig);
-  for (auto bad :
-       {R"({"timeout":1e300})", R"({"timeout":"nan"})", R"({"timeout":"inf"})", R"({"timeout":-2})",
-        R"({"timeout":0})", R"({"timeout":"abc"})", R"({"timeout":[1]})",
-        R"({"stream_timeout":"-infinity"})", R"({"num_retries":1e308})", R"({"num_retries":-1})"}) {
-    auto plan = make_plan(*snap, "g", body(bad));
-    ASSERT_FALSE(plan) << bad;
-    EXPECT_EQ(plan.error().status(), 400) << bad;
-  }
-  auto plan =
-      make_plan(*snap, "g", body(R"({"timeout":"2.5","num_retries":99,"stream_timeout":null})"));
-  ASSERT_TRUE(plan);
-  EXPECT_DOUBLE_EQ(plan->timeout, 2.5);
-  EXPECT_EQ(plan->num_retries, 10);  // clamped, as before
-  EXPECT_FALSE(plan->stream_timeout);
 }
 
 TEST(BuildUpstream, LiteLLMKeysStayInTheGateway) {
