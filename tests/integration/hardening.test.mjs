@@ -347,7 +347,7 @@ ${auth}`, ['--max-upstream-body-mb', '1']);
     behaviour = (sock) => sock.write(`HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: ${html.length}\r\n\r\n${html}`);
     const r = await post(gw, '/v1/chat/completions', chatBody('g'));
     assert.equal(r.status, 502);
-    assert.match((await r.json()).error.message, /not JSON/);
+    assert.match((await r.json()).error.message, /not a JSON object/);
   });
 
   test('item 5: a 300 MiB error body is read to 1 MiB, not held whole', async () => {

@@ -1,6 +1,7 @@
 #include "routeiq/api/proxy.hpp"
 #include "routeiq/api/mock_response.hpp"
 #include "routeiq/api/request.hpp"
+#include "routeiq/providers/codec.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -51,6 +52,10 @@ struct CallState {
   net::UpstreamCall* active = nullptr;
   asio::steady_timer* mock_wait = nullptr;  // a mocked attempt's delay or timeout
   net::HeaderList upstream_ids;  // the provider's request id headers, passed to the client
+  // What the last answer said about itself: its usage, model, completeness.
+  providers::Usage usage;
+  std::string answered_model;
+  bool complete = false;
   bool client_gone = false;
   int retries = 0;
   int fallbacks = 0;
@@ -193,6 +198,7 @@ class Proxy {
         state_.retries = attempt;
         last = co_await attempt_one(*pick, *res);
         picker.observe(*pick, attempt_result(last));
+        if (last.kind == Outcome::ok) log_answer(*pick, *res);
         if (last.kind == Outcome::ok || last.kind == Outcome::client_gone) co_return;
         log_failure(*pick, last);
         if (last.kind == Outcome::http_error && !routing::retryable_status(last.status)) {
@@ -242,6 +248,17 @@ class Proxy {
     return {Kind::cancelled};
   }
 
+  // One line per answered request (debug level), until the request record
+  // reaches metrics and spend logs.
+  void log_answer(size_t d, const routing::Resolution& res) const {
+    log::debug() << "call_id=" << req_.call_id << " model_group=" << res.group_name
+                 << " deployment=" << req_.snapshot->deployments[d].config->model_info.id
+                 << " model=" << state_.answered_model
+                 << " prompt_tokens=" << state_.usage.prompt_tokens
+                 << " completion_tokens=" << state_.usage.completion_tokens
+                 << " complete=" << (state_.complete ? "true" : "false");
+  }
+
   void log_failure(size_t d, const Outcome& o) const {
     log::warn() << "call_id=" << req_.call_id
                 << " deployment=" << req_.snapshot->deployments[d].config->model_info.id
@@ -270,20 +287,6 @@ class Proxy {
     return net::Deadlines{dl.total, dl.first_byte};
   }
 
-  // How an attempt talks to its deployment: bytes relayed untouched when the
-  // client's dialect is the provider's wire format, else translated.
-  enum class Mode { raw_openai, raw_anthropic, translated };
-
-  Mode mode_for(const runtime::DeploymentRuntime& d) const {
-    auto format = d.provider->format;
-    bool openai_family =
-        format == providers::WireFormat::openai || format == providers::WireFormat::azure;
-    if (req_.dialect == Dialect::openai && openai_family) return Mode::raw_openai;
-    if (req_.dialect == Dialect::anthropic && format == providers::WireFormat::anthropic)
-      return Mode::raw_anthropic;
-    return Mode::translated;
-  }
-
   asio::awaitable<Outcome> attempt_one(size_t index, const routing::Resolution& res) {
     current_ = index;
     const runtime::DeploymentRuntime* runtime = &req_.snapshot->deployments[index];
@@ -299,38 +302,56 @@ class Proxy {
     std::string model = routing::upstream_model(*runtime->config, res.wildcard_part);
     std::optional<runtime::DeploymentRuntime> per_request;
     if (runtime->provider_from_request) {
-      auto resolved = runtime::resolve_from_request(*runtime->config, res.group_name);
+      auto resolved = runtime::resolve_from_request(
+          *runtime->config, res.group_name, req_.snapshot->config->litellm_settings.drop_params);
       if (!resolved) co_return local_error(400, resolved.error().message);
       per_request = std::move(resolved->first);
       model = std::move(resolved->second);
       runtime = &*per_request;
     }
     const auto& d = *runtime;
-    if (d.provider->format == providers::WireFormat::azure) {
-      auto token = co_await credentials::azure_bearer_token(d);
-      if (!token) co_return local_error(token.error().status(), token.error().message);
-      azure_bearer_ = token.value();
-    }
+    auto codec =
+        providers::make_codec(req_.endpoint, req_.dialect, d.provider->format, res.group_name);
+    if (!codec) co_return unsupported_endpoint(d);
+    providers::Target target = d.target;
+    target.model = model;
+    target.client_headers = req_.client_headers;
+    if (auto st = co_await fill_credentials(d, target); !st)
+      co_return local_error(st.error().status(), st.error().message);
+    const json::object& input = codec->takes_client_body() ? req_.body : canonical();
+    auto encoded = codec->encode(input, target, std::chrono::system_clock::now());
+    if (!encoded) co_return local_error(encoded.error().status(), encoded.error().message);
     net::UpstreamCall call;
     state_.active = &call;
-    Outcome out;
-    switch (mode_for(d)) {
-      case Mode::raw_openai: {
-        auto upstream = build_upstream(d, req_.endpoint, req_.body, model, azure_bearer_);
-        if (!upstream) co_return local_error(400, upstream.error().message);
-        out = co_await relay_raw(call, std::move(upstream.value()), d, res);
-        break;
-      }
-      case Mode::raw_anthropic:
-        out = co_await relay_raw(call, build_anthropic_passthrough(d, model), d, res);
-        break;
-      case Mode::translated:
-        out = co_await relay_translated(call, d, res, model);
-        break;
-    }
+    Outcome out = co_await relay(call, std::move(encoded.value()), *codec, d, res);
     state_.active = nullptr;
+    note_answer(*codec);
     if (state_.client_gone) out.kind = Outcome::client_gone;
     co_return out;
+  }
+
+  static Outcome unsupported_endpoint(const runtime::DeploymentRuntime& d) {
+    return local_error(400, "provider '" + std::string(d.provider->name) +
+                                "' supports only chat completions here");
+  }
+
+  // Credentials that need a fetch (Entra ID, Google, AWS): cached, refreshed
+  // off the request path once fetched.
+  static asio::awaitable<Status> fill_credentials(const runtime::DeploymentRuntime& d,
+                                                  providers::Target& target) {
+    if (d.provider->format != providers::WireFormat::azure)
+      co_return co_await credentials::fill_credentials(d, target);
+    auto token = co_await credentials::azure_bearer_token(d);
+    if (!token) co_return token.error();
+    target.credentials.bearer_token = token.value();
+    co_return ok_status();
+  }
+
+  // What the answer said about itself, for the record of this request.
+  void note_answer(const providers::Codec& codec) {
+    state_.usage = codec.usage();
+    state_.answered_model = codec.answered_model();
+    state_.complete = codec.complete();
   }
 
   MockCall mock_call() const {
@@ -366,7 +387,7 @@ class Proxy {
     if (state_.client_gone) co_return Outcome{Outcome::client_gone};
     if (timed_out) co_return mock_timeout(m);
     if (m.failure) co_return mock_failure(*m.failure);
-    auto encoder = make_encoder(req_.dialect, res.group_name);
+    auto encoder = providers::make_encoder(req_.dialect, res.group_name);
     if (!m.stream) {
       co_await ex_.respond(200, "application/json", encoder->full(m.response),
                            success_headers(d, res));
@@ -415,184 +436,82 @@ class Proxy {
     return out;
   }
 
-  // Anthropic client to an Anthropic deployment: only the model changes.
-  net::UpstreamRequest build_anthropic_passthrough(const runtime::DeploymentRuntime& d,
-                                                   const std::string& model) const {
-    json::object body;
-    for (const auto& [k, v] : req_.body)
-      if (!config::is_litellm_request_key(k)) body[k] = v;
-    body["model"] = model;
-    net::UpstreamRequest r;
-    r.url = d.api_base + "/v1/messages";
-    r.headers.emplace_back("content-type", "application/json");
-    if (!d.api_key.empty()) r.headers.emplace_back("x-api-key", d.api_key);
-    bool has_version = false;
-    for (const auto& [k, v] : req_.client_headers) {
-      has_version = has_version || k == "anthropic-version";
-      r.headers.emplace_back(k, v);
-    }
-    if (!has_version) r.headers.emplace_back("anthropic-version", "2023-06-01");
-    for (const auto& [k, v] : d.config->extra_headers) r.headers.emplace_back(k, v);
-    r.body = json::serialize(body);
-    return r;
-  }
-
   // Sends the request and reads the response head; an error status is read
-  // whole and turned into an Outcome.
+  // (its first MiB) and turned into an Outcome in the codec's terms.
   asio::awaitable<std::optional<Outcome>> start_call(net::UpstreamCall& call,
-                                                     net::UpstreamRequest upstream,
+                                                     providers::HttpRequest upstream,
                                                      const runtime::DeploymentRuntime& d,
-                                                     providers::ChatTranslator* translator) {
+                                                     providers::Codec& codec) {
     auto waited_from = Clock::now();
-    bool started = co_await call.start(std::move(upstream), deadlines_for(*d.config));
+    net::UpstreamRequest request{std::move(upstream.method), std::move(upstream.url),
+                                 std::move(upstream.headers), std::move(upstream.body)};
+    bool started = co_await call.start(std::move(request), deadlines_for(*d.config));
     state_.upstream_time += Clock::now() - waited_from;
     if (!started) co_return transport_failure(call);
     keep_upstream_ids(call);
     if (call.status() < 400) co_return std::nullopt;
     std::string body;
     co_await call.read_prefix(body, kMaxErrorBody);  // the rest is discarded
+    Error mapped = codec.decode_error(call.status(), body);
     Outcome out;
     out.kind = Outcome::http_error;
-    out.status = call.status();
+    out.status = mapped.status();
+    out.message = scrub(std::move(mapped.message), d);
     out.retry_after = call.header("retry-after");
-    if (translator) {
-      Error mapped = translator->decode_error(out.status, body);
-      out.status = mapped.status();
-      out.message = scrub(std::move(mapped.message), d);
-    } else {
-      out.message = upstream_message(body, out.status, d);
-    }
     co_return out;
   }
 
-  asio::awaitable<Outcome> relay_raw(net::UpstreamCall& call, net::UpstreamRequest upstream,
-                                     const runtime::DeploymentRuntime& d,
-                                     const routing::Resolution& res) {
-    if (auto failed = co_await start_call(call, std::move(upstream), d, nullptr)) co_return *failed;
-    if (plan_.stream && call.header("content-type").find("text/event-stream") != std::string::npos)
-      co_return co_await relay_stream(call, d, res);
+  // One attempt's answer: whole, or as a stream when the client asked for
+  // one (a pass-through upstream may still answer whole).
+  asio::awaitable<Outcome> relay(net::UpstreamCall& call, providers::HttpRequest upstream,
+                                 providers::Codec& codec, const runtime::DeploymentRuntime& d,
+                                 const routing::Resolution& res) {
+    if (auto failed = co_await start_call(call, std::move(upstream), d, codec)) co_return *failed;
+    bool upstream_streams =
+        !codec.takes_client_body() ||
+        call.header("content-type").find("text/event-stream") != std::string::npos;
+    if (plan_.stream && upstream_streams) co_return co_await relay_stream(call, codec, d, res);
+    co_return co_await relay_whole(call, codec, d, res);
+  }
+
+  asio::awaitable<Outcome> relay_whole(net::UpstreamCall& call, providers::Codec& codec,
+                                       const runtime::DeploymentRuntime& d,
+                                       const routing::Resolution& res) {
     std::string body;
     auto waited_from = Clock::now();
     bool complete = co_await call.read_all(body);
     state_.upstream_time += Clock::now() - waited_from;
     if (!complete) co_return transport_failure(call);
-    // Every OpenAI endpoint proxied here answers JSON: anything else is a
-    // broken upstream, not an answer to relay as a success.
-    if (!is_valid_json(body))
-      co_return bad_response("upstream answered HTTP " + std::to_string(call.status()) +
-                             " with a body that is not JSON");
-    co_await ex_.respond(call.status(), content_type_of(call), body, success_headers(d, res));
-    co_return Outcome{Outcome::ok};
-  }
-
-  providers::Target target_for(const runtime::DeploymentRuntime& d,
-                               const std::string& model) const {
-    providers::Target t;
-    t.provider = d.provider->name;
-    t.model = model;
-    t.api_base = d.api_base;
-    t.api_version = d.config->api_version;
-    t.credentials.api_key = d.api_key;
-    t.extra_params = d.config->extra_params;
-    auto drop = d.config->extra_params.find("drop_params");
-    t.drop_params = req_.snapshot->config->litellm_settings.drop_params ||
-                    (drop != d.config->extra_params.end() && drop->value().is_bool() &&
-                     drop->value().as_bool());
-    for (const auto& [k, v] : d.config->extra_headers) t.extra_headers.emplace_back(k, v);
-    return t;
-  }
-
-  asio::awaitable<Outcome> relay_translated(net::UpstreamCall& call,
-                                            const runtime::DeploymentRuntime& d,
-                                            const routing::Resolution& res, std::string model) {
-    if (req_.endpoint != Endpoint::chat_completions)
-      co_return local_error(400, "provider '" + std::string(d.provider->name) +
-                                     "' supports only chat completions here");
-    std::unique_ptr<providers::ChatTranslator> translator;
-    std::unique_ptr<ResponseDecoder> decoder;
-    net::UpstreamRequest upstream;
-    auto format = d.provider->format;
-    if (format == providers::WireFormat::openai || format == providers::WireFormat::azure) {
-      auto built = build_upstream(d, req_.endpoint, canonical(), model, azure_bearer_);
-      if (!built) co_return local_error(400, built.error().message);
-      upstream = std::move(built.value());
-      decoder = std::make_unique<OpenAIDecoder>();
-    } else {
-      translator = providers::make_chat_translator(provider_format_name(format));
-      if (!translator) co_return local_error(400, "no translator for this provider");
-      auto target = target_for(d, model);
-      if (auto st = co_await credentials::fill_credentials(d, target); !st)
-        co_return local_error(st.error().status(), st.error().message);
-      json::object request;
-      for (const auto& [k, v] : canonical())
-        if (!config::is_litellm_request_key(k)) request[k] = v;
-      request["model"] = model;
-      auto encoded = translator->encode(request, target, std::chrono::system_clock::now());
-      if (!encoded) co_return local_error(encoded.error().status(), encoded.error().message);
-      upstream.method = encoded->method;
-      upstream.url = std::move(encoded->url);
-      upstream.headers = std::move(encoded->headers);
-      upstream.body = std::move(encoded->body);
-      decoder = std::make_unique<TranslatorDecoder>(*translator);
-    }
-    if (auto failed = co_await start_call(call, std::move(upstream), d, translator.get()))
-      co_return *failed;
-    auto encoder = make_encoder(req_.dialect, res.group_name);
-    if (plan_.stream) co_return co_await relay_translated_stream(call, d, res, *decoder, *encoder);
-    std::string body;
-    auto waited_from = Clock::now();
-    bool complete = co_await call.read_all(body);
-    state_.upstream_time += Clock::now() - waited_from;
-    if (!complete) co_return transport_failure(call);
-    auto decoded = decoder->full(body);
+    auto decoded = codec.decode_body(std::move(body));
     if (!decoded) co_return bad_response(scrub(decoded.error().message, d));
-    co_await ex_.respond(200, "application/json", encoder->full(decoded.value()),
+    bool passed_through = codec.takes_client_body();
+    std::string content_type = passed_through ? content_type_of(call) : "application/json";
+    co_await ex_.respond(passed_through ? call.status() : 200, content_type, decoded.value(),
                          success_headers(d, res));
     co_return Outcome{Outcome::ok};
   }
 
-  static std::string_view provider_format_name(providers::WireFormat f) {
-    switch (f) {
-      case providers::WireFormat::anthropic:
-        return "anthropic";
-      case providers::WireFormat::gemini:
-        return "gemini";
-      case providers::WireFormat::vertex_ai:
-        return "vertex_ai";
-      case providers::WireFormat::bedrock:
-        return "bedrock";
-      case providers::WireFormat::cohere:
-        return "cohere";
-      default:
-        return "";
-    }
-  }
-
-  asio::awaitable<Outcome> relay_translated_stream(net::UpstreamCall& call,
-                                                   const runtime::DeploymentRuntime& d,
-                                                   const routing::Resolution& res,
-                                                   ResponseDecoder& decoder,
-                                                   ResponseEncoder& encoder) {
+  // Relays whatever arrived in one write. A translated stream that ends
+  // without its final event ends with an error, not as if complete.
+  asio::awaitable<Outcome> relay_stream(net::UpstreamCall& call, providers::Codec& codec,
+                                        const runtime::DeploymentRuntime& d,
+                                        const routing::Resolution& res) {
     if (!co_await ex_.begin_stream(200, "text/event-stream", success_headers(d, res))) {
       call.cancel();
       co_return Outcome{Outcome::client_gone};
     }
     std::string piece, out;
-    std::vector<json::object> chunks;
     while (!call.done()) {
       if (!co_await call.read_some(piece)) {
         if (state_.client_gone) co_return Outcome{Outcome::client_gone};
-        co_await end_stream_with_error(encoder, stream_failure(call));
+        co_await end_stream_with_error(codec, stream_failure(call));
         co_return Outcome{Outcome::ok};
       }
-      chunks.clear();
       out.clear();
-      auto st = decoder.feed(piece, chunks);
-      for (const auto& c : chunks) encoder.chunk(c, out);
+      auto st = codec.decode_stream(piece, out);
       if (!st) {
         if (!out.empty()) co_await ex_.write_chunk(out);
-        co_await end_stream_with_error(encoder,
-                                       make_error(st.error().kind, scrub(st.error().message, d)));
+        co_await end_stream_with_error(codec, scrubbed(st.error(), d));
         co_return Outcome{Outcome::ok};
       }
       if (!out.empty() && !co_await ex_.write_chunk(out)) {
@@ -600,11 +519,23 @@ class Proxy {
         co_return Outcome{Outcome::client_gone};
       }
     }
+    if (!codec.takes_client_body() && !codec.complete()) {
+      co_await end_stream_with_error(codec, cut_short());
+      co_return Outcome{Outcome::ok};
+    }
     out.clear();
-    encoder.finish(out);
-    co_await ex_.write_chunk(out);
+    codec.finish_stream(out);
+    if (!out.empty()) co_await ex_.write_chunk(out);
     co_await ex_.end_stream();
     co_return Outcome{Outcome::ok};
+  }
+
+  static Error scrubbed(const Error& e, const runtime::DeploymentRuntime& d) {
+    return make_error(e.kind, scrub(e.message, d));
+  }
+
+  static Error cut_short() {
+    return make_error(ErrorKind::upstream_error, "upstream stream ended before its final event");
   }
 
   static Error stream_failure(const net::UpstreamCall& call) {
@@ -614,9 +545,9 @@ class Proxy {
   }
 
   // Headers are sent already: end with an error event in the client's dialect, then close.
-  asio::awaitable<void> end_stream_with_error(ResponseEncoder& encoder, Error error) {
+  asio::awaitable<void> end_stream_with_error(providers::Codec& codec, Error error) {
     std::string out;
-    encoder.fail(error, out);
+    codec.fail_stream(error, out);
     co_await ex_.write_chunk(out);
     co_await ex_.end_stream();
     ex_.close_after();
@@ -652,30 +583,6 @@ class Proxy {
     state_.upstream_ids.clear();
     for (auto name : {"x-request-id", "request-id"})
       if (auto v = call.header(name); !v.empty()) state_.upstream_ids.emplace_back(name, v);
-  }
-
-  asio::awaitable<Outcome> relay_stream(net::UpstreamCall& call,
-                                        const runtime::DeploymentRuntime& d,
-                                        const routing::Resolution& res) {
-    if (!co_await ex_.begin_stream(200, "text/event-stream", success_headers(d, res))) {
-      call.cancel();
-      co_return Outcome{Outcome::client_gone};
-    }
-    std::string piece;
-    while (!call.done()) {
-      if (!co_await call.read_some(piece)) {
-        if (state_.client_gone) co_return Outcome{Outcome::client_gone};
-        auto encoder = make_encoder(req_.dialect, res.group_name);
-        co_await end_stream_with_error(*encoder, stream_failure(call));
-        co_return Outcome{Outcome::ok};
-      }
-      if (!co_await ex_.write_chunk(piece)) {
-        call.cancel();
-        co_return Outcome{Outcome::client_gone};
-      }
-    }
-    co_await ex_.end_stream();
-    co_return Outcome{Outcome::ok};
   }
 
   net::HeaderList base_headers() const { return {{"x-litellm-call-id", req_.call_id}}; }
@@ -754,7 +661,6 @@ class Proxy {
 
   net::Exchange& ex_;
   ProxyRequest req_;
-  std::string azure_bearer_;
   std::string routed_by_, routed_model_;  // learned-router decision, for the response headers
   routing::CallPlan plan_;
   CallState state_;
@@ -766,7 +672,8 @@ class Proxy {
 asio::awaitable<void> send_error(net::Exchange& ex, Dialect dialect, Error error,
                                  net::HeaderList headers) {
   if (!error.retry_after.empty()) headers.emplace_back("retry-after", error.retry_after);
-  co_await ex.respond(error.status(), "application/json", error_body(dialect, error), headers);
+  co_await ex.respond(error.status(), "application/json", providers::error_body(dialect, error),
+                      headers);
 }
 
 asio::awaitable<void> proxy_openai(net::Exchange& exchange, ProxyRequest request) {

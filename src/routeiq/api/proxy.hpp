@@ -7,10 +7,10 @@
 #include <optional>
 #include <string>
 
-#include "routeiq/api/codec.hpp"
 #include "routeiq/api/request.hpp"
-#include "routeiq/runtime/snapshot.hpp"
 #include "routeiq/net/http_server.hpp"
+#include "routeiq/providers/codec.hpp"
+#include "routeiq/runtime/snapshot.hpp"
 
 namespace routeiq::api {
 

@@ -80,58 +80,6 @@ std::optional<std::pair<std::string, double>> parse_router_model_name(std::strin
   }
 }
 
-namespace {
-
-std::string_view endpoint_path(Endpoint e) {
-  switch (e) {
-    case Endpoint::completions:
-      return "/completions";
-    case Endpoint::embeddings:
-      return "/embeddings";
-    default:
-      return "/chat/completions";
-  }
-}
-
-}  // namespace
-
-Result<net::UpstreamRequest> build_upstream(const runtime::DeploymentRuntime& d, Endpoint endpoint,
-                                            const json::object& client_body,
-                                            const std::string& model,
-                                            const std::string& azure_bearer) {
-  json::object body;
-  for (const auto& [k, v] : d.config->extra_params)
-    if (!config::is_litellm_deployment_key(k))
-      body[k] = v;  // deployment defaults; the request wins
-  for (const auto& [k, v] : client_body)
-    if (!config::is_litellm_request_key(k)) body[k] = v;
-  body["model"] = model;
-  net::UpstreamRequest r;
-  r.headers.emplace_back("content-type", "application/json");
-  if (d.provider->format == providers::WireFormat::azure) {
-    std::string version = d.config->api_version;
-    if (version.empty())
-      if (const char* v = std::getenv("AZURE_API_VERSION")) version = v;
-    auto deployment = providers::path_segment(model, "model");
-    if (!deployment) return deployment.error();
-    r.url = d.api_base + "/openai/deployments/" + *deployment +
-            std::string(endpoint_path(endpoint)) + "?api-version=" + providers::uri_encode(version);
-    body.erase("model");
-    if (!azure_bearer.empty())
-      r.headers.emplace_back("authorization", "Bearer " + azure_bearer);
-    else if (!d.api_key.empty())
-      r.headers.emplace_back("api-key", d.api_key);
-  } else {
-    r.url = d.api_base + std::string(endpoint_path(endpoint));
-    if (!d.api_key.empty()) r.headers.emplace_back("authorization", "Bearer " + d.api_key);
-    if (!d.config->organization.empty())
-      r.headers.emplace_back("openai-organization", d.config->organization);
-  }
-  for (const auto& [k, v] : d.config->extra_headers) r.headers.emplace_back(k, v);
-  r.body = json::serialize(body);
-  return r;
-}
-
 // Removes credentials and upstream addresses from text that may reach a client.
 std::string scrub(std::string text, const runtime::DeploymentRuntime& d) {
   auto replace_all = [&](const std::string& needle, std::string_view with) {
@@ -142,29 +90,6 @@ std::string scrub(std::string text, const runtime::DeploymentRuntime& d) {
   replace_all(d.api_key, "[REDACTED]");
   replace_all(d.api_base, "[upstream]");
   return text;
-}
-
-// The upstream's error message (OpenAI shape or plain), scrubbed and bounded.
-std::string upstream_message(const std::string& body, int status,
-                             const runtime::DeploymentRuntime& d) {
-  std::string message;
-  boost::system::error_code ec;
-  auto v = json::parse(body, ec);
-  if (!ec && v.is_object()) {
-    const auto& o = v.as_object();
-    if (auto e = o.find("error"); e != o.end()) {
-      if (e->value().is_object() && e->value().as_object().contains("message") &&
-          e->value().at("message").is_string())
-        message = e->value().at("message").as_string();
-      else if (e->value().is_string())
-        message = e->value().as_string();
-    } else if (auto m = o.find("message"); m != o.end() && m->value().is_string()) {
-      message = m->value().as_string();
-    }
-  }
-  if (message.empty()) message = "upstream returned HTTP " + std::to_string(status);
-  if (message.size() > 2000) message.resize(2000);
-  return scrub(std::move(message), d);
 }
 
 // A random (version 4) UUID, RFC 4122 section 4.4.

@@ -11,11 +11,13 @@
 
 #include "routeiq/core/error.hpp"
 #include "routeiq/net/upstream.hpp"
+#include "routeiq/providers/codec.hpp"
 #include "routeiq/runtime/snapshot.hpp"
 
 namespace routeiq::api {
 
-enum class Endpoint { chat_completions, completions, embeddings };
+using providers::Dialect;
+using providers::Endpoint;
 
 // The text a learned router judges: the last user message (its text parts), or
 // the prompt / input of completions and embeddings.
@@ -24,17 +26,8 @@ std::string routing_query(const boost::json::object& request);
 // RouteLLM-style names: "router-knn-0.3" -> {"knn", 0.3}.
 std::optional<std::pair<std::string, double>> parse_router_model_name(std::string_view model);
 
-// Fails when the model cannot be placed in the URL (Azure: ".." and such).
-Result<net::UpstreamRequest> build_upstream(const runtime::DeploymentRuntime& d, Endpoint endpoint,
-                                            const boost::json::object& client_body,
-                                            const std::string& model,
-                                            const std::string& azure_bearer = {});
-
 // Removes the deployment's key and base URL from text that may reach a client.
 std::string scrub(std::string text, const runtime::DeploymentRuntime& d);
-// The upstream's error message (OpenAI/Anthropic shape or plain), scrubbed and bounded.
-std::string upstream_message(const std::string& body, int status,
-                             const runtime::DeploymentRuntime& d);
 // A random (version 4) UUID, RFC 4122 section 4.4.
 std::string make_call_id();
 

@@ -169,6 +169,32 @@ int64_t unix_seconds(std::chrono::system_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
+Usage usage_from_openai(const json::object& u) {
+  Usage out;
+  out.prompt_tokens = int_at(u, "prompt_tokens").value_or(0);
+  out.completion_tokens = int_at(u, "completion_tokens").value_or(0);
+  if (auto* details = obj_at(u, "prompt_tokens_details"))
+    out.cached_tokens = int_at(*details, "cached_tokens").value_or(0);
+  if (auto* details = obj_at(u, "completion_tokens_details"))
+    out.reasoning_tokens = int_at(*details, "reasoning_tokens").value_or(0);
+  return out;
+}
+
+// Anthropic counts cache reads and writes apart from input_tokens; OpenAI's
+// prompt_tokens includes all three.
+Usage usage_from_anthropic(const json::object& u, Usage base) {
+  int64_t cache_read = int_at(u, "cache_read_input_tokens").value_or(base.cached_tokens);
+  int64_t cache_write =
+      int_at(u, "cache_creation_input_tokens").value_or(base.cache_creation_tokens);
+  int64_t input = base.prompt_tokens - base.cached_tokens - base.cache_creation_tokens;
+  input = int_at(u, "input_tokens").value_or(input);
+  base.prompt_tokens = input + cache_read + cache_write;
+  base.cached_tokens = cache_read;
+  base.cache_creation_tokens = cache_write;
+  base.completion_tokens = int_at(u, "output_tokens").value_or(base.completion_tokens);
+  return base;
+}
+
 json::object usage_json(const Usage& u) {
   json::object usage;
   usage["prompt_tokens"] = u.prompt_tokens;

@@ -55,6 +55,11 @@ std::string random_id(std::string_view prefix);  // prefix + 24 random alphanume
 int64_t unix_seconds(std::chrono::system_clock::time_point t);
 
 json::object usage_json(const Usage& u);
+// Token counts from an OpenAI `usage` object (chat, completions, embeddings).
+Usage usage_from_openai(const json::object& usage);
+// Token counts from an Anthropic `usage` object, over `base` (a stream sends
+// input tokens in message_start and output tokens in message_delta).
+Usage usage_from_anthropic(const json::object& usage, Usage base);
 
 // Creates chat.completion.chunk objects that share id, model and created.
 struct ChunkFactory {

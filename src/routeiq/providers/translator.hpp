@@ -42,10 +42,16 @@ struct Target {          // one deployment, resolved
   std::string model;     // provider-side model name
   std::string api_base;  // may be empty -> the format's default
   std::string api_version;
+  std::string organization;  // OpenAI's openai-organization header
   Credentials credentials;
   boost::json::object extra_params;  // other litellm_params (vertex_project, aws_region_name, ...)
+  // The deployment's provider parameters (temperature, ...: litellm_params
+  // without LiteLLM's own keys): defaults of an OpenAI-family body.
+  boost::json::object body_defaults;
   bool drop_params = false;
   std::vector<std::pair<std::string, std::string>> extra_headers;
+  // Client headers passed on as they are (anthropic-version, anthropic-beta).
+  std::vector<std::pair<std::string, std::string>> client_headers;
 };
 
 class ChatTranslator {  // one per request; holds streaming state; no I/O

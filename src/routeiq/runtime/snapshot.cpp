@@ -59,7 +59,36 @@ std::string why_not_callable(const config::Deployment& d, const DeploymentRuntim
 
 }  // namespace
 
-DeploymentRuntime resolve_deployment(const config::Deployment& d, std::string_view provider) {
+namespace {
+
+bool true_at(const boost::json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_bool() && it->value().as_bool();
+}
+
+providers::Target target_of(const DeploymentRuntime& rt, bool drop_params_everywhere) {
+  const auto& d = *rt.config;
+  providers::Target t;
+  t.provider = rt.provider ? rt.provider->name : "";
+  t.model = d.model;
+  t.api_base = rt.api_base;
+  t.api_version = d.api_version;
+  if (t.api_version.empty() && rt.provider && rt.provider->format == providers::WireFormat::azure)
+    t.api_version = env_or_empty("AZURE_API_VERSION");
+  t.organization = d.organization;
+  t.credentials.api_key = rt.api_key;
+  t.extra_params = d.extra_params;
+  for (const auto& [k, v] : d.extra_params)
+    if (!config::is_litellm_deployment_key(k)) t.body_defaults[k] = v;
+  t.drop_params = drop_params_everywhere || true_at(d.extra_params, "drop_params");
+  for (const auto& [k, v] : d.extra_headers) t.extra_headers.emplace_back(k, v);
+  return t;
+}
+
+}  // namespace
+
+DeploymentRuntime resolve_deployment(const config::Deployment& d, std::string_view provider,
+                                     bool drop_params_everywhere) {
   DeploymentRuntime rt;
   rt.config = &d;
   rt.provider = providers::find_provider(provider);
@@ -72,14 +101,15 @@ DeploymentRuntime resolve_deployment(const config::Deployment& d, std::string_vi
   }
   while (rt.api_base.size() > 1 && rt.api_base.back() == '/') rt.api_base.pop_back();
   rt.public_api_base = public_url(rt.api_base);
+  rt.target = target_of(rt, drop_params_everywhere);
   return rt;
 }
 
-Result<std::pair<DeploymentRuntime, std::string>> resolve_from_request(const config::Deployment& d,
-                                                                       std::string_view model) {
+Result<std::pair<DeploymentRuntime, std::string>> resolve_from_request(
+    const config::Deployment& d, std::string_view model, bool drop_params_everywhere) {
   auto ref = config::split_model_ref(model);
   if (!ref) return make_error(ErrorKind::unknown_model, ref.error().message, "model");
-  auto rt = resolve_deployment(d, ref->provider);
+  auto rt = resolve_deployment(d, ref->provider, drop_params_everywhere);
   if (rt.api_base.empty() && needs_api_base(*rt.provider))
     return make_error(ErrorKind::unknown_model,
                       "provider '" + ref->provider + "' needs an api_base in the config", "model");
@@ -156,7 +186,7 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(std::shared_ptr<const con
       snap->deployments.push_back(std::move(rt));
       continue;
     }
-    auto rt = resolve_deployment(d, d.provider);
+    auto rt = resolve_deployment(d, d.provider, config->litellm_settings.drop_params);
     if (rt.provider && rt.provider->format == providers::WireFormat::router)
       if (auto st = make_router_group(d, *snap); !st) return st.error();
     rt.not_callable_reason = why_not_callable(d, rt);

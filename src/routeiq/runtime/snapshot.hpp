@@ -10,6 +10,7 @@
 
 #include "routeiq/config/config.hpp"
 #include "routeiq/providers/provider_table.hpp"
+#include "routeiq/providers/translator.hpp"
 #include "routeiq/routing/health.hpp"
 #include "routeiq/routing/strategy.hpp"
 #include "routeiq/routing/table.hpp"
@@ -25,6 +26,11 @@ struct DeploymentRuntime {
   std::string public_api_base;  // for x-litellm-model-api-base: no credentials or query
   // `model: "*"` deployments name no provider: it comes from each request's model.
   bool provider_from_request = false;
+  // How the deployment is called, decided once: base, key, api version
+  // (AZURE_API_VERSION read here, not per request), provider parameters
+  // without LiteLLM's own keys, drop_params, extra headers. A request copies
+  // it and sets the model and its own headers.
+  providers::Target target;
   // Why a call to this deployment can only fail (e.g. its provider is unknown),
   // as LiteLLM fails it: every call gets a 400 with this message. Empty: callable.
   std::string not_callable_reason;
@@ -46,12 +52,13 @@ struct Snapshot {
 
 // Resolves base URL and key of a deployment for a provider (config first, then
 // the provider's environment variables, then its default base).
-DeploymentRuntime resolve_deployment(const config::Deployment& d, std::string_view provider);
+DeploymentRuntime resolve_deployment(const config::Deployment& d, std::string_view provider,
+                                     bool drop_params_everywhere = false);
 
 // For a catch-all deployment: the runtime for the provider named in `model`
 // ("groq/llama-3.1-8b"), plus the provider-side model name.
-Result<std::pair<DeploymentRuntime, std::string>> resolve_from_request(const config::Deployment& d,
-                                                                       std::string_view model);
+Result<std::pair<DeploymentRuntime, std::string>> resolve_from_request(
+    const config::Deployment& d, std::string_view model, bool drop_params_everywhere = false);
 
 // With a registry, deployments keep their health (cooldowns) across snapshots
 // by model_info.id; without one, every deployment starts healthy.

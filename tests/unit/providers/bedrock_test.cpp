@@ -8,29 +8,6 @@ namespace {
 
 using namespace testing;
 
-// "events": [[event-type, payload]] or ["!exception", exception-type, payload],
-// framed as ConverseStream does.
-std::string event_stream_transcript(const fs::path&, const json::object& doc) {
-  std::string bytes;
-  for (const auto& e : doc.at("events").as_array()) {
-    const auto& ev = e.as_array();
-    EventStreamMessage m;
-    if (ev[0].as_string() == "!exception") {
-      m.headers = {{":exception-type", event_string(std::string(ev[1].as_string()))},
-                   {":content-type", event_string("application/json")},
-                   {":message-type", event_string("exception")}};
-      m.payload = json::serialize(ev[2]);
-    } else {
-      m.headers = {{":event-type", event_string(std::string(ev[0].as_string()))},
-                   {":content-type", event_string("application/json")},
-                   {":message-type", event_string("event")}};
-      m.payload = json::serialize(ev[1]);
-    }
-    bytes += encode_event_stream_message(m);
-  }
-  return bytes;
-}
-
 TEST(BedrockTranslator, RequestFixtures) {
   run_request_fixtures("bedrock");
 }

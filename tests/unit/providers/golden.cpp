@@ -1,5 +1,7 @@
 #include "golden.hpp"
 
+#include "routeiq/providers/eventstream.hpp"
+
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -356,6 +358,29 @@ std::string without_generated_ids(json::object acc) {
 }
 
 }  // namespace
+
+// "events": [[event-type, payload]] or ["!exception", exception-type, payload],
+// framed as ConverseStream does.
+std::string event_stream_transcript(const fs::path&, const json::object& doc) {
+  std::string bytes;
+  for (const auto& e : doc.at("events").as_array()) {
+    const auto& ev = e.as_array();
+    EventStreamMessage m;
+    if (ev[0].as_string() == "!exception") {
+      m.headers = {{":exception-type", event_string(std::string(ev[1].as_string()))},
+                   {":content-type", event_string("application/json")},
+                   {":message-type", event_string("exception")}};
+      m.payload = json::serialize(ev[2]);
+    } else {
+      m.headers = {{":event-type", event_string(std::string(ev[0].as_string()))},
+                   {":content-type", event_string("application/json")},
+                   {":message-type", event_string("event")}};
+      m.payload = json::serialize(ev[1]);
+    }
+    bytes += encode_event_stream_message(m);
+  }
+  return bytes;
+}
 
 void run_stream_fixtures(std::string_view format, TranscriptFn transcript) {
   auto files = fixtures(format, ".stream.json");

@@ -51,6 +51,8 @@ void run_error_fixtures(std::string_view format);
 // `transcript` turns a stream fixture into the raw upstream bytes.
 using TranscriptFn = std::string (*)(const fs::path& fixture, const json::object& doc);
 std::string sse_transcript(const fs::path& fixture, const json::object& doc);
+// Bedrock: "events": [[event-type, payload]] or ["!exception", type, payload].
+std::string event_stream_transcript(const fs::path& fixture, const json::object& doc);
 void run_stream_fixtures(std::string_view format, TranscriptFn transcript = &sse_transcript);
 
 }  // namespace routeiq::providers::testing

@@ -2,6 +2,8 @@
 // deployments it keeps (by model_info.id), as the cooldown state must survive.
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 #include "routeiq/runtime/runtime.hpp"
 
 namespace routeiq::runtime {
@@ -59,6 +61,31 @@ TEST(Runtime, BadConfigKeepsTheCurrentSnapshot) {
 )");
   EXPECT_FALSE(rt.value()->reload(bad));
   EXPECT_EQ(rt.value()->snapshot(), before);
+}
+
+TEST(Snapshot, DeploymentTargetsAreDecidedOnce) {
+  auto snap = build_snapshot(config_of(R"(model_list:
+  - model_name: g
+    litellm_params:
+      model: openai/gpt-4o
+      api_base: http://127.0.0.1:9/v1/
+      api_key: sk-up
+      order: 2
+      max_budget: 10
+      cache_read_input_token_cost: 0.1
+      aws_region_name: us-east-1
+      temperature: 0.3
+      drop_params: true
+      extra_headers: {x-team: blue}
+)"));
+  ASSERT_TRUE(snap);
+  const auto& t = snap.value()->deployments[0].target;
+  EXPECT_EQ(t.api_base, "http://127.0.0.1:9/v1");
+  EXPECT_EQ(t.credentials.api_key, "sk-up");
+  EXPECT_EQ(t.body_defaults, boost::json::parse(R"({"temperature":0.3})").as_object());
+  EXPECT_TRUE(t.drop_params);
+  ASSERT_EQ(t.extra_headers.size(), 1u);
+  EXPECT_EQ(t.extra_headers[0].second, "blue");
 }
 
 TEST(HealthRegistry, SlotsAreSharedByIdAndFreedWithTheirSnapshots) {
