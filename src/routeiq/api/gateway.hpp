@@ -1,14 +1,26 @@
 #pragma once
-// HTTP entry point of the gateway: route table, auth, body parsing, and the
-// OpenAI-compatible endpoints. Each request takes the runtime's current
-// snapshot and keeps it to the end.
-#include <atomic>
+// HTTP entry point of the gateway: the route table and the pipeline. Each
+// request takes the runtime's current snapshot and keeps it to the end.
 #include <memory>
+#include <span>
 
-#include "routeiq/net/http_server.hpp"
+#include "routeiq/api/pipeline.hpp"
 #include "routeiq/runtime/runtime.hpp"
 
 namespace routeiq::api {
+
+// Every endpoint, one row each.
+std::span<const Route> route_table();
+
+struct RouteMatch {
+  const Route* route = nullptr;
+  bool path_known = false;  // the path exists with another method
+  std::string parameter;    // what the row's "*" matched
+};
+// `path` without query and optional /v1 prefix (see normalize_path).
+RouteMatch match_route(std::string_view path, net::http::verb method);
+// "/v1/chat/completions/?x=1" -> "/chat/completions".
+std::string_view normalize_path(std::string_view target);
 
 class Gateway {
  public:
@@ -18,18 +30,8 @@ class Gateway {
   std::shared_ptr<const runtime::Snapshot> snapshot() const { return runtime_->snapshot(); }
 
  private:
-  boost::asio::awaitable<void> handle_messages(net::Exchange& ex,
-                                               std::shared_ptr<const runtime::Snapshot> snap,
-                                               std::chrono::steady_clock::time_point received);
-  boost::asio::awaitable<void> handle_count_tokens(net::Exchange& ex);
-
   std::shared_ptr<runtime::Runtime> runtime_;
+  Pipeline pipeline_;
 };
-
-// Parses a JSON object; the error names the byte offset, line and column.
-Result<boost::json::object> parse_json_object(std::string_view body);
-// The key from Authorization: Bearer, x-litellm-api-key or api-key.
-std::string presented_key(const net::http::request<net::http::string_body>& req);
-bool constant_time_equal(std::string_view a, std::string_view b);
 
 }  // namespace routeiq::api

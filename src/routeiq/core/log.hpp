@@ -1,6 +1,7 @@
 #pragma once
 // Minimal structured logging to stderr: one line per event, `key=value` pairs.
 // Never pass secrets here; callers log deployment ids and hosts, not keys.
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -14,23 +15,26 @@ Level level();
 bool enabled(Level level);
 void write(Level level, std::string_view message);
 
-// Builds a line and writes it on destruction; cheap when the level is off.
+// Builds a line and writes it on destruction; when the level is off no
+// stream is even constructed (a locale-bearing ostringstream per request
+// would cost more than the rest of the request's logging).
 class Line {
  public:
-  explicit Line(Level level) : level_(level), on_(enabled(level)) {}
+  explicit Line(Level level) : level_(level) {
+    if (enabled(level)) out_.emplace();
+  }
   ~Line() {
-    if (on_) write(level_, out_.str());
+    if (out_) write(level_, out_->str());
   }
   template <class T>
   Line& operator<<(const T& v) {
-    if (on_) out_ << v;
+    if (out_) *out_ << v;
     return *this;
   }
 
  private:
   Level level_;
-  bool on_;
-  std::ostringstream out_;
+  std::optional<std::ostringstream> out_;
 };
 
 inline Line debug() {

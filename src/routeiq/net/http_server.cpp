@@ -151,6 +151,7 @@ asio::awaitable<bool> Exchange::write_all(std::string data) {
 asio::awaitable<bool> Exchange::respond(int status, std::string_view content_type,
                                         std::string_view body, const HeaderList& headers) {
   responded_ = true;
+  status_ = status;
   keep_alive_ = keep_alive_ && request_.keep_alive() && !server_stopping();
   std::string out = status_line(status);
   out.reserve(out.size() + 256 + body.size());
@@ -172,6 +173,7 @@ asio::awaitable<bool> Exchange::respond(int status, std::string_view content_typ
 asio::awaitable<bool> Exchange::begin_stream(int status, std::string_view content_type,
                                              const HeaderList& headers) {
   responded_ = true;
+  status_ = status;
   streaming_ = true;
   keep_alive_ = keep_alive_ && request_.keep_alive() && !server_stopping();
   std::string out = status_line(status);

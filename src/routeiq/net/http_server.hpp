@@ -61,6 +61,7 @@ class Exchange {
   http::request<http::string_body>& request() { return request_; }
   bool keep_alive() const { return keep_alive_; }
   bool responded() const { return responded_; }
+  int status() const { return status_; }  // of the response sent, 0 before
   bool server_stopping() const { return stopping_.load(std::memory_order_relaxed); }
 
   asio::awaitable<bool> respond(int status, std::string_view content_type, std::string_view body,
@@ -91,6 +92,7 @@ class Exchange {
   bool keep_alive_ = true;
   bool responded_ = false;
   bool streaming_ = false;
+  int status_ = 0;
 };
 
 // A handler owns no connection state; it is called once per request on the

@@ -1,0 +1,87 @@
+// The headers and errors a proxied request ends with: LiteLLM's x-litellm-*
+// set on every answer, the upstream's error as it said it, or the last
+// attempt's transport failure.
+#include <charconv>
+
+#include "routeiq/api/attempt.hpp"
+
+namespace routeiq::api {
+namespace asio = boost::asio;
+
+namespace {
+
+std::string format_ms(double ms) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, ms, std::chars_format::fixed, 3);
+  return std::string(buf, ec == std::errc() ? end : buf);
+}
+
+void add_attempt_counts(net::HeaderList& h, const RequestRecord& r) {
+  h.emplace_back("x-litellm-attempted-retries", std::to_string(r.retries));
+  h.emplace_back("x-litellm-attempted-fallbacks", std::to_string(r.fallbacks));
+}
+
+Error final_transport_error(const Outcome& last) {
+  switch (last.failure) {
+    case net::CallFailure::timeout:
+      return make_error(ErrorKind::timeout, "Request timed out: no deployment answered in time");
+    case net::CallFailure::bad_response:
+    case net::CallFailure::too_large:
+      return make_error(ErrorKind::upstream_error,
+                        "Upstream returned an invalid response: " + last.message);
+    default:
+      return make_error(ErrorKind::no_deployment_available,
+                        "All deployments failed: " + last.message);
+  }
+}
+
+}  // namespace
+
+net::HeaderList success_headers(const AttemptScope& scope, const runtime::DeploymentRuntime& d,
+                                const routing::Resolution& res) {
+  const auto& r = scope.ctx.record;
+  auto total_ms = std::chrono::duration<double, std::milli>(Clock::now() - r.received).count();
+  auto upstream_ms = std::chrono::duration<double, std::milli>(r.upstream_time).count();
+  net::HeaderList h;
+  h.reserve(12);
+  h.emplace_back("x-litellm-call-id", r.call_id);
+  h.insert(h.end(), scope.state.upstream_ids.begin(), scope.state.upstream_ids.end());
+  h.emplace_back("x-litellm-model-id", d.config->model_info.id);
+  h.emplace_back("x-litellm-model-group", res.group_name);
+  h.emplace_back("x-litellm-model-api-base", d.public_api_base);
+  add_attempt_counts(h, r);
+  h.emplace_back("x-litellm-response-duration-ms", format_ms(total_ms));
+  if (!scope.choice.routed_by.empty()) {
+    h.emplace_back("x-routeiq-router", scope.choice.routed_by);
+    h.emplace_back("x-routeiq-routed-model", scope.choice.routed_model);
+  }
+  // Time spent in the gateway itself: everything but waiting on the provider.
+  h.emplace_back("x-litellm-overhead-duration-ms",
+                 format_ms(std::max(0.0, total_ms - upstream_ms)));
+  return h;
+}
+
+asio::awaitable<void> send_upstream_error(AttemptScope& scope, const Outcome& o,
+                                          size_t deployment) {
+  Error e = make_error(error_kind_for_status(o.status), o.message);
+  e.status_override = o.status;
+  e.retry_after = o.retry_after;
+  net::HeaderList headers = scope.state.upstream_ids;
+  headers.emplace_back("x-litellm-model-id",
+                       scope.ctx.snapshot->deployments[deployment].config->model_info.id);
+  add_attempt_counts(headers, scope.ctx.record);
+  co_await send_error(scope.ctx, std::move(e), std::move(headers));
+}
+
+asio::awaitable<void> send_final_error(AttemptScope& scope, const Outcome& last,
+                                       size_t deployment) {
+  if (last.kind == Outcome::http_error) {
+    co_await send_upstream_error(scope, last, deployment);
+    co_return;
+  }
+  net::HeaderList headers;
+  add_attempt_counts(headers, scope.ctx.record);
+  co_await send_error(scope.ctx, final_transport_error(last), std::move(headers));
+}
+
+}  // namespace routeiq::api

@@ -1,0 +1,67 @@
+#pragma once
+// One attempt at one deployment: a mocked answer, or an upstream call through
+// the deployment's codec, relayed to the client whole or as a stream. The
+// proxy's loop (api/proxy) decides which deployment; this decides nothing.
+#include <boost/asio/steady_timer.hpp>
+#include <string>
+
+#include "routeiq/api/mock_response.hpp"
+#include "routeiq/api/model_choice.hpp"
+#include "routeiq/api/pipeline.hpp"
+#include "routeiq/net/upstream.hpp"
+#include "routeiq/routing/plan.hpp"
+
+namespace routeiq::api {
+
+struct Outcome {
+  enum Kind { ok, http_error, transport_error, client_gone } kind = transport_error;
+  int status = 0;
+  std::string message;
+  std::string retry_after;
+  net::CallFailure failure = net::CallFailure::none;
+};
+
+// The call in progress, shared with the client-gone watcher that cancels it.
+struct CallState {
+  net::UpstreamCall* active = nullptr;
+  boost::asio::steady_timer* mock_wait = nullptr;  // a mocked attempt's delay or timeout
+  net::HeaderList upstream_ids;  // the provider's request id headers, passed to the client
+  bool client_gone = false;
+};
+
+// What every attempt of one request shares.
+struct AttemptScope {
+  RequestContext& ctx;
+  const routing::CallPlan& plan;
+  const ModelChoice& choice;
+  CallState& state;
+
+  Clock::time_point deadline() const;  // the request's
+  net::Deadlines deadlines_for(const config::Deployment& d) const;
+};
+
+// Calls deployment `index` of `res` (or answers its mock) and relays a success.
+boost::asio::awaitable<Outcome> attempt_deployment(AttemptScope& scope, size_t index,
+                                                   const routing::Resolution& res);
+
+// A mocked attempt: waits as asked (within the attempt's deadlines; the client
+// going away ends the wait), then fails as a provider would, or answers
+// through the client's encoder with the usual headers.
+boost::asio::awaitable<Outcome> answer_mock(AttemptScope& scope, MockAnswer answer,
+                                            const runtime::DeploymentRuntime& d,
+                                            const routing::Resolution& res);
+
+Outcome local_error(int status, std::string message);
+
+// Response headers: LiteLLM's x-litellm-* set, the provider's request ids, the
+// learned router's decision.
+net::HeaderList success_headers(const AttemptScope& scope, const runtime::DeploymentRuntime& d,
+                                const routing::Resolution& res);
+// The answer when attempts are over: the upstream's error as it said it, or
+// the transport failure of the last attempt.
+boost::asio::awaitable<void> send_upstream_error(AttemptScope& scope, const Outcome& o,
+                                                 size_t deployment);
+boost::asio::awaitable<void> send_final_error(AttemptScope& scope, const Outcome& last,
+                                              size_t deployment);
+
+}  // namespace routeiq::api

@@ -1,0 +1,22 @@
+#pragma once
+// Which model group serves a request: the `model` it names (exact, alias,
+// most specific wildcard, or a RouteLLM-style "router-<type>-<w>"), and for a
+// learned-router group the candidate group the router picks. Pure: no I/O.
+#include <optional>
+#include <string>
+
+#include "routeiq/api/pipeline.hpp"
+#include "routeiq/routing/table.hpp"
+
+namespace routeiq::api {
+
+struct ModelChoice {
+  routing::Resolution resolution;
+  std::string routed_by;     // x-routeiq-router: the router (and version) that decided
+  std::string routed_model;  // x-routeiq-routed-model
+};
+
+// May set ctx.cost_weight (from a "router-<type>-<w>" name).
+Result<ModelChoice> choose_model_group(RequestContext& ctx);
+
+}  // namespace routeiq::api

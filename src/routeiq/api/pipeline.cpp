@@ -1,0 +1,78 @@
+#include "routeiq/api/pipeline.hpp"
+
+#include <boost/json.hpp>
+
+#include "routeiq/config/litellm_keys.hpp"
+
+namespace routeiq::api {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+asio::awaitable<Status> Stage::before(RequestContext&) {
+  co_return ok_status();
+}
+
+void Stage::after(const RequestContext&) noexcept {}
+
+namespace {
+
+void finish(const std::vector<std::unique_ptr<Stage>>& stages, size_t ran, RequestContext& ctx) {
+  ctx.record.status = ctx.exchange.status();
+  for (size_t i = ran; i-- > 0;) stages[i]->after(ctx);
+}
+
+}  // namespace
+
+asio::awaitable<void> Pipeline::run(RequestContext& ctx) const {
+  size_t ran = 0;
+  try {
+    for (; ran < stages_.size(); ++ran) {
+      auto st = co_await stages_[ran]->before(ctx);
+      if (!st) {
+        ++ran;  // the refusing stage sees its own refusal
+        co_await send_error(ctx, std::move(st.error()));
+        finish(stages_, ran, ctx);
+        co_return;
+      }
+    }
+    co_await ctx.route.handler(ctx);
+  } catch (...) {
+    // The connection's error boundary answers; the record still closes.
+    if (ctx.record.error.empty()) ctx.record.error = "internal error";
+    finish(stages_, ran, ctx);
+    throw;
+  }
+  finish(stages_, ran, ctx);
+}
+
+// Rebuilt rather than erased in place: object::erase moves the last member
+// into the hole, and the provider should see the client's key order.
+json::object take_controls(json::object& body) {
+  json::object controls;
+  bool any = false;
+  for (const auto& m : body) any = any || config::is_litellm_request_key(m.key());
+  if (!any) return controls;
+  json::object rest(body.storage());
+  rest.reserve(body.size());
+  for (auto& m : body) {
+    auto& target = config::is_litellm_request_key(m.key()) ? controls : rest;
+    target.emplace(m.key(), std::move(m.value()));
+  }
+  body = std::move(rest);
+  return controls;
+}
+
+asio::awaitable<void> send_error(net::Exchange& ex, Dialect dialect, Error error,
+                                 net::HeaderList headers) {
+  if (!error.retry_after.empty()) headers.emplace_back("retry-after", error.retry_after);
+  co_await ex.respond(error.status(), "application/json", providers::error_body(dialect, error),
+                      headers);
+}
+
+asio::awaitable<void> send_error(RequestContext& ctx, Error error, net::HeaderList headers) {
+  ctx.record.error = error.message;
+  if (!ctx.record.call_id.empty()) headers.emplace_back("x-litellm-call-id", ctx.record.call_id);
+  co_await send_error(ctx.exchange, ctx.dialect(), std::move(error), std::move(headers));
+}
+
+}  // namespace routeiq::api
