@@ -82,4 +82,32 @@ bool has_non_finite_number(const boost::json::value& v) {
   }
 }
 
+void JsonObjectWriter::drain() {
+  char buf[2048];
+  while (!serializer_.done()) {
+    auto piece = serializer_.read(buf, sizeof buf);
+    out_.append(piece.data(), piece.size());
+  }
+}
+
+void JsonObjectWriter::key(std::string_view key) {
+  if (!first_) out_ += ',';
+  first_ = false;
+  serializer_.reset(key);
+  drain();
+  out_ += ':';
+}
+
+void JsonObjectWriter::member(std::string_view name, const boost::json::value& value) {
+  key(name);
+  serializer_.reset(&value);
+  drain();
+}
+
+void JsonObjectWriter::member(std::string_view name, std::string_view string_value) {
+  key(name);
+  serializer_.reset(string_value);
+  drain();
+}
+
 }  // namespace routeiq

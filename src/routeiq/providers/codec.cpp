@@ -1,4 +1,5 @@
 #include "routeiq/providers/codec.hpp"
+#include "routeiq/providers/answer_tap.hpp"
 
 #include <boost/json.hpp>
 #include <cstdlib>
@@ -86,13 +87,46 @@ void add_headers(HttpRequest& r, const std::vector<std::pair<std::string, std::s
   for (const auto& h : headers) r.headers.push_back(h);
 }
 
+// The body sent upstream, serialized once from its parts: the deployment's
+// provider parameters (`defaults`), the client's fields over them (LiteLLM's own
+// keys left out), `model` replaced, or dropped when `model` is empty (Azure
+// names the deployment in the URL). Members keep the order they would have in
+// the merged object.
+std::string merged_body(const json::object& defaults, const json::object& request,
+                        std::string_view model) {
+  std::string out;
+  out.reserve(request.size() * 64 + 256);
+  JsonObjectWriter w(out);
+  bool model_written = false;
+  auto write_model = [&] {
+    if (!model.empty()) w.member("model", model);
+    model_written = true;
+  };
+  auto from_client = [&](std::string_view k) {
+    return request.contains(k) && !config::is_litellm_request_key(k);
+  };
+  for (const auto& [k, v] : defaults) {
+    if (k == "model")
+      write_model();
+    else
+      w.member(k, from_client(k) ? request.at(k) : v);
+  }
+  for (const auto& [k, v] : request) {
+    if (defaults.contains(k) || config::is_litellm_request_key(k)) continue;
+    if (k == "model")
+      write_model();
+    else
+      w.member(k, v);
+  }
+  if (!model_written) write_model();
+  w.finish();
+  return out;
+}
+
 // An OpenAI-family (or Azure) request: the deployment's provider parameters,
 // then the client's fields without LiteLLM's own keys, `model` rewritten.
 Result<HttpRequest> encode_openai_family(Endpoint endpoint, bool azure, const json::object& request,
                                          const Target& target) {
-  json::object body = target.body_defaults;
-  for (const auto& [k, v] : request)
-    if (!config::is_litellm_request_key(k)) body[k] = v;
   HttpRequest r;
   r.headers.emplace_back("content-type", "application/json");
   if (azure) {
@@ -100,13 +134,11 @@ Result<HttpRequest> encode_openai_family(Endpoint endpoint, bool azure, const js
     if (!deployment) return deployment.error();
     r.url = target.api_base + "/openai/deployments/" + *deployment +
             std::string(endpoint_path(endpoint)) + "?api-version=" + uri_encode(target.api_version);
-    body.erase("model");
     if (!target.credentials.bearer_token.empty())
       r.headers.emplace_back("authorization", "Bearer " + target.credentials.bearer_token);
     else if (!target.credentials.api_key.empty())
       r.headers.emplace_back("api-key", target.credentials.api_key);
   } else {
-    body["model"] = target.model;
     r.url = target.api_base + std::string(endpoint_path(endpoint));
     if (!target.credentials.api_key.empty())
       r.headers.emplace_back("authorization", "Bearer " + target.credentials.api_key);
@@ -115,7 +147,7 @@ Result<HttpRequest> encode_openai_family(Endpoint endpoint, bool azure, const js
   }
   add_headers(r, target.extra_headers);
   r.stream = bool_or(request, "stream", false);
-  r.body = json::serialize(body);
+  r.body = merged_body(target.body_defaults, request, azure ? std::string_view() : target.model);
   return r;
 }
 
@@ -188,6 +220,19 @@ class TappingCodec : public Codec {
     if (model_.empty())
       if (auto m = str_or(o, "model"); !m.empty()) model_ = m;
   }
+  void note_model(std::string& model) {
+    if (model_.empty()) model_ = std::move(model);
+  }
+  // The relayed body's facts; an error when it is not a JSON object.
+  Result<AnswerFacts> tap_body(std::string_view body) {
+    auto facts = read_answer_facts(body);
+    if (!facts)
+      return make_error(ErrorKind::upstream_error,
+                        "upstream answered with a body that is not a JSON object");
+    note_model(facts->model);
+    complete_ = true;
+    return facts;
+  }
   Usage usage_;
   std::string model_;
   bool complete_ = false;
@@ -209,11 +254,9 @@ class OpenAIPassThrough final : public TappingCodec {
     return passed_through_error(status, body);
   }
   Result<std::string> decode_body(std::string body) override {
-    auto o = parse_object(body, "a body");
-    if (!o) return o.error();
-    note_model(*o);
-    if (auto* u = obj_at(*o, "usage")) usage_ = usage_from_openai(*u);
-    complete_ = true;
+    auto facts = tap_body(body);
+    if (!facts) return facts.error();
+    if (facts->has_usage) usage_ = usage_from_openai(facts->usage);
     return body;
   }
   Status decode_stream(std::string_view piece, std::string& out) override {
@@ -238,11 +281,11 @@ class OpenAIPassThrough final : public TappingCodec {
     bool has_usage = data.find("\"usage\":{") != std::string_view::npos;
     bool has_error = data.find("\"error\"") != std::string_view::npos;
     if (!first && !has_usage && !has_error) return;
-    auto o = parse_object(data, "a stream event");
-    if (!o) return;
-    note_model(*o);
-    if (auto* u = obj_at(*o, "usage")) usage_ = usage_from_openai(*u);
-    if (o->contains("error")) stream_error_ = true;
+    auto facts = read_answer_facts(data);
+    if (!facts) return;
+    note_model(facts->model);
+    if (facts->has_usage) usage_ = usage_from_openai(facts->usage);
+    if (facts->has_error) stream_error_ = true;
   }
 
   Endpoint endpoint_;
@@ -256,10 +299,6 @@ class AnthropicPassThrough final : public TappingCodec {
  public:
   Result<HttpRequest> encode(const json::object& request, const Target& target,
                              std::chrono::system_clock::time_point) override {
-    json::object body;
-    for (const auto& [k, v] : request)
-      if (!config::is_litellm_request_key(k)) body[k] = v;
-    body["model"] = target.model;
     HttpRequest r;
     r.url = target.api_base + "/v1/messages";
     r.headers.emplace_back("content-type", "application/json");
@@ -273,18 +312,16 @@ class AnthropicPassThrough final : public TappingCodec {
     if (!has_version) r.headers.emplace_back("anthropic-version", "2023-06-01");
     add_headers(r, target.extra_headers);
     r.stream = bool_or(request, "stream", false);
-    r.body = json::serialize(body);
+    r.body = merged_body({}, request, target.model);
     return r;
   }
   Error decode_error(int status, std::string_view body) override {
     return passed_through_error(status, body);
   }
   Result<std::string> decode_body(std::string body) override {
-    auto o = parse_object(body, "a body");
-    if (!o) return o.error();
-    note_model(*o);
-    if (auto* u = obj_at(*o, "usage")) usage_ = usage_from_anthropic(*u, {});
-    complete_ = true;
+    auto facts = tap_body(body);
+    if (!facts) return facts.error();
+    if (facts->has_usage) usage_ = usage_from_anthropic(facts->usage, {});
     return body;
   }
   Status decode_stream(std::string_view piece, std::string& out) override {
@@ -306,12 +343,10 @@ class AnthropicPassThrough final : public TappingCodec {
     }
     auto data = field_value(line, "data:");
     if (data.empty() || (event_ != "message_start" && event_ != "message_delta")) return;
-    auto o = parse_object(data, "a stream event");
-    if (!o) return;
-    const json::object* carrier = event_ == "message_start" ? obj_at(*o, "message") : &*o;
-    if (!carrier) return;
-    note_model(*carrier);
-    if (auto* u = obj_at(*carrier, "usage")) usage_ = usage_from_anthropic(*u, usage_);
+    auto facts = read_answer_facts(data, event_ == "message_start" ? "message" : "");
+    if (!facts) return;
+    note_model(facts->model);
+    if (facts->has_usage) usage_ = usage_from_anthropic(facts->usage, usage_);
   }
 
   std::string event_;

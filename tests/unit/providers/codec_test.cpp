@@ -76,6 +76,22 @@ TEST(PassThroughEncode, LiteLLMKeysStayInTheGatewayAndDefaultsYield) {
   EXPECT_EQ(sent.at("temperature"), 0.9) << "the client's value beats the deployment default";
 }
 
+TEST(PassThroughEncode, OneSerializationInTheMergedOrder) {
+  auto codec = make_codec(Endpoint::chat_completions, Dialect::openai, WireFormat::openai, "g");
+  auto t = openai_target();
+  t.body_defaults = parse(R"({"temperature":1,"model":"ignored","top_p":1})");
+  auto r =
+      codec->encode(parse(R"({"messages":[{"role":"user","content":"\u00e9\n"}],"temperature":2,)"
+                          R"("timeout":3,"model":"g","user":"u"})"),
+                    t, fixed_now());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, R"({"temperature":2,"model":"gpt-4o","top_p":1,)"
+                     R"("messages":[{"role":"user","content":"é\n"}],"user":"u"})");
+  t.body_defaults = {};
+  r = codec->encode(parse(R"({"messages":[]})"), t, fixed_now());
+  EXPECT_EQ(r->body, R"({"messages":[],"model":"gpt-4o"})") << "a model the client left out";
+}
+
 TEST(PassThroughEncode, AzureDeploymentIsOneEncodedSegment) {
   auto codec = make_codec(Endpoint::chat_completions, Dialect::openai, WireFormat::azure, "g");
   auto t = openai_target();
