@@ -19,11 +19,33 @@ namespace {
 using namespace detail;
 namespace fs = std::filesystem;
 
-// Top-level LiteLLM sections RouteIQ does not implement yet.
-constexpr std::string_view kTopNotSupported[] = {
-    "mcp_servers",           "guardrails",        "credential_list",      "prompts",
-    "vector_store_registry", "files_settings",    "finetune_settings",    "assistant_settings",
-    "search_tools",          "callback_settings", "model_group_settings", "pass_through_endpoints"};
+using enum Support;
+
+// Top-level keys. The ones RouteIQ reads are read by the loader's own passes
+// (model_list and include while the files are read, the others merged key by
+// key across files), so these rows need no setter; any other key is kept in
+// Config::extra.
+constexpr KeyDoc kTopLevelKeys[] = {
+    {"model_list", yes, "the deployments"},
+    {"router_settings", yes, "routing, retries, fallbacks, aliases"},
+    {"general_settings", yes, "gateway settings"},
+    {"litellm_settings", yes, "LiteLLM library settings"},
+    {"environment_variables", yes, "variables set before any os.environ/ is resolved"},
+    {"include", yes, "other config files, merged into this one"},
+    {"mcp_servers", not_yet, "MCP servers the gateway serves tools from"},
+    {"guardrails", not_yet, "checks run on requests and answers"},
+    {"credential_list", not_yet, "named credentials that litellm_credential_name refers to"},
+    {"prompts", not_yet, "managed prompt templates"},
+    {"vector_store_registry", not_yet, "vector stores for retrieval"},
+    {"files_settings", not_yet, "providers of the files API"},
+    {"finetune_settings", not_yet, "providers of the fine-tuning API"},
+    {"assistant_settings", not_yet, "provider of the Assistants API"},
+    {"search_tools", not_yet, "search tools of the search API"},
+    {"callback_settings", not_yet, "settings per logging integration"},
+    {"model_group_settings", not_yet, "settings per model group"},
+    {"pass_through_endpoints", not_yet, "custom routes relayed to other services"},
+};
+static_assert(keys_unique(kTopLevelKeys));
 
 constexpr std::string_view kMergedSections[] = {"router_settings", "general_settings",
                                                 "litellm_settings", "environment_variables"};
@@ -215,10 +237,8 @@ void apply_litellm_fallbacks(LitellmFallbacks& from, RouterSettings& router) {
 void parse_others(const Section& others, Config& config, Warnings& warnings) {
   for (const auto& s : others) {
     config.extra[s.entry.key] = to_json(s.entry.value, s.at, warnings);
-    if (listed(kTopNotSupported, s.entry.key))
-      warn_not_supported(warnings, s.at);
-    else
-      warn_unknown(warnings, s.at);
+    const KeyDoc* row = find_key(kTopLevelKeys, s.entry.key);
+    report_unread(row ? std::optional(row->support) : std::nullopt, s.at, warnings);
   }
 }
 
@@ -231,12 +251,12 @@ Config load(const std::string& text, const std::string& display) {
   config.source_files.assign(loading.files.begin(), loading.files.end());
   apply_environment(merged.sections["environment_variables"], config);
   parse_models(loading, config);
-  LitellmFallbacks litellm_fallbacks;
-  parse_litellm_settings(merged.sections["litellm_settings"], config.litellm_settings,
-                         litellm_fallbacks, loading.warnings);
+  LitellmSection litellm;
+  parse_litellm_settings(merged.sections["litellm_settings"], litellm, loading.warnings);
+  config.litellm_settings = std::move(litellm.settings);
   parse_router_settings(merged.sections["router_settings"], config.router_settings,
                         loading.warnings);
-  apply_litellm_fallbacks(litellm_fallbacks, config.router_settings);
+  apply_litellm_fallbacks(litellm.router_fallbacks, config.router_settings);
   parse_general_settings(merged.sections["general_settings"], config.general_settings,
                          loading.warnings);
   parse_others(merged.others, config, loading.warnings);
@@ -267,6 +287,10 @@ Result<Config> load_config_file(const std::string& path) {
 
 Result<Config> load_config_string(const std::string& yaml, const std::string& name) {
   return load_catching(yaml, name);
+}
+
+std::vector<KeyDoc> detail::top_level_keys() {
+  return {std::begin(kTopLevelKeys), std::end(kTopLevelKeys)};
 }
 
 }  // namespace routeiq::config

@@ -122,6 +122,9 @@ void require_api_base(const Deployment& d, const At& at, Warnings& warnings) {
 }
 
 struct ParamsState {
+  explicit ParamsState(Deployment& d) : deployment(d) {}
+
+  Deployment& deployment;
   bool mocked = false;  // mock_response (or mock_timeout: true): no provider is ever called
   std::string model;
   At model_at;
@@ -129,78 +132,122 @@ struct ParamsState {
   boost::json::object hash_input;  // every key, resolved, for the stable id
 };
 
-// litellm_params keys with a field of their own; every other key is a
-// provider parameter and goes to extra_params.
-using ParamSetter = void (*)(Deployment&, const YAML::Node&, const At&, Warnings&);
-struct TypedParam {
-  std::string_view key;
-  ParamSetter set;
-};
-
-constexpr TypedParam kTypedParams[] = {
-    {"api_base", [](Deployment& d, const YAML::Node& v, const At& at,
-                    Warnings&) { d.api_base = read_api_base(v, at); }},
-    {"api_version", [](Deployment& d, const YAML::Node& v, const At& at,
-                       Warnings&) { d.api_version = read_string(v, at); }},
-    {"organization", [](Deployment& d, const YAML::Node& v, const At& at,
-                        Warnings&) { d.organization = read_string(v, at); }},
-    {"timeout", [](Deployment& d, const YAML::Node& v, const At& at,
-                   Warnings&) { d.timeout = read_timeout(v, at); }},
-    {"stream_timeout", [](Deployment& d, const YAML::Node& v, const At& at,
-                          Warnings&) { d.stream_timeout = read_timeout(v, at); }},
-    {"max_retries", [](Deployment& d, const YAML::Node& v, const At& at,
-                       Warnings&) { d.max_retries = read_small_count(v, at); }},
-    {"rpm", [](Deployment& d, const YAML::Node& v, const At& at,
-               Warnings&) { d.rpm = read_count(v, at); }},
-    {"tpm", [](Deployment& d, const YAML::Node& v, const At& at,
-               Warnings&) { d.tpm = read_count(v, at); }},
-    {"weight", [](Deployment& d, const YAML::Node& v, const At& at,
-                  Warnings&) { d.weight = read_weight(v, at); }},
-    {"extra_headers", [](Deployment& d, const YAML::Node& v, const At& at,
-                         Warnings& w) { d.extra_headers = read_string_map(v, at, w); }},
-};
-
-const TypedParam* typed_param(std::string_view key) {
-  for (const auto& param : kTypedParams)
-    if (param.key == key) return &param;
-  return nullptr;
+// The stable id hashes every litellm_params key, so each row's setter records
+// its key: as written, unless the row has a reason to record another value
+// (the resolved api_key, the checked mock values).
+void hash_as_written(ParamsState& p, const Entry& e, const At& at, Warnings& warnings) {
+  p.hash_input[e.key] = to_json(e.value, at, warnings);
 }
 
-// A litellm_params value as JSON. LiteLLM's mock keys are checked here, so a
-// mistake stops start-up with its line; any other key is kept as written.
-boost::json::value param_json(const std::string& k, const YAML::Node& v, const At& at,
-                              Warnings& warnings) {
-  if (k == "mock_timeout") return read_bool(v, at);
-  if (k == "mock_delay") return read_wait(v, at);
-  if (k != "mock_response") return to_json(v, at, warnings);
-  // A plain scalar is the answer's text as written, even `42` or `true`.
+// extra_params holds every key without a field of its own: provider
+// parameters, and LiteLLM keys read at call time (mock_*).
+void keep_param(ParamsState& p, const std::string& key, boost::json::value value) {
+  p.hash_input[key] = value;
+  p.deployment.extra_params[key] = std::move(value);
+}
+
+// LiteLLM's mock_response is checked here, so a mistake stops start-up with
+// its line. A plain scalar is the answer's text as written, even `42` or `true`.
+boost::json::value read_mock_response(const YAML::Node& node, const At& at, Warnings& warnings) {
   boost::json::value j =
-      v.IsScalar() ? boost::json::value(read_string(v, at)) : to_json(v, at, warnings);
+      node.IsScalar() ? boost::json::value(read_string(node, at)) : to_json(node, at, warnings);
   if (auto problem = mock_response_problem(j); !problem.empty()) fail(at, problem);
   return j;
 }
 
-void parse_litellm_param(const Entry& e, const At& at, Deployment& d, ParamsState& out,
-                         Warnings& warnings) {
-  const std::string& k = e.key;
-  const YAML::Node& v = e.value;
-  if (v.IsNull()) return;  // an empty value is "not set", as in LiteLLM
-  if (k == "api_key") {
-    d.api_key = read_api_key(v, at, out.mocked, warnings);
-    out.hash_input[k] = d.api_key;
-    return;
-  }
-  out.hash_input[k] = param_json(k, v, at, warnings);
-  if (k == "model") {
-    out.model = read_string(v, at);
-    out.model_at = at;
-  } else if (k == "custom_llm_provider") {
-    out.custom_provider = read_string(v, at);
-  } else if (const TypedParam* param = typed_param(k)) {
-    param->set(d, v, at, warnings);
-  } else {
-    d.extra_params[k] = out.hash_input[k];
-  }
+using enum Support;
+
+// litellm_params keys the loader reads. Every other key is a provider
+// parameter (or a LiteLLM key read later) and goes to extra_params unwarned.
+constexpr KeyRow<ParamsState> kLitellmParamsKeys[] = {
+    {"model", yes, "<provider>/<model>, split on the first /",
+     [](ParamsState& p, const Entry& e, const At& at, Warnings& w) {
+       hash_as_written(p, e, at, w);
+       p.model = read_string(e.value, at);
+       p.model_at = at;
+     }},
+    {"custom_llm_provider", yes, "the provider, when model is the provider's name as is",
+     [](ParamsState& p, const Entry& e, const At& at, Warnings& w) {
+       hash_as_written(p, e, at, w);
+       p.custom_provider = read_string(e.value, at);
+     }},
+    {"api_key", yes, "the upstream key; an unset variable leaves the provider's default",
+     [](ParamsState& p, const Entry& e, const At& at, Warnings& w) {
+       // Read before it is hashed: its variable may be unset, and it is always a string.
+       p.deployment.api_key = read_api_key(e.value, at, p.mocked, w);
+       p.hash_input[e.key] = p.deployment.api_key;
+     }},
+    {"api_base", yes, "the base URL, else the provider's default",
+     [](ParamsState& p, const Entry& e, const At& at, Warnings& w) {
+       hash_as_written(p, e, at, w);
+       p.deployment.api_base = read_api_base(e.value, at);
+     }},
+    {"api_version", yes, "Azure API version",
+     [](ParamsState& p, const Entry& e, const At& at, Warnings& w) {
+       hash_as_written(p, e, at, w);
+       p.deployment.api_version = read_string(e.value, at);
+     }},
+    {"organization", yes, "OpenAI organization header",
+     [](ParamsState& p, const Entry& e, const At& at, Warnings& w) {
+       hash_as_written(p, e, at, w);
+       p.deployment.organization = read_string(e.value, at);
+     }},
+    {"timeout", yes, "seconds for the whole upstream call",
+     [](ParamsState& p, const Entry& e, const At& at, Warnings& w) {
+       hash_as_written(p, e, at, w);
+       p.deployment.timeout = read_timeout(e.value, at);
+     }},
+    {"stream_timeout", yes, "seconds until the first streamed byte",
+     [](ParamsState& p, const Entry& e, const At& at, Warnings& w) {
+       hash_as_written(p, e, at, w);
+       p.deployment.stream_timeout = read_timeout(e.value, at);
+     }},
+    {"max_retries", yes, "retries of this deployment",
+     [](ParamsState& p, const Entry& e, const At& at, Warnings& w) {
+       hash_as_written(p, e, at, w);
+       p.deployment.max_retries = read_small_count(e.value, at);
+     }},
+    {"rpm", yes, "requests per minute this deployment may take",
+     [](ParamsState& p, const Entry& e, const At& at, Warnings& w) {
+       hash_as_written(p, e, at, w);
+       p.deployment.rpm = read_count(e.value, at);
+     }},
+    {"tpm", yes, "tokens per minute this deployment may take",
+     [](ParamsState& p, const Entry& e, const At& at, Warnings& w) {
+       hash_as_written(p, e, at, w);
+       p.deployment.tpm = read_count(e.value, at);
+     }},
+    {"weight", yes, "relative share of traffic in simple-shuffle",
+     [](ParamsState& p, const Entry& e, const At& at, Warnings& w) {
+       hash_as_written(p, e, at, w);
+       p.deployment.weight = read_weight(e.value, at);
+     }},
+    {"extra_headers", yes, "headers added to every upstream request",
+     [](ParamsState& p, const Entry& e, const At& at, Warnings& w) {
+       hash_as_written(p, e, at, w);
+       p.deployment.extra_headers = read_string_map(e.value, at, w);
+     }},
+    {"mock_response", yes, "the answer (or error) of every call, no provider called",
+     [](ParamsState& p, const Entry& e, const At& at, Warnings& w) {
+       keep_param(p, e.key, read_mock_response(e.value, at, w));
+     }},
+    {"mock_timeout", yes, "every call times out at its timeout",
+     [](ParamsState& p, const Entry& e, const At& at, Warnings&) {
+       keep_param(p, e.key, read_bool(e.value, at));
+     }},
+    {"mock_delay", yes, "seconds before a mocked answer comes",
+     [](ParamsState& p, const Entry& e, const At& at, Warnings&) {
+       keep_param(p, e.key, read_wait(e.value, at));
+     }},
+};
+static_assert(well_formed(kLitellmParamsKeys));
+
+void parse_litellm_param(const Entry& e, const At& at, ParamsState& state, Warnings& warnings) {
+  if (e.value.IsNull()) return;  // an empty value is "not set", as in LiteLLM
+  if (const auto* row = find_key(kLitellmParamsKeys, e.key))
+    row->set(state, e, at, warnings);
+  else
+    keep_param(state, e.key, to_json(e.value, at, warnings));
 }
 
 bool is_mock_entry(const Entry& e) {
@@ -211,10 +258,10 @@ bool is_mock_entry(const Entry& e) {
 
 boost::json::object parse_litellm_params(const YAML::Node& node, const At& at, Deployment& d,
                                          Warnings& warnings) {
-  ParamsState state;
+  ParamsState state(d);
   auto entries = map_entries(node, at, warnings);
   state.mocked = std::any_of(entries.begin(), entries.end(), is_mock_entry);
-  for (const auto& e : entries) parse_litellm_param(e, at.key(e.key, e.line), d, state, warnings);
+  for (const auto& e : entries) parse_litellm_param(e, at.key(e.key, e.line), state, warnings);
   if (state.model.empty()) fail(at, "model is required (e.g. \"openai/gpt-4o\")");
   set_model(d, state.model, state.custom_provider, state.model_at, warnings);
   d.api_base = normalize_api_base(d.provider, d.api_base);
@@ -222,29 +269,45 @@ boost::json::object parse_litellm_params(const YAML::Node& node, const At& at, D
   return std::move(state.hash_input);
 }
 
-void parse_model_info(const YAML::Node& node, const At& at, ModelInfo& info, At& id_at,
+// model_info keys the loader reads. LiteLLM's model_info carries many
+// descriptive keys (base_model, supports_vision, ...): any other key is kept
+// in ModelInfo::extra as written, unwarned.
+constexpr KeyRow<ParsedDeployment> kModelInfoKeys[] = {
+    {"id", yes, "the deployment id of metrics, logs and cooldowns; unique",
+     [](ParsedDeployment& p, const Entry& e, const At& at, Warnings&) {
+       p.deployment.model_info.id = read_string(e.value, at);
+       if (p.deployment.model_info.id.empty()) fail(at, "must not be empty");
+       p.id_at = at;
+     }},
+    {"mode", yes, "chat, completion, embedding, ...",
+     [](ParsedDeployment& p, const Entry& e, const At& at, Warnings&) {
+       p.deployment.model_info.mode = read_string(e.value, at);
+     }},
+    {"max_input_tokens", yes, "context window",
+     [](ParsedDeployment& p, const Entry& e, const At& at, Warnings&) {
+       p.deployment.model_info.max_input_tokens = read_count(e.value, at);
+     }},
+    {"input_cost_per_token", yes, "USD per prompt token",
+     [](ParsedDeployment& p, const Entry& e, const At& at, Warnings&) {
+       p.deployment.model_info.input_cost_per_token = read_non_negative(e.value, at);
+     }},
+    {"output_cost_per_token", yes, "USD per completion token",
+     [](ParsedDeployment& p, const Entry& e, const At& at, Warnings&) {
+       p.deployment.model_info.output_cost_per_token = read_non_negative(e.value, at);
+     }},
+};
+static_assert(well_formed(kModelInfoKeys));
+
+void parse_model_info(const YAML::Node& node, const At& at, ParsedDeployment& parsed,
                       Warnings& warnings) {
   if (node.IsNull()) return;
   for (const auto& e : map_entries(node, at, warnings)) {
     At key_at = at.key(e.key, e.line);
     if (e.value.IsNull()) continue;
-    if (e.key == "id") {
-      info.id = read_string(e.value, key_at);
-      if (info.id.empty()) fail(key_at, "must not be empty");
-      id_at = key_at;
-    } else if (e.key == "mode") {
-      info.mode = read_string(e.value, key_at);
-    } else if (e.key == "max_input_tokens") {
-      info.max_input_tokens = read_count(e.value, key_at);
-    } else if (e.key == "input_cost_per_token") {
-      info.input_cost_per_token = read_non_negative(e.value, key_at);
-    } else if (e.key == "output_cost_per_token") {
-      info.output_cost_per_token = read_non_negative(e.value, key_at);
-    } else {
-      // LiteLLM's model_info carries many descriptive keys (base_model,
-      // supports_vision, ...): kept as written, no warning.
-      info.extra[e.key] = to_json(e.value, key_at, warnings);
-    }
+    if (const auto* row = find_key(kModelInfoKeys, e.key))
+      row->set(parsed, e, key_at, warnings);
+    else
+      parsed.deployment.model_info.extra[e.key] = to_json(e.value, key_at, warnings);
   }
 }
 
@@ -254,6 +317,50 @@ std::string read_model_name(const YAML::Node& node, const At& at) {
   return name;
 }
 
+// A model_list entry's keys, found first: litellm_params is read once
+// model_name is known (its warnings name the deployment), model_info after it.
+struct EntryParts {
+  explicit EntryParts(ParsedDeployment& p) : parsed(p) {}
+
+  ParsedDeployment& parsed;
+  const YAML::Node* params = nullptr;
+  At params_at;
+  const YAML::Node* info = nullptr;
+  At info_at;
+};
+
+constexpr KeyRow<EntryParts> kModelEntryKeys[] = {
+    {"model_name", yes, "the model group clients ask for",
+     [](EntryParts& p, const Entry& e, const At& at, Warnings&) {
+       p.parsed.deployment.model_name = read_model_name(e.value, at);
+     }},
+    {"litellm_params", yes, "how to call the upstream",
+     [](EntryParts& p, const Entry& e, const At& at, Warnings&) {
+       p.params = &e.value;
+       p.params_at = at;
+     }},
+    {"model_info", yes, "the deployment's id and metadata",
+     [](EntryParts& p, const Entry& e, const At& at, Warnings&) {
+       p.info = &e.value;
+       p.info_at = at;
+     }},
+};
+static_assert(well_formed(kModelEntryKeys));
+
+// Other keys of an entry are not kept: a deployment has no place for them.
+EntryParts find_entry_parts(const std::vector<Entry>& entries, const At& at,
+                            ParsedDeployment& parsed, Warnings& warnings) {
+  EntryParts parts(parsed);
+  for (const auto& e : entries) {
+    At key_at = at.key(e.key, e.line);
+    if (const auto* row = find_key(kModelEntryKeys, e.key))
+      row->set(parts, e, key_at, warnings);
+    else
+      warn_unknown(warnings, key_at);
+  }
+  return parts;
+}
+
 }  // namespace
 
 ParsedDeployment parse_deployment(const YAML::Node& item, const At& at, Warnings& warnings) {
@@ -261,29 +368,28 @@ ParsedDeployment parse_deployment(const YAML::Node& item, const At& at, Warnings
   Deployment& d = parsed.deployment;
   d.source_line = at.line;
   d.model_info.mode = "chat";
-  const YAML::Node* params = nullptr;
-  const YAML::Node* info = nullptr;
-  At params_at, info_at;
   auto entries = map_entries(item, at, warnings);
-  for (const auto& e : entries) {
-    At key_at = at.key(e.key, e.line);
-    if (e.key == "model_name") {
-      d.model_name = read_model_name(e.value, key_at);
-    } else if (e.key == "litellm_params") {
-      params = &e.value, params_at = key_at;
-    } else if (e.key == "model_info") {
-      info = &e.value, info_at = key_at;
-    } else {
-      warn_unknown(warnings, key_at);
-    }
-  }
+  EntryParts parts = find_entry_parts(entries, at, parsed, warnings);
   if (d.model_name.empty()) fail(at, "model_name is required");
-  if (!params) fail(at, "litellm_params is required");
-  boost::json::object hash_input = parse_litellm_params(*params, params_at, d, warnings);
-  if (info) parse_model_info(*info, info_at, d.model_info, parsed.id_at, warnings);
+  if (!parts.params) fail(at, "litellm_params is required");
+  boost::json::object hash_input =
+      parse_litellm_params(*parts.params, parts.params_at, d, warnings);
+  if (parts.info) parse_model_info(*parts.info, parts.info_at, parsed, warnings);
   parsed.explicit_id = !d.model_info.id.empty();
   if (!parsed.explicit_id) d.model_info.id = deployment_id(d.model_name, hash_input);
   return parsed;
+}
+
+std::vector<KeyDoc> model_entry_keys() {
+  return describe(kModelEntryKeys);
+}
+
+std::vector<KeyDoc> litellm_params_keys() {
+  return describe(kLitellmParamsKeys);
+}
+
+std::vector<KeyDoc> model_info_keys() {
+  return describe(kModelInfoKeys);
 }
 
 }  // namespace routeiq::config::detail

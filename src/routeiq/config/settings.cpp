@@ -1,147 +1,10 @@
-// router_settings, general_settings and litellm_settings.
-#include <algorithm>
+// router_settings, general_settings and litellm_settings: one key table each.
 #include <boost/json.hpp>
-#include <span>
 
 #include "routeiq/config/sections.hpp"
 
 namespace routeiq::config::detail {
 namespace {
-
-// LiteLLM settings that exist but that RouteIQ does not implement (yet).
-constexpr std::string_view kRouterNotSupported[] = {"redis_host",
-                                                    "redis_port",
-                                                    "redis_password",
-                                                    "redis_url",
-                                                    "redis_db",
-                                                    "cache_responses",
-                                                    "cache_kwargs",
-                                                    "caching_groups",
-                                                    "client_ttl",
-                                                    "polling_interval",
-                                                    "enable_pre_call_checks",
-                                                    "optional_pre_call_checks",
-                                                    "content_policy_fallbacks",
-                                                    "allowed_fails_policy",
-                                                    "retry_policy",
-                                                    "model_group_retry_policy",
-                                                    "provider_budget_config",
-                                                    "enable_tag_filtering",
-                                                    "tag_filtering_match_any",
-                                                    "disable_cooldowns",
-                                                    "max_fallbacks",
-                                                    "default_max_parallel_requests",
-                                                    "default_priority",
-                                                    "set_verbose",
-                                                    "debug_level",
-                                                    "enable_loadbalancing_on_batch_endpoints",
-                                                    "default_litellm_params",
-                                                    "alerting_config",
-                                                    "assistants_config",
-                                                    "search_tools"};
-
-constexpr std::string_view kGeneralNotSupported[] = {
-    "database_url",
-    "database_connection_pool_limit",
-    "database_connection_timeout",
-    "store_model_in_db",
-    "store_prompts_in_spend_logs",
-    "alerting",
-    "alerting_threshold",
-    "alert_types",
-    "alert_to_webhook_url",
-    "proxy_batch_write_at",
-    "proxy_budget_rescheduler_min_time",
-    "proxy_budget_rescheduler_max_time",
-    "disable_spend_logs",
-    "disable_master_key_return",
-    "disable_reset_budget",
-    "disable_retry_on_max_parallel_request_limit_error",
-    "disable_adding_master_key_hash_to_db",
-    "enforce_user_param",
-    "enable_jwt_auth",
-    "litellm_jwtauth",
-    "allowed_routes",
-    "admin_only_routes",
-    "public_routes",
-    "custom_auth",
-    "custom_key_generate",
-    "background_health_checks",
-    "health_check_interval",
-    "health_check_details",
-    "max_parallel_requests",
-    "global_max_parallel_requests",
-    "max_request_size_mb",
-    "max_response_size_mb",
-    "infer_model_from_keys",
-    "allow_requests_on_db_unavailable",
-    "use_redis_transaction_buffer",
-    "user_header_name",
-    "forward_client_headers_to_llm_api",
-    "maximum_spend_logs_retention_period",
-    "pass_through_endpoints",
-    "ui_access_mode",
-    "allowed_ips",
-    "use_x_forwarded_for",
-    "key_management_system",
-    "key_management_settings"};
-
-constexpr std::string_view kLitellmNotSupported[] = {"callbacks",
-                                                     "success_callback",
-                                                     "failure_callback",
-                                                     "service_callback",
-                                                     "cache",
-                                                     "cache_params",
-                                                     "json_logs",
-                                                     "turn_off_message_logging",
-                                                     "redact_user_api_key_info",
-                                                     "redact_messages_in_exceptions",
-                                                     "max_budget",
-                                                     "budget_duration",
-                                                     "default_team_settings",
-                                                     "default_internal_user_params",
-                                                     "default_key_generate_params",
-                                                     "upperbound_key_generate_params",
-                                                     "key_generation_settings",
-                                                     "content_policy_fallbacks",
-                                                     "modify_params",
-                                                     "enable_preview_features",
-                                                     "max_internal_user_budget",
-                                                     "internal_user_budget_duration",
-                                                     "force_ipv4",
-                                                     "ssl_verify",
-                                                     "disable_end_user_cost_tracking",
-                                                     "public_teams",
-                                                     "enable_json_schema_validation",
-                                                     "disable_token_counter",
-                                                     "return_response_headers",
-                                                     "add_function_to_prompt",
-                                                     "guardrails",
-                                                     "allowed_fails",
-                                                     "num_retries_per_request",
-                                                     "callback_settings",
-                                                     "langfuse_default_tags",
-                                                     "log_raw_request_response",
-                                                     "check_provider_endpoint",
-                                                     "mcp_aliases",
-                                                     "default_max_internal_user_budget",
-                                                     "global_disable_no_log_param"};
-
-// Accepted without a warning: they only change LiteLLM's own console output.
-constexpr std::string_view kLitellmHarmless[] = {"telemetry", "suppress_debug_info"};
-
-bool contains(std::span<const std::string_view> list, std::string_view key) {
-  return std::find(list.begin(), list.end(), key) != list.end();
-}
-
-void keep_extra(const SourcedEntry& s, std::span<const std::string_view> not_supported,
-                boost::json::object& extra, Warnings& warnings) {
-  extra[s.entry.key] = to_json(s.entry.value, s.at, warnings);
-  if (contains(not_supported, s.entry.key))
-    warn_not_supported(warnings, s.at);
-  else
-    warn_unknown(warnings, s.at);
-}
 
 // LiteLLM's form: [{"gpt-4o": ["gpt-4o-mini", "claude"]}, ...].
 std::vector<Fallback> read_fallbacks(const YAML::Node& node, const At& at, Warnings& warnings) {
@@ -182,72 +45,6 @@ void read_aliases(const YAML::Node& node, const At& at, RouterSettings& out, War
   }
 }
 
-using RouterSetter = void (*)(RouterSettings&, const YAML::Node&, const At&, Warnings&);
-struct RouterKey {
-  std::string_view key;
-  RouterSetter set;
-};
-
-constexpr RouterKey kRouterKeys[] = {
-    {"routing_strategy", [](RouterSettings& r, const YAML::Node& v, const At& at,
-                            Warnings&) { r.routing_strategy = read_string(v, at); }},
-    {"routing_strategy_args",
-     [](RouterSettings& r, const YAML::Node& v, const At& at, Warnings& w) {
-       expect_map(v, at);
-       r.routing_strategy_args = to_json(v, at, w).as_object();
-     }},
-    {"num_retries", [](RouterSettings& r, const YAML::Node& v, const At& at,
-                       Warnings&) { r.num_retries = read_small_count(v, at); }},
-    {"retry_after", [](RouterSettings& r, const YAML::Node& v, const At& at,
-                       Warnings&) { r.retry_after = read_wait(v, at); }},
-    {"timeout", [](RouterSettings& r, const YAML::Node& v, const At& at,
-                   Warnings&) { r.timeout = read_timeout(v, at); }},
-    {"stream_timeout", [](RouterSettings& r, const YAML::Node& v, const At& at,
-                          Warnings&) { r.stream_timeout = read_timeout(v, at); }},
-    {"fallbacks", [](RouterSettings& r, const YAML::Node& v, const At& at,
-                     Warnings& w) { r.fallbacks = read_fallbacks(v, at, w); }},
-    {"context_window_fallbacks",
-     [](RouterSettings& r, const YAML::Node& v, const At& at, Warnings& w) {
-       r.context_window_fallbacks = read_fallbacks(v, at, w);
-     }},
-    {"default_fallbacks", [](RouterSettings& r, const YAML::Node& v, const At& at,
-                             Warnings&) { r.default_fallbacks = read_string_list(v, at); }},
-    {"allowed_fails", [](RouterSettings& r, const YAML::Node& v, const At& at,
-                         Warnings&) { r.allowed_fails = read_small_count(v, at); }},
-    {"cooldown_time", [](RouterSettings& r, const YAML::Node& v, const At& at,
-                         Warnings&) { r.cooldown_time = read_wait(v, at); }},
-    {"model_group_alias", [](RouterSettings& r, const YAML::Node& v, const At& at,
-                             Warnings& w) { read_aliases(v, at, r, w); }},
-};
-
-bool parse_router_key(const SourcedEntry& s, RouterSettings& out, Warnings& warnings) {
-  for (const auto& known : kRouterKeys) {
-    if (known.key != s.entry.key) continue;
-    known.set(out, s.entry.value, s.at, warnings);
-    return true;
-  }
-  return false;
-}
-
-}  // namespace
-
-void warn_not_supported(Warnings& warnings, const At& at) {
-  warnings.push_back(At{at.file, at.line, ""}.where() + " " + at.path +
-                     " is a LiteLLM setting RouteIQ does not support yet (ignored)");
-}
-
-void warn_unknown(Warnings& warnings, const At& at) {
-  warnings.push_back(At{at.file, at.line, ""}.where() + " unknown key " + at.path + " (ignored)");
-}
-
-void parse_router_settings(const Section& section, RouterSettings& out, Warnings& warnings) {
-  for (const auto& s : section) {
-    if (s.entry.value.IsNull()) continue;
-    if (!parse_router_key(s, out, warnings))
-      keep_extra(s, kRouterNotSupported, out.extra, warnings);
-  }
-}
-
 // An empty master key turns authentication off. A config that names one (or
 // the variable that holds it) means the opposite: refuse it, as an empty
 // api_base is refused.
@@ -263,44 +60,285 @@ Text read_master_key(const YAML::Node& node, const At& at) {
        "to run without authentication");
 }
 
-void parse_general_settings(const Section& section, GeneralSettings& out, Warnings& warnings) {
+using enum Support;
+
+constexpr KeyRow<RouterSettings> kRouterKeys[] = {
+    {"routing_strategy", yes, "how a deployment is picked within a group",
+     [](RouterSettings& r, const Entry& e, const At& at, Warnings&) {
+       r.routing_strategy = read_string(e.value, at);
+     }},
+    {"routing_strategy_args", yes, "parameters of the routing strategy",
+     [](RouterSettings& r, const Entry& e, const At& at, Warnings& w) {
+       expect_map(e.value, at);
+       r.routing_strategy_args = to_json(e.value, at, w).as_object();
+     }},
+    {"num_retries", yes, "retries of a failed request within its group before falling back",
+     [](RouterSettings& r, const Entry& e, const At& at, Warnings&) {
+       r.num_retries = read_small_count(e.value, at);
+     }},
+    {"retry_after", yes, "minimum seconds before a retry",
+     [](RouterSettings& r, const Entry& e, const At& at, Warnings&) {
+       r.retry_after = read_wait(e.value, at);
+     }},
+    {"timeout", yes, "seconds for a whole call, unless the deployment sets its own",
+     [](RouterSettings& r, const Entry& e, const At& at, Warnings&) {
+       r.timeout = read_timeout(e.value, at);
+     }},
+    {"stream_timeout", yes, "seconds until the first streamed byte, unless the deployment's",
+     [](RouterSettings& r, const Entry& e, const At& at, Warnings&) {
+       r.stream_timeout = read_timeout(e.value, at);
+     }},
+    {"fallbacks", yes, "groups to try, in order, when a group fails",
+     [](RouterSettings& r, const Entry& e, const At& at, Warnings& w) {
+       r.fallbacks = read_fallbacks(e.value, at, w);
+     }},
+    {"context_window_fallbacks", yes, "groups to try when the prompt exceeds a context window",
+     [](RouterSettings& r, const Entry& e, const At& at, Warnings& w) {
+       r.context_window_fallbacks = read_fallbacks(e.value, at, w);
+     }},
+    {"default_fallbacks", yes, "fallbacks of every group without its own",
+     [](RouterSettings& r, const Entry& e, const At& at, Warnings&) {
+       r.default_fallbacks = read_string_list(e.value, at);
+     }},
+    {"allowed_fails", yes, "failures per minute before a deployment cools down",
+     [](RouterSettings& r, const Entry& e, const At& at, Warnings&) {
+       r.allowed_fails = read_small_count(e.value, at);
+     }},
+    {"cooldown_time", yes, "seconds a deployment rests after too many failures",
+     [](RouterSettings& r, const Entry& e, const At& at, Warnings&) {
+       r.cooldown_time = read_wait(e.value, at);
+     }},
+    {"model_group_alias", yes, "alias -> group, optionally hidden from model listings",
+     [](RouterSettings& r, const Entry& e, const At& at, Warnings& w) {
+       read_aliases(e.value, at, r, w);
+     }},
+    {"redis_host", not_yet, "Redis host for state shared across instances"},
+    {"redis_port", not_yet, "Redis port"},
+    {"redis_password", not_yet, "Redis password"},
+    {"redis_url", not_yet, "Redis URL, instead of host and port"},
+    {"redis_db", not_yet, "Redis database number"},
+    {"cache_responses", not_yet, "cache responses in the router's cache"},
+    {"cache_kwargs", not_yet, "settings of the router's response cache"},
+    {"caching_groups", not_yet, "groups that share cached responses"},
+    {"client_ttl", not_yet, "seconds a cached provider HTTP client is kept"},
+    {"polling_interval", not_yet, "polling interval of the request scheduler (priority queue)"},
+    {"enable_pre_call_checks", not_yet, "filter deployments by context window and region first"},
+    {"optional_pre_call_checks", not_yet, "further pre-call checks (prompt caching, budgets, ...)"},
+    {"content_policy_fallbacks", not_yet, "groups to try on a content policy violation"},
+    {"allowed_fails_policy", not_yet, "allowed failures per error type before a cooldown"},
+    {"retry_policy", not_yet, "retries per error type"},
+    {"model_group_retry_policy", not_yet, "retry_policy per model group"},
+    {"provider_budget_config", not_yet, "spend limits per provider (provider budget routing)"},
+    {"enable_tag_filtering", not_yet, "route requests by their tags to deployments' tags"},
+    {"tag_filtering_match_any", not_yet,
+     "tag routing: a deployment with any of the tags qualifies"},
+    {"disable_cooldowns", not_yet, "never cool a deployment down"},
+    {"max_fallbacks", not_yet, "most fallbacks tried for one request"},
+    {"default_max_parallel_requests", not_yet, "concurrency limit of deployments without one"},
+    {"default_priority", not_yet, "scheduler priority of requests that give none"},
+    {"set_verbose", not_yet, "debug logging of the router"},
+    {"debug_level", not_yet, "log level of the router"},
+    {"enable_loadbalancing_on_batch_endpoints", not_yet, "load-balance the batch and file APIs"},
+    {"default_litellm_params", not_yet, "parameters merged into every call"},
+    {"alerting_config", not_yet, "alerting settings of the router"},
+    {"assistants_config", not_yet, "provider and credentials of the Assistants API"},
+    {"search_tools", not_yet, "search tools of the search API"},
+};
+static_assert(well_formed(kRouterKeys));
+
+constexpr KeyRow<GeneralSettings> kGeneralKeys[] = {
+    {"master_key", yes, "the key clients must send; without one there is no authentication",
+     [](GeneralSettings& g, const Entry& e, const At& at, Warnings&) {
+       Text key = read_master_key(e.value, at);
+       g.master_key = std::move(key.value);
+       g.master_key_env = std::move(key.env_var);
+     }},
+    {"database_url", not_yet, "Postgres URL for keys, teams, budgets and spend"},
+    {"database_connection_pool_limit", not_yet, "database connections per worker"},
+    {"database_connection_timeout", not_yet, "seconds to wait for a database connection"},
+    {"store_model_in_db", not_yet, "keep models added through the admin API in the database"},
+    {"store_prompts_in_spend_logs", not_yet, "keep request and response bodies in spend logs"},
+    {"alerting", not_yet, "alert channels (slack, email, ...)"},
+    {"alerting_threshold", not_yet, "seconds before a slow call is alerted"},
+    {"alert_types", not_yet, "which events alert"},
+    {"alert_to_webhook_url", not_yet, "webhook per alert type"},
+    {"proxy_batch_write_at", not_yet, "seconds between batched spend writes to the database"},
+    {"proxy_budget_rescheduler_min_time", not_yet, "shortest interval of the budget reset job"},
+    {"proxy_budget_rescheduler_max_time", not_yet, "longest interval of the budget reset job"},
+    {"disable_spend_logs", not_yet, "write no spend-log rows"},
+    {"disable_master_key_return", not_yet, "never return the master key to the admin UI"},
+    {"disable_reset_budget", not_yet, "turn the budget reset job off"},
+    {"disable_retry_on_max_parallel_request_limit_error", not_yet,
+     "do not retry a call refused by a parallel-request limit"},
+    {"disable_adding_master_key_hash_to_db", not_yet,
+     "keep the master key's hash out of the database"},
+    {"enforce_user_param", not_yet, "refuse requests without a `user`"},
+    {"enable_jwt_auth", not_yet, "accept JWTs as credentials"},
+    {"litellm_jwtauth", not_yet, "settings of JWT authentication"},
+    {"allowed_routes", not_yet, "routes the gateway serves"},
+    {"admin_only_routes", not_yet, "routes only admins may call"},
+    {"public_routes", not_yet, "routes that need no key"},
+    {"custom_auth", not_yet, "a Python function that authenticates requests"},
+    {"custom_key_generate", not_yet, "a Python function that vets key generation"},
+    {"background_health_checks", not_yet, "health-check deployments in the background"},
+    {"health_check_interval", not_yet, "seconds between background health checks"},
+    {"health_check_details", not_yet, "show deployment details in health answers"},
+    {"max_parallel_requests", not_yet, "concurrency limit per deployment"},
+    {"global_max_parallel_requests", not_yet, "concurrency limit of the whole gateway"},
+    {"max_request_size_mb", not_yet, "largest request body"},
+    {"max_response_size_mb", not_yet, "largest response body"},
+    {"infer_model_from_keys", not_yet, "list models inferred from the provider keys that are set"},
+    {"allow_requests_on_db_unavailable", not_yet, "serve requests while the database is down"},
+    {"use_redis_transaction_buffer", not_yet, "buffer spend updates in Redis, one writer"},
+    {"user_header_name", not_yet, "request header naming the end user"},
+    {"forward_client_headers_to_llm_api", not_yet, "forward clients' headers to the provider"},
+    {"maximum_spend_logs_retention_period", not_yet, "how long spend logs are kept"},
+    {"pass_through_endpoints", not_yet, "custom routes relayed to other services"},
+    {"ui_access_mode", not_yet, "who may use the admin UI"},
+    {"allowed_ips", not_yet, "client addresses allowed to call the gateway"},
+    {"use_x_forwarded_for", not_yet, "take the client address from X-Forwarded-For"},
+    {"key_management_system", not_yet, "secret manager holding keys (AWS, Google, Azure, ...)"},
+    {"key_management_settings", not_yet, "settings of the secret manager"},
+};
+static_assert(well_formed(kGeneralKeys));
+
+constexpr KeyRow<LitellmSection> kLitellmKeys[] = {
+    {"drop_params", yes, "drop request parameters the provider does not support",
+     [](LitellmSection& l, const Entry& e, const At& at, Warnings&) {
+       l.settings.drop_params = read_bool(e.value, at);
+     }},
+    {"request_timeout", yes, "seconds, the default timeout of every call",
+     [](LitellmSection& l, const Entry& e, const At& at, Warnings&) {
+       l.settings.request_timeout = read_timeout(e.value, at);
+     }},
+    {"num_retries", yes, "retries when router_settings sets none",
+     [](LitellmSection& l, const Entry& e, const At& at, Warnings&) {
+       l.settings.num_retries = read_small_count(e.value, at);
+     }},
+    {"set_verbose", yes, "debug logging",
+     [](LitellmSection& l, const Entry& e, const At& at, Warnings&) {
+       l.settings.set_verbose = read_bool(e.value, at);
+     }},
+    {"fallbacks", yes, "router_settings.fallbacks when the router sets none",
+     [](LitellmSection& l, const Entry& e, const At& at, Warnings& w) {
+       l.router_fallbacks.fallbacks = read_fallbacks(e.value, at, w);
+     }},
+    {"context_window_fallbacks", yes, "router_settings.context_window_fallbacks when unset there",
+     [](LitellmSection& l, const Entry& e, const At& at, Warnings& w) {
+       l.router_fallbacks.context_window_fallbacks = read_fallbacks(e.value, at, w);
+     }},
+    {"default_fallbacks", yes, "router_settings.default_fallbacks when unset there",
+     [](LitellmSection& l, const Entry& e, const At& at, Warnings&) {
+       l.router_fallbacks.default_fallbacks = read_string_list(e.value, at);
+     }},
+    // They only change LiteLLM's own console output.
+    {"telemetry", harmless, "LiteLLM's usage telemetry"},
+    {"suppress_debug_info", harmless, "LiteLLM's console hints"},
+    {"callbacks", not_yet, "logging and guardrail integrations run on every call"},
+    {"success_callback", not_yet, "integrations told about successful calls"},
+    {"failure_callback", not_yet, "integrations told about failed calls"},
+    {"service_callback", not_yet, "integrations told about Redis and database failures"},
+    {"cache", not_yet, "turn the response cache on"},
+    {"cache_params", not_yet, "response cache settings (type, host, ttl, ...)"},
+    {"json_logs", not_yet, "log as JSON"},
+    {"turn_off_message_logging", not_yet,
+     "keep messages and responses out of logging integrations"},
+    {"redact_user_api_key_info", not_yet, "keep key, user and team details out of logs"},
+    {"redact_messages_in_exceptions", not_yet, "keep message content out of error messages"},
+    {"max_budget", not_yet, "gateway-wide spend limit"},
+    {"budget_duration", not_yet, "period after which max_budget resets"},
+    {"default_team_settings", not_yet, "per-team settings (logging integrations, ...)"},
+    {"default_internal_user_params", not_yet, "defaults of new internal users"},
+    {"default_key_generate_params", not_yet, "defaults of generated keys"},
+    {"upperbound_key_generate_params", not_yet, "limits a generated key may not exceed"},
+    {"key_generation_settings", not_yet, "who may generate keys"},
+    {"content_policy_fallbacks", not_yet, "groups to try on a content policy violation"},
+    {"modify_params", not_yet, "let LiteLLM rewrite messages a provider would refuse"},
+    {"enable_preview_features", not_yet, "turn LiteLLM's preview features on"},
+    {"max_internal_user_budget", not_yet, "spend limit of internal users"},
+    {"internal_user_budget_duration", not_yet, "period after which internal users' budgets reset"},
+    {"force_ipv4", not_yet, "call providers over IPv4 only"},
+    {"ssl_verify", not_yet, "verify providers' TLS certificates, or a CA bundle to use"},
+    {"disable_end_user_cost_tracking", not_yet, "track no spend per end user"},
+    {"public_teams", not_yet, "teams users may join themselves"},
+    {"enable_json_schema_validation", not_yet, "check JSON answers against the requested schema"},
+    {"disable_token_counter", not_yet, "turn LiteLLM's token counter off"},
+    {"return_response_headers", not_yet, "return the provider's response headers"},
+    {"add_function_to_prompt", not_yet, "put functions into the prompt for models without tools"},
+    {"guardrails", not_yet, "guardrails, in LiteLLM's older form"},
+    {"allowed_fails", not_yet, "failures per minute before a deployment cools down"},
+    {"num_retries_per_request", not_yet, "most retries of one request"},
+    {"callback_settings", not_yet, "settings per logging integration"},
+    {"langfuse_default_tags", not_yet, "tags added to every Langfuse trace"},
+    {"log_raw_request_response", not_yet, "log the raw provider request and response"},
+    {"check_provider_endpoint", not_yet, "list a wildcard group's models by asking the provider"},
+    {"mcp_aliases", not_yet, "short names of MCP servers"},
+    {"default_max_internal_user_budget", not_yet, "default spend limit of internal users"},
+    {"global_disable_no_log_param", not_yet, "ignore requests' no-log flag"},
+};
+static_assert(well_formed(kLitellmKeys));
+
+// The settings sections share one reading: an empty value is "not set" (as
+// in LiteLLM), a row with a setter reads its value, and everything else is
+// kept in `extra` for whoever implements it later.
+template <class Target, size_t N>
+void parse_settings(const Section& section, const KeyRow<Target> (&rows)[N], Target& out,
+                    boost::json::object& extra, Warnings& warnings) {
   for (const auto& s : section) {
     if (s.entry.value.IsNull()) continue;
-    if (s.entry.key == "master_key") {
-      Text key = read_master_key(s.entry.value, s.at);
-      out.master_key = std::move(key.value);
-      out.master_key_env = std::move(key.env_var);
-    } else {
-      keep_extra(s, kGeneralNotSupported, out.extra, warnings);
+    const KeyRow<Target>* row = find_key(rows, s.entry.key);
+    if (row && row->set) {
+      row->set(out, s.entry, s.at, warnings);
+      continue;
     }
+    extra[s.entry.key] = to_json(s.entry.value, s.at, warnings);
+    report_unread(row ? std::optional(row->support) : std::nullopt, s.at, warnings);
   }
 }
 
-void parse_litellm_settings(const Section& section, LitellmSettings& out,
-                            LitellmFallbacks& fallbacks, Warnings& warnings) {
-  for (const auto& s : section) {
-    const std::string& k = s.entry.key;
-    const YAML::Node& v = s.entry.value;
-    if (v.IsNull()) continue;
-    if (k == "drop_params")
-      out.drop_params = read_bool(v, s.at);
-    else if (k == "request_timeout")
-      out.request_timeout = read_timeout(v, s.at);
-    else if (k == "num_retries")
-      out.num_retries = read_small_count(v, s.at);
-    else if (k == "set_verbose")
-      out.set_verbose = read_bool(v, s.at);
-    else if (k == "fallbacks")
-      fallbacks.fallbacks = read_fallbacks(v, s.at, warnings);
-    else if (k == "context_window_fallbacks")
-      fallbacks.context_window_fallbacks = read_fallbacks(v, s.at, warnings);
-    else if (k == "default_fallbacks")
-      fallbacks.default_fallbacks = read_string_list(v, s.at);
-    else if (contains(kLitellmHarmless, k))
-      out.extra[k] = to_json(v, s.at, warnings);
-    else
-      keep_extra(s, kLitellmNotSupported, out.extra, warnings);
-  }
+}  // namespace
+
+void warn_not_supported(Warnings& warnings, const At& at) {
+  warnings.push_back(At{at.file, at.line, ""}.where() + " " + at.path +
+                     " is a LiteLLM setting RouteIQ does not support yet (ignored)");
+}
+
+void warn_unknown(Warnings& warnings, const At& at) {
+  warnings.push_back(At{at.file, at.line, ""}.where() + " unknown key " + at.path + " (ignored)");
+}
+
+// A config that relies on a key RouteIQ ignores would behave differently
+// from LiteLLM without a word, so each one is reported; harmless keys cannot
+// matter and are not.
+void report_unread(std::optional<Support> support, const At& at, Warnings& warnings) {
+  if (!support)
+    warn_unknown(warnings, at);
+  else if (*support == Support::not_yet)
+    warn_not_supported(warnings, at);
+}
+
+void parse_router_settings(const Section& section, RouterSettings& out, Warnings& warnings) {
+  parse_settings(section, kRouterKeys, out, out.extra, warnings);
+}
+
+void parse_general_settings(const Section& section, GeneralSettings& out, Warnings& warnings) {
+  parse_settings(section, kGeneralKeys, out, out.extra, warnings);
+}
+
+void parse_litellm_settings(const Section& section, LitellmSection& out, Warnings& warnings) {
+  parse_settings(section, kLitellmKeys, out, out.settings.extra, warnings);
+}
+
+std::vector<KeyDoc> router_settings_keys() {
+  return describe(kRouterKeys);
+}
+
+std::vector<KeyDoc> general_settings_keys() {
+  return describe(kGeneralKeys);
+}
+
+std::vector<KeyDoc> litellm_settings_keys() {
+  return describe(kLitellmKeys);
 }
 
 }  // namespace routeiq::config::detail
