@@ -11,10 +11,11 @@ PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev ca-certificates libyaml-cpp-dev libsqlite3-dev
   libeigen3-dev libhnswlib-dev
+  libgoogle-perftools-dev  # tcmalloc_minimal, linked into release builds of routeiq
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   curl python3
-  nginx-light wrk util-linux procps
+  nginx-light wrk util-linux procps valgrind
   # fuzzing (fuzz/, -DROUTEIQ_FUZZ=ON): clang's libFuzzer
   clang libclang-rt-14-dev
 )
