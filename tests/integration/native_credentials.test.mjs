@@ -250,6 +250,17 @@ general_settings:
     assert.match(s.last_request.target, /api-version=2024-10-21/);
   });
 
+  test('concurrent first requests share one token fetch (single flight)', async () => {
+    const gw = await gateway(`      tenant_id: routeiq-tenant
+      client_id: routeiq-client
+      client_secret: routeiq-secret
+`);
+    const before = (await stats(entra)).tokens_issued ?? 0;
+    const answers = await Promise.all(Array.from({ length: 12 }, () => ask(gw)));
+    for (const { status, body } of answers) assert.equal(status, 200, JSON.stringify(body));
+    assert.equal((await stats(entra)).tokens_issued - before, 1, 'one fetch for twelve requests on two threads');
+  });
+
   test('azure_ad_token given in the config', async () => {
     const gw = await gateway(`      azure_ad_token: routeiq-static-aad-token
 `);

@@ -1,11 +1,16 @@
 #include "routeiq/credentials/credentials.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <set>
 #include <sstream>
 
 #include "routeiq/core/log.hpp"
@@ -80,10 +85,21 @@ struct Cached {
   SysClock::time_point fetched_at, expires_at;
 };
 
+// A value and when it stops being valid.
+template <class T>
+struct Expiring {
+  T value;
+  SysClock::time_point expires_at = SysClock::time_point::max();
+};
+
+// Process-wide, shared by every server thread. `claim` makes fetches single-
+// flight: one caller fetches a key while the others use the value that is
+// still valid, or wait for the fetch.
 template <class T>
 class Cache {
  public:
-  std::optional<T> get(const std::string& key) {
+  // A value not yet due for refresh.
+  std::optional<T> fresh(const std::string& key) {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(key);
     if (it == entries_.end() ||
@@ -91,14 +107,30 @@ class Cache {
       return std::nullopt;
     return it->second.value;
   }
-  void put(const std::string& key, T value, SysClock::time_point expires_at) {
+  // A value that has not expired (it may be due for refresh).
+  std::optional<T> usable(const std::string& key) {
     std::lock_guard lock(mutex_);
-    entries_[key] = Cached<T>{std::move(value), SysClock::now(), expires_at};
+    auto it = entries_.find(key);
+    if (it == entries_.end() || SysClock::now() >= it->second.expires_at) return std::nullopt;
+    return it->second.value;
+  }
+  bool claim(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    return in_flight_.insert(key).second;
+  }
+  void release(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    in_flight_.erase(key);
+  }
+  void put(const std::string& key, Expiring<T> fetched) {
+    std::lock_guard lock(mutex_);
+    entries_[key] = Cached<T>{std::move(fetched.value), SysClock::now(), fetched.expires_at};
   }
 
  private:
   std::mutex mutex_;
   std::map<std::string, Cached<T>> entries_;
+  std::set<std::string> in_flight_;
 };
 
 Cache<std::string>& token_cache() {
@@ -110,20 +142,65 @@ Cache<AwsCredentials>& aws_cache() {
   return c;
 }
 
+// Releases a claim however the fetch ends (an exception included).
+template <class T>
+struct Claim {
+  Cache<T>& cache;
+  const std::string& key;
+  ~Claim() { cache.release(key); }
+};
+
+// The cached value, or one fetch for all the requests that need it: while a
+// fetch runs (on any thread) the others use the still-valid value or wait.
+template <class T, class Fetch>
+asio::awaitable<Result<T>> single_flight(Cache<T>& cache, std::string key, Fetch fetch) {
+  auto give_up = std::chrono::steady_clock::now() + kFetchTimeout + std::chrono::seconds(1);
+  for (;;) {
+    if (auto hit = cache.fresh(key)) co_return *hit;
+    if (cache.claim(key)) {
+      Claim<T> claim{cache, key};
+      Result<Expiring<T>> got = co_await fetch();
+      if (!got) co_return got.error();
+      cache.put(key, got.value());
+      co_return std::move(got->value);
+    }
+    if (auto hit = cache.usable(key)) co_return *hit;
+    if (std::chrono::steady_clock::now() > give_up)
+      co_return make_error(ErrorKind::unauthorized, "credentials are still being fetched");
+    asio::steady_timer wait(co_await asio::this_coro::executor, std::chrono::milliseconds(10));
+    co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
 // ------------------------------------------------------------- Google
 
-asio::awaitable<Result<std::string>> google_token(const std::string& credentials) {
+// The parsed service account of a vertex_credentials value (a path or the
+// JSON itself): the file is read once, not per request.
+Result<std::shared_ptr<const providers::ServiceAccount>> service_account(
+    const std::string& credentials) {
+  static std::mutex mutex;
+  static std::map<std::string, std::shared_ptr<const providers::ServiceAccount>> parsed;
+  {
+    std::lock_guard lock(mutex);
+    if (auto it = parsed.find(credentials); it != parsed.end()) return it->second;
+  }
   std::string text = credentials;
   if (!text.empty() && text.front() != '{') text = read_file(credentials);
   if (text.empty())
-    co_return make_error(ErrorKind::invalid_request,
-                         "vertex_credentials: no service-account JSON (file missing or empty)");
+    return make_error(ErrorKind::invalid_request,
+                      "vertex_credentials: no service-account JSON (file missing or empty)");
   auto account = providers::parse_service_account(text);
-  if (!account) co_return account.error();
-  std::string key = "google:" + account->client_email + ":" + account->token_uri;
-  if (auto hit = token_cache().get(key)) co_return *hit;
+  if (!account) return account.error();
+  auto shared = std::make_shared<const providers::ServiceAccount>(std::move(account.value()));
+  std::lock_guard lock(mutex);
+  parsed.emplace(credentials, shared);
+  return shared;
+}
+
+asio::awaitable<Result<Expiring<std::string>>> fetch_google_token(
+    std::shared_ptr<const providers::ServiceAccount> account) {
   auto now = SysClock::now();
-  auto request = providers::google_token_request(account.value(), now);
+  auto request = providers::google_token_request(*account, now);
   if (!request) co_return request.error();
   net::UpstreamRequest r{request->method, request->url, {}, request->body};
   for (auto& h : request->headers) r.headers.push_back(h);
@@ -135,8 +212,16 @@ asio::awaitable<Result<std::string>> google_token(const std::string& credentials
                              std::to_string(got->status) + ")");
   auto token = providers::parse_token_response(got->body, now);
   if (!token) co_return token.error();
-  token_cache().put(key, token->token, token->expires_at);
-  co_return token->token;
+  co_return Expiring<std::string>{token->token, token->expires_at};
+}
+
+asio::awaitable<Result<std::string>> google_token(const std::string& credentials) {
+  auto account = service_account(credentials);
+  if (!account) co_return account.error();
+  auto shared = account.value();
+  std::string key = "google:" + shared->client_email + ":" + shared->token_uri;
+  auto fetch_token = [shared] { return fetch_google_token(shared); };
+  co_return co_await single_flight(token_cache(), std::move(key), fetch_token);
 }
 
 // ---------------------------------------------------------------- AWS
@@ -313,12 +398,11 @@ asio::awaitable<Result<AwsCredentials>> from_imds() {
 }
 
 // The AWS SDKs' default chain, in their order.
-asio::awaitable<Result<AwsCredentials>> aws_credentials(const config::Deployment& d) {
-  if (auto c = from_params(d)) co_return *c;
-  if (auto c = from_env()) co_return *c;
-  if (auto c = from_profile(d)) co_return *c;
-  std::string key = "aws:" + d.model_info.id;
-  if (auto hit = aws_cache().get(key)) co_return *hit;
+asio::awaitable<Result<Expiring<AwsCredentials>>> aws_chain(const config::Deployment& d) {
+  std::optional<AwsCredentials> fixed = from_params(d);
+  if (!fixed) fixed = from_env();
+  if (!fixed) fixed = from_profile(d);
+  if (fixed) co_return Expiring<AwsCredentials>{*fixed, fixed->expires_at};
   Result<AwsCredentials> got = make_error(ErrorKind::unauthorized, "no AWS credentials found");
   bool web =
       !env("AWS_WEB_IDENTITY_TOKEN_FILE").empty() || !param(d, "aws_web_identity_token").empty();
@@ -336,9 +420,17 @@ asio::awaitable<Result<AwsCredentials>> aws_credentials(const config::Deployment
                          "no AWS credentials: set aws_access_key_id/aws_secret_access_key, the "
                          "AWS_* environment, a profile, web identity, or run with a role (" +
                              got.error().message + ")");
-  aws_cache().put(key, got.value(), got->expires_at);
   log::info() << "AWS credentials for " << d.model_name << " from " << got->source;
-  co_return got;
+  co_return Expiring<AwsCredentials>{got.value(), got->expires_at};
+}
+
+// Cached per deployment, whatever the source: a profile file or the
+// environment is read once, not per request.
+asio::awaitable<Result<AwsCredentials>> aws_credentials(const config::Deployment& d) {
+  const config::Deployment* deployment = &d;
+  std::string key = "aws:" + d.model_info.id;
+  auto fetch_chain = [deployment] { return aws_chain(*deployment); };
+  co_return co_await single_flight(aws_cache(), std::move(key), fetch_chain);
 }
 
 }  // namespace
@@ -361,8 +453,9 @@ asio::awaitable<Status> fill_credentials(const runtime::DeploymentRuntime& d,
                                          providers::Target& target) {
   switch (d.provider->format) {
     case providers::WireFormat::vertex_ai: {
+      static const std::string kDefaultCredentials = env("GOOGLE_APPLICATION_CREDENTIALS");
       std::string creds = param(*d.config, "vertex_credentials");
-      if (creds.empty()) creds = env("GOOGLE_APPLICATION_CREDENTIALS");
+      if (creds.empty()) creds = kDefaultCredentials;
       auto token = co_await google_token(creds);
       if (!token) co_return token.error();
       target.credentials.bearer_token = token.value();
@@ -383,13 +476,11 @@ asio::awaitable<Status> fill_credentials(const runtime::DeploymentRuntime& d,
   }
 }
 
-asio::awaitable<Result<std::string>> azure_bearer_token(const runtime::DeploymentRuntime& d) {
-  if (auto t = param(*d.config, "azure_ad_token"); !t.empty()) co_return t;
-  std::string tenant = param(*d.config, "tenant_id"), client = param(*d.config, "client_id"),
-              secret = param(*d.config, "client_secret");
-  if (tenant.empty() || client.empty() || secret.empty()) co_return std::string();
-  std::string key = "azure:" + tenant + ":" + client;
-  if (auto hit = token_cache().get(key)) co_return *hit;
+namespace {
+
+asio::awaitable<Result<Expiring<std::string>>> fetch_entra_token(std::string tenant,
+                                                                 std::string client,
+                                                                 std::string secret) {
   std::string authority = env("AZURE_AUTHORITY_HOST");
   if (authority.empty()) authority = "https://login.microsoftonline.com";
   while (!authority.empty() && authority.back() == '/') authority.pop_back();
@@ -407,8 +498,19 @@ asio::awaitable<Result<std::string>> azure_bearer_token(const runtime::Deploymen
                                                       std::to_string(got->status) + ")");
   auto token = providers::parse_token_response(got->body, now);
   if (!token) co_return token.error();
-  token_cache().put(key, token->token, token->expires_at);
-  co_return token->token;
+  co_return Expiring<std::string>{token->token, token->expires_at};
+}
+
+}  // namespace
+
+asio::awaitable<Result<std::string>> azure_bearer_token(const runtime::DeploymentRuntime& d) {
+  if (auto t = param(*d.config, "azure_ad_token"); !t.empty()) co_return t;
+  std::string tenant = param(*d.config, "tenant_id"), client = param(*d.config, "client_id"),
+              secret = param(*d.config, "client_secret");
+  if (tenant.empty() || client.empty() || secret.empty()) co_return std::string();
+  std::string key = "azure:" + tenant + ":" + client;
+  auto fetch_token = [tenant, client, secret] { return fetch_entra_token(tenant, client, secret); };
+  co_return co_await single_flight(token_cache(), std::move(key), fetch_token);
 }
 
 }  // namespace routeiq::credentials
