@@ -1,7 +1,6 @@
 #include "routeiq/api/proxy.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
@@ -15,7 +14,6 @@
 
 namespace routeiq::api {
 namespace asio = boost::asio;
-using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -53,21 +51,24 @@ class Proxy {
   Proxy(RequestContext& ctx, const routing::CallPlan& plan, ModelChoice choice)
       : ctx_(ctx), choice_(std::move(choice)), scope_{ctx, plan, choice_, state_} {}
 
-  asio::awaitable<void> run() { co_await (attempt_all() || watch_client()); }
+  asio::awaitable<void> run() {
+    ctx_.exchange.watch_client([this] { on_client_gone(); });
+    StopWatching guard{ctx_.exchange};
+    co_await attempt_all();
+  }
 
  private:
-  asio::awaitable<void> watch_client() {
-    co_await ctx_.exchange.wait_client_gone();
-    // Cancelled because the proxy side finished: return at once. Awaiting
-    // anything more would throw operation_aborted, which costs a lot per request.
-    auto cancel = (co_await asio::this_coro::cancellation_state).cancelled();
-    if (cancel != asio::cancellation_type::none) co_return;
+  struct StopWatching {
+    net::Exchange& exchange;
+    ~StopWatching() { exchange.stop_watching(); }
+  };
+
+  // The client went away: the call in progress (or a mock's wait) is
+  // cancelled at once, so the provider stops generating.
+  void on_client_gone() {
     state_.client_gone = true;
     if (state_.active) state_.active->cancel();
     if (state_.mock_wait) state_.mock_wait->cancel();
-    // Stay pending until the proxy side notices and finishes.
-    asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::hours(1));
-    co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 
   asio::awaitable<void> attempt_all() {

@@ -20,6 +20,7 @@
 
 #include "routeiq/core/log.hpp"
 #include "routeiq/net/http_parse.hpp"
+#include "routeiq/net/send_now.hpp"
 #include "routeiq/net/upstream.hpp"
 
 namespace routeiq::net {
@@ -144,7 +145,11 @@ int default_max_connections() {
 // ---------------------------------------------------------------- Exchange
 
 asio::awaitable<bool> Exchange::write_all(std::string data) {
-  auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(data), kTuple);
+  auto now = send_now(stream_.socket(), data);
+  if (now.failed) co_return false;
+  if (now.sent == data.size()) co_return true;
+  auto rest = asio::buffer(data.data() + now.sent, data.size() - now.sent);
+  auto [ec, n] = co_await asio::async_write(stream_, rest, kTuple);
   co_return !ec;
 }
 
@@ -214,24 +219,64 @@ asio::awaitable<bool> Exchange::end_stream() {
   co_return ok;
 }
 
-asio::awaitable<void> Exchange::wait_client_gone() {
+// The watch of one request: shared with the pending readiness callback, which
+// may run after the request is over (it then sees `stopped` and returns).
+struct Exchange::Watch {
+  Watch(Exchange& e, std::function<void()> f)
+      : ex(&e), on_gone(std::move(f)), timer(e.stream_.socket().get_executor()) {}
+  Exchange* ex;  // valid while !stopped
+  std::function<void()> on_gone;
+  asio::steady_timer timer;  // the half-close probe
+  bool stopped = false;
+
+  void gone() {
+    if (stopped) return;
+    stopped = true;
+    on_gone();
+  }
+};
+
+void Exchange::watch_client(std::function<void()> on_gone) {
+  stop_watching();
+  watch_ = std::make_shared<Watch>(*this, std::move(on_gone));
+  arm(watch_);
+}
+
+void Exchange::stop_watching() {
+  if (!watch_) return;
+  watch_->stopped = true;
+  watch_->timer.cancel();
+  watch_.reset();  // a pending readiness callback keeps its own reference
+}
+
+void Exchange::arm(std::shared_ptr<Watch> watch) {
   constexpr size_t kRead = 4096;
-  for (;;) {
-    if (buffer_.max_size() - buffer_.size() < kRead) {
-      // The client pipelined a buffer's worth: stop reading until this
-      // response is done (the proxy side cancels this wait then).
-      asio::steady_timer forever(co_await asio::this_coro::executor, std::chrono::hours(24));
-      co_await forever.async_wait(kTuple);
-      co_return;
-    }
-    auto space = buffer_.prepare(kRead);
-    auto [ec, n] = co_await stream_.socket().async_read_some(space, kTuple);
-    if (ec == asio::error::eof) {
-      co_await watch_half_closed();
-      co_return;
-    }
-    if (ec) co_return;  // reset, or cancelled because the response is done
-    buffer_.commit(n);
+  auto& ex = *watch->ex;
+  // The client pipelined a buffer's worth: stop reading until this response is done.
+  if (ex.buffer_.max_size() - ex.buffer_.size() < kRead) return;
+  auto& socket = ex.stream_.socket();
+  socket.async_wait(tcp::socket::wait_read, [watch](boost::system::error_code ec) mutable {
+    on_readable(std::move(watch), ec);
+  });
+}
+
+// Readable: bytes of a pipelined request (kept, and the watch goes on), the
+// end of the stream (a half-close or a close: probed), or a reset.
+void Exchange::on_readable(std::shared_ptr<Watch> watch, boost::system::error_code ec) {
+  if (watch->stopped) return;
+  if (ec) return;  // the socket was closed under the watch: the session ends anyway
+  auto& ex = *watch->ex;
+  auto space = ex.buffer_.prepare(4096);
+  ssize_t n = ::recv(ex.stream_.socket().native_handle(), space.data(), space.size(), MSG_DONTWAIT);
+  if (n > 0) {
+    ex.buffer_.commit(static_cast<size_t>(n));
+    arm(std::move(watch));
+  } else if (n == 0) {
+    asio::co_spawn(ex.stream_.socket().get_executor(), ex.watch_half_closed(watch), asio::detached);
+  } else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+    arm(std::move(watch));
+  } else {
+    watch->gone();
   }
 }
 
@@ -257,7 +302,8 @@ bool connection_reset(tcp::socket& socket) {
 // the call is cancelled, a half-closed client is served. Once the response
 // has started, its own bytes do the same. The connection closes after the
 // response either way.
-asio::awaitable<void> Exchange::watch_half_closed() {
+asio::awaitable<void> Exchange::watch_half_closed(std::shared_ptr<Watch> watch) {
+  if (watch->stopped) co_return;
   keep_alive_ = false;
   auto& socket = stream_.socket();
   if (!responded_ && request_.version() >= 11) {
@@ -265,15 +311,20 @@ asio::awaitable<void> Exchange::watch_half_closed() {
     // response has not started, and nothing else runs on this thread meanwhile.
     boost::system::error_code ec;
     socket.send(asio::buffer(kContinue), 0, ec);
-    if (ec) co_return;
+    if (ec) {
+      watch->gone();
+      co_return;
+    }
   }
-  asio::steady_timer timer(co_await asio::this_coro::executor);
   for (int polls = 0;; ++polls) {
     // Quick at first (a reset arrives within a round trip), then rarely.
-    timer.expires_after(std::chrono::milliseconds(polls < 20 ? 50 : 500));
-    auto [ec] = co_await timer.async_wait(kTuple);
-    if (ec) co_return;  // cancelled: the response is done
-    if (connection_reset(socket)) co_return;
+    watch->timer.expires_after(std::chrono::milliseconds(polls < 20 ? 50 : 500));
+    auto [ec] = co_await watch->timer.async_wait(kTuple);
+    if (ec || watch->stopped) co_return;  // the response is done
+    if (connection_reset(socket)) {
+      watch->gone();
+      co_return;
+    }
   }
 }
 
@@ -515,6 +566,28 @@ asio::awaitable<void> HttpServer::session(Worker& worker, tcp::socket socket) {
   }
 }
 
+namespace {
+
+// The body usually came with the header and is in the buffer already: parsed
+// here, not by an async read that would complete through the event queue
+// (one more pass of the loop). True when the message is complete; `ec` is set
+// when the bytes are refused (e.g. beyond the body limit).
+bool parse_buffered(RequestParser& parser, beast::flat_buffer& buffer,
+                    boost::system::error_code& ec) {
+  while (!parser.is_done() && buffer.size() > 0) {
+    size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec == http::error::need_more) {
+      ec = {};
+      return false;
+    }
+    if (ec || used == 0) return false;
+  }
+  return parser.is_done();
+}
+
+}  // namespace
+
 asio::awaitable<HttpServer::Next> HttpServer::serve_one(Worker& worker, beast::tcp_stream& stream,
                                                         beast::flat_buffer& buffer,
                                                         http::request<http::string_body>& request,
@@ -543,9 +616,11 @@ asio::awaitable<HttpServer::Next> HttpServer::serve_one(Worker& worker, beast::t
       co_await asio::async_write(stream, asio::buffer(kContinue), kTuple);
     }
   }
-  stream.expires_after(options_.body_timeout);
-  std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kTuple);
-  stream.expires_never();
+  if (!parse_buffered(parser, buffer, ec) && !ec) {
+    stream.expires_after(options_.body_timeout);
+    std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kTuple);
+    stream.expires_never();
+  }
   if (ec) {
     if (ec != http::error::end_of_stream && ec != asio::error::eof &&
         ec != http::error::partial_message)

@@ -72,18 +72,27 @@ class Exchange {
   // Writes one chunk and flushes it to the socket. false: the client is gone.
   asio::awaitable<bool> write_chunk(std::string_view data);
   asio::awaitable<bool> end_stream();
-  // Completes when the client is gone (reset, or closed for good). Bytes of a
-  // pipelined next request are kept. A client that only half-closes (sends
-  // its request, then shuts down its sending side) is still served: see the
-  // definition for how the two are told apart.
-  asio::awaitable<void> wait_client_gone();
+  ~Exchange() { stop_watching(); }
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+
+  // Calls `on_gone` (once, on this thread) if the client goes away before
+  // stop_watching(): a reset, or a FIN that a probe shows is a close. Bytes
+  // of a pipelined next request are kept. A client that only half-closes is
+  // served (see watch_half_closed). Driven by a readiness callback, not a
+  // coroutine: watching a request that ends normally costs one queued wait.
+  void watch_client(std::function<void()> on_gone);
+  void stop_watching();
   // The connection closes after this response (e.g. after a broken stream).
   void close_after() { keep_alive_ = false; }
   beast::tcp_stream& stream() { return stream_; }
 
  private:
+  struct Watch;
+  static void arm(std::shared_ptr<Watch> watch);
+  static void on_readable(std::shared_ptr<Watch> watch, boost::system::error_code ec);
   asio::awaitable<bool> write_all(std::string data);
-  asio::awaitable<void> watch_half_closed();
+  asio::awaitable<void> watch_half_closed(std::shared_ptr<Watch> watch);
 
   beast::tcp_stream& stream_;
   beast::flat_buffer& buffer_;
@@ -93,6 +102,7 @@ class Exchange {
   bool responded_ = false;
   bool streaming_ = false;
   int status_ = 0;
+  std::shared_ptr<Watch> watch_;
 };
 
 // A handler owns no connection state; it is called once per request on the

@@ -1,5 +1,7 @@
 #include "routeiq/net/upstream.hpp"
 
+#include "routeiq/net/send_now.hpp"
+
 #include <openssl/ssl.h>
 
 #include <atomic>
@@ -352,8 +354,16 @@ asio::awaitable<bool> UpstreamCall::start_once(const UpstreamRequest& request, c
   }
   std::string wire = serialize_request(request, url);
   conn_->tcp().expires_after(until(deadlines_.first_byte));
-  auto [wec, wn] = co_await conn_->with_stream(
-      [&](auto& s) { return asio::async_write(s, asio::buffer(wire), kTuple); });
+  boost::system::error_code wec;
+  SendNow now;
+  if (!conn_->tls()) now = send_now(conn_->tcp().socket(), wire);  // TLS goes through its stream
+  if (now.failed) wec = asio::error::broken_pipe;
+  if (!now.failed && now.sent < wire.size()) {
+    auto rest = asio::buffer(wire.data() + now.sent, wire.size() - now.sent);
+    auto [ec, n] =
+        co_await conn_->with_stream([&](auto& s) { return asio::async_write(s, rest, kTuple); });
+    wec = ec;
+  }
   if (wec) {
     auto f = wec == beast::error::timeout ? CallFailure::timeout
              : reused                     ? CallFailure::io
