@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <boost/asio/as_tuple.hpp>
@@ -132,6 +133,15 @@ void raise_fd_limit() {
   if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
   lim.rlim_cur = lim.rlim_max;
   setrlimit(RLIMIT_NOFILE, &lim);
+}
+
+// The CPUs this process may run on (taskset, a container's cpuset), not the
+// machine's: two event loops time-sharing one core only add switches.
+int usable_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
 int default_max_connections() {
@@ -392,9 +402,7 @@ HttpServer::HttpServer(ServerOptions options, Handler handler, ErrorResponder on
       on_error_(std::move(on_error)),
       max_connections_(options_.max_connections > 0 ? options_.max_connections
                                                     : default_max_connections()) {
-  int n = options_.threads > 0
-              ? options_.threads
-              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int n = options_.threads > 0 ? options_.threads : usable_cpus();
   for (int i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>());
 }
 

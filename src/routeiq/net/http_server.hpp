@@ -30,7 +30,7 @@ using tcp = asio::ip::tcp;
 struct ServerOptions {
   std::string host = "0.0.0.0";
   uint16_t port = 4000;
-  int threads = 0;                   // 0: one per core
+  int threads = 0;                   // 0: one per usable core (the affinity mask)
   size_t max_body_bytes = 32 << 20;  // 413 beyond
   std::chrono::milliseconds header_timeout{30'000};
   std::chrono::milliseconds body_timeout{60'000};
@@ -42,6 +42,8 @@ struct ServerOptions {
   int max_connections = 0;
 };
 
+// Server threads when `threads = 0`: the CPUs in this process's affinity mask.
+int usable_cpus();
 // The connection cap `max_connections = 0` stands for, from RLIMIT_NOFILE.
 int default_max_connections();
 // Raises the soft file-descriptor limit to the hard one (as nginx's

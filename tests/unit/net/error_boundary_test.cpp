@@ -3,6 +3,7 @@
 // process, and the server keeps serving.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -108,6 +109,30 @@ TEST_F(ServerTest, HeaderValuesWithLineBreaksAreNotWritten) {
   EXPECT_EQ(out.find("x-injected"), std::string::npos) << out;
   EXPECT_EQ(out.find("x-bad"), std::string::npos);
   EXPECT_NE(out.find("x-good: v"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace routeiq::net
+
+namespace routeiq::net {
+namespace {
+
+// `threads = 0` follows the affinity mask (taskset, a cpuset), not the machine.
+TEST(UsableCpus, FollowTheAffinityMask) {
+  cpu_set_t saved;
+  ASSERT_EQ(sched_getaffinity(0, sizeof saved, &saved), 0);
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &saved)) {
+      CPU_SET(cpu, &one);
+      break;
+    }
+  ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
+  int pinned = usable_cpus();
+  ASSERT_EQ(sched_setaffinity(0, sizeof saved, &saved), 0);
+  EXPECT_EQ(pinned, 1);
+  EXPECT_EQ(usable_cpus(), CPU_COUNT(&saved));
 }
 
 }  // namespace
