@@ -91,9 +91,7 @@ asio::awaitable<std::optional<Outcome>> start_call(AttemptScope& scope, net::Ups
                                                    const runtime::DeploymentRuntime& d,
                                                    providers::Codec& codec) {
   auto waited_from = Clock::now();
-  net::UpstreamRequest request{std::move(upstream.method), std::move(upstream.url),
-                               std::move(upstream.headers), std::move(upstream.body)};
-  bool started = co_await call.start(std::move(request), scope.deadlines_for(*d.config));
+  bool started = co_await call.start(std::move(upstream), scope.deadlines_for(*d.config));
   scope.ctx.record.upstream_time += Clock::now() - waited_from;
   if (!started) co_return transport_failure(scope, call);
   keep_upstream_ids(scope.state, call);

@@ -202,8 +202,7 @@ asio::awaitable<Result<Expiring<std::string>>> fetch_google_token(
   auto now = SysClock::now();
   auto request = providers::google_token_request(*account, now);
   if (!request) co_return request.error();
-  net::UpstreamRequest r{request->method, request->url, {}, request->body};
-  for (auto& h : request->headers) r.headers.push_back(h);
+  net::UpstreamRequest r = std::move(request.value());
   auto got = co_await fetch(std::move(r));
   if (!got) co_return got.error();
   if (got->status != 200)

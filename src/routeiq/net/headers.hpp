@@ -6,9 +6,11 @@
 #include <utility>
 #include <vector>
 
+#include "routeiq/core/http_request.hpp"
+
 namespace routeiq::net {
 
-using HeaderList = std::vector<std::pair<std::string, std::string>>;
+using HeaderList = routeiq::HeaderList;
 
 // True when a header value can be written as is: no CR, LF or NUL (RFC 9110
 // section 5.5). A name must be visible ASCII without ':'.

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "routeiq/core/error.hpp"
+#include "routeiq/core/http_request.hpp"
 #include "routeiq/net/headers.hpp"
 #include "routeiq/net/http_parse.hpp"
 
@@ -31,12 +32,7 @@ struct Url {
 // Parses http(s)://host[:port][/path][?query]; IPv6 literals in brackets.
 Result<Url> parse_url(std::string_view url);
 
-struct UpstreamRequest {
-  std::string method = "POST";
-  std::string url;
-  HeaderList headers;
-  std::string body;
-};
+using UpstreamRequest = routeiq::HttpRequest;
 
 struct Deadlines {
   using clock = std::chrono::steady_clock;

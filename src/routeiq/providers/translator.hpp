@@ -12,18 +12,11 @@
 #include <vector>
 
 #include "routeiq/core/error.hpp"
+#include "routeiq/core/http_request.hpp"
 
 namespace routeiq::providers {
 
-struct HttpRequest {  // what the network layer sends upstream
-  std::string method = "POST";
-  std::string url;  // absolute: https://host[:port]/path?query
-  // Signed requests (SigV4) cover `host`: the network layer must send the Host
-  // header derived from `url` (port omitted when it is the scheme's default).
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
-  bool stream = false;  // the response is a stream to feed to decode_stream()
-};
+using HttpRequest = routeiq::HttpRequest;  // what the network layer sends upstream
 
 struct Usage {
   int64_t prompt_tokens = 0, completion_tokens = 0, cached_tokens = 0, cache_creation_tokens = 0,
