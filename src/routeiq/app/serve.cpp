@@ -16,6 +16,7 @@
 #include "routeiq/app/commands.hpp"
 #include "routeiq/app/startup_guide.hpp"
 #include "routeiq/config/config.hpp"
+#include "routeiq/core/env.hpp"
 #include "routeiq/core/log.hpp"
 #include "routeiq/net/upstream.hpp"
 #include "routeiq/runtime/runtime.hpp"
@@ -88,18 +89,14 @@ bool parse_args(int argc, char** argv, ServeArgs& out) {
       return false;
     }
   }
-  if (out.config_path.empty()) {
-    const char* env = std::getenv("CONFIG_FILE_PATH");  // LiteLLM's variable
-    if (env) out.config_path = env;
-  }
+  if (out.config_path.empty()) out.config_path = env_or_empty("CONFIG_FILE_PATH");  // LiteLLM's
   return !out.config_path.empty();
 }
 
 log::Level level_from_env(log::Level fallback) {
-  const char* v = std::getenv("ROUTEIQ_LOG_LEVEL");
-  if (!v) v = std::getenv("LITELLM_LOG");
-  if (!v) return fallback;
-  std::string s = v;
+  std::string s = env_or_empty("ROUTEIQ_LOG_LEVEL");
+  if (s.empty()) s = env_or_empty("LITELLM_LOG");
+  if (s.empty()) return fallback;
   for (auto& c : s) c = static_cast<char>(std::tolower(c));
   if (s == "debug") return log::Level::debug;
   if (s == "warn" || s == "warning") return log::Level::warn;

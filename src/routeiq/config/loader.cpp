@@ -12,6 +12,7 @@
 
 #include "routeiq/config/config.hpp"
 #include "routeiq/config/sections.hpp"
+#include "routeiq/core/env.hpp"
 
 namespace routeiq::config {
 namespace {
@@ -81,14 +82,7 @@ YAML::Node parse_yaml(const std::string& text, const std::string& file) {
 }
 
 std::optional<std::string> read_text(const fs::path& path, std::string& problem) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    problem = std::strerror(errno);
-    return std::nullopt;
-  }
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
+  return read_whole_file(path.string(), problem);
 }
 
 std::string cycle_key(const std::string& display) {

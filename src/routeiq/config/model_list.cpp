@@ -7,6 +7,7 @@
 #include "routeiq/config/model_ref.hpp"
 #include "routeiq/config/sections.hpp"
 #include "routeiq/config/stable_id.hpp"
+#include "routeiq/core/env.hpp"
 #include "routeiq/providers/provider_table.hpp"
 
 namespace routeiq::config::detail {
@@ -96,11 +97,6 @@ constexpr std::string_view kApiBaseCheckedAtCallTime[] = {"azure", "databricks"}
 bool api_base_checked_at_call_time(std::string_view provider) {
   return std::find(std::begin(kApiBaseCheckedAtCallTime), std::end(kApiBaseCheckedAtCallTime),
                    provider) != std::end(kApiBaseCheckedAtCallTime);
-}
-
-bool env_set(std::string_view name) {
-  const char* value = name.empty() ? nullptr : std::getenv(std::string(name).c_str());
-  return value && *value;  // set but empty reads as unset, as it does at call time
 }
 
 void require_api_base(const Deployment& d, const At& at, Warnings& warnings) {

@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "routeiq/core/env.hpp"
 #include "routeiq/core/log.hpp"
 #include "routeiq/net/upstream.hpp"
 #include "routeiq/providers/google_auth.hpp"
@@ -27,8 +28,7 @@ namespace {
 constexpr auto kFetchTimeout = std::chrono::seconds(10);
 
 std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
+  return env_or_empty(name);
 }
 
 std::string param(const config::Deployment& d, std::string_view key) {
@@ -38,11 +38,8 @@ std::string param(const config::Deployment& d, std::string_view key) {
 }
 
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  std::string problem;
+  return read_whole_file(path, problem).value_or("");
 }
 
 std::string form_escape(std::string_view v) {

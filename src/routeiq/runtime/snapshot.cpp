@@ -1,4 +1,5 @@
 #include "routeiq/runtime/snapshot.hpp"
+#include "routeiq/core/env.hpp"
 
 #include <cstdlib>
 
@@ -25,12 +26,6 @@ std::string public_url(std::string_view url) {
 }
 
 namespace {
-
-std::string env_or_empty(std::string_view name) {
-  if (name.empty()) return {};
-  const char* v = std::getenv(std::string(name).c_str());
-  return v ? v : "";
-}
 
 // Bedrock and Vertex AI derive their endpoints from region/location.
 bool needs_api_base(const providers::ProviderInfo& p) {
