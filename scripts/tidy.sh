@@ -16,9 +16,10 @@ if [ -z "$RUNNER" ]; then
   exit 1
 fi
 # The file argument is a regular expression over the paths in compile_commands.json.
-# Its progress lines and the counts of warnings in system headers are dropped.
+# Colours (run-clang-tidy asks for them), progress lines and the counts of warnings in system
+# headers are dropped.
 set +e
-"$RUNNER" -quiet -p "$BUILD_DIR" -j "$JOBS" "$PWD/src/" 2>&1 |
+"$RUNNER" -quiet -p "$BUILD_DIR" -j "$JOBS" "$PWD/src/" 2>&1 | sed 's/\x1b\[[0-9;]*m//g' |
   grep -v -E '^[0-9]+ warnings? generated\.$|^Suppressed [0-9]+ warnings|^Use -header-filter=|clang-tidy[-0-9]* .*-p='
 status=${PIPESTATUS[0]}
 [ "$status" -eq 0 ] && echo "clang-tidy: no findings"
