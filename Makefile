@@ -3,7 +3,7 @@ PORT ?= 4000
 CONFIG ?= config/quickstart.yaml
 JOBS ?= $(shell nproc)
 
-.PHONY: deps npm build build-asan run test test-unit bench format clean
+.PHONY: deps npm build build-asan run test test-unit bench format tidy clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -39,6 +39,11 @@ bench: deps
 
 format:
 	find src tests tools bench fuzz -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
+
+# clang-tidy over src/ with the asan build's compile commands (configure only, no build).
+tidy: deps
+	cmake --preset asan >/dev/null
+	bash scripts/tidy.sh build-asan $(JOBS)
 
 clean:
 	rm -rf build build-asan build-debug

@@ -16,8 +16,8 @@ namespace routeiq::api {
 struct Outcome {
   enum Kind { ok, http_error, transport_error, client_gone } kind = transport_error;
   int status = 0;
-  std::string message;
-  std::string retry_after;
+  std::string message{};
+  std::string retry_after{};
   net::CallFailure failure = net::CallFailure::none;
 };
 

@@ -30,7 +30,7 @@ asio::awaitable<void> Pipeline::run(RequestContext& ctx) const {
       auto st = co_await stages_[ran]->before(ctx);
       if (!st) {
         ++ran;  // the refusing stage sees its own refusal
-        co_await send_error(ctx, std::move(st.error()));
+        co_await send_error(ctx, st.take_error());
         finish(stages_, ran, ctx);
         co_return;
       }

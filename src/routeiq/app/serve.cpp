@@ -31,7 +31,7 @@ struct ServeArgs {
   bool debug = false;
 };
 
-const char* kServeUsage =
+constexpr const char* kServeUsage =
     "usage: routeiq serve --config FILE [--port N] [--host ADDR] [--threads N]\n"
     "                     [--drain-timeout SECONDS] [--max-body-mb N] [--max-connections N]\n"
     "                     [--max-upstream-body-mb N] [--upstream-idle-timeout SECONDS]\n"

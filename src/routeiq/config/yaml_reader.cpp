@@ -63,7 +63,7 @@ void collect_explicit(const YAML::Node& map, const At& at, Warnings& warnings,
     }
     warn(warnings, at.key(entry.key, key_line),
          "repeated key (line " + std::to_string(same->line) + " too), the last one wins");
-    *same = std::move(entry);
+    *same = entry;  // Entry is copy-only: its assignment rebinds the node
   }
 }
 

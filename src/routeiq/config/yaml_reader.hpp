@@ -39,8 +39,9 @@ int line_of(const YAML::Node& node, int fallback);
 void warn(Warnings& warnings, const At& at, std::string_view problem);
 
 struct Entry {
-  Entry(std::string key_, YAML::Node value_, int line_)
-      : key(std::move(key_)), value(std::move(value_)), line(line_) {}
+  // YAML::Node has no move constructor: a copy shares the node.
+  Entry(std::string key_, const YAML::Node& value_, int line_)
+      : key(std::move(key_)), value(value_), line(line_) {}
   Entry(const Entry&) = default;
   // Rebinds `value`. YAML::Node's own assignment writes the right-hand node
   // into the node the left one refers to, changing the document: when a

@@ -23,7 +23,7 @@ boost::asio::awaitable<Result<std::string>> azure_bearer_token(const runtime::De
 struct AwsCredentials {
   std::string access_key_id, secret_access_key, session_token;
   std::chrono::system_clock::time_point expires_at = std::chrono::system_clock::time_point::max();
-  std::string source;  // "params", "env", "profile", "web_identity", "ecs", "imds"
+  std::string source{};  // "params", "env", "profile", "web_identity", "ecs", "imds"
 };
 
 // When a cached credential should be replaced: a quarter of its lifetime (at

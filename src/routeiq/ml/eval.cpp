@@ -264,6 +264,7 @@ std::vector<CurvePoint> sweep(const EvalInput& in, const Prepared& prep,
 
 double curve_auc(const std::vector<CurvePoint>& curve) {
   std::vector<CostQuality> points;
+  points.reserve(curve.size());
   for (const auto& p : curve) points.emplace_back(p.cost_norm, p.mean_score);
   return hull_area(upper_hull(std::move(points)));
 }
@@ -352,6 +353,7 @@ std::vector<std::optional<Interval>> bootstrap(const EvalInput& in, const Prepar
     for (size_t f = 0; f < kFieldCount; ++f) draws[f].push_back(sample.*kFields[f]);
   }
   std::vector<std::optional<Interval>> intervals;
+  intervals.reserve(draws.size());
   for (auto& d : draws) intervals.push_back(percentile_interval(std::move(d)));
   return intervals;
 }
@@ -361,6 +363,7 @@ std::vector<CostQuality> random_mix_hull(const std::vector<ModelSummary>& models
       models.begin(), models.end(), [](const auto& a, const auto& b) { return a.price < b.price; });
   double span = hi->price - lo->price;
   std::vector<CostQuality> points;
+  points.reserve(models.size());
   for (const auto& m : models)
     points.emplace_back(span > 0 ? (m.price - lo->price) / span : 0.0, m.mean_score);
   return upper_hull(std::move(points));

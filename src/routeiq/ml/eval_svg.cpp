@@ -148,6 +148,7 @@ class Plot {
 std::vector<std::pair<double, double>> raw_cost(const std::vector<CostQuality>& hull, double lo,
                                                 double hi) {
   std::vector<std::pair<double, double>> out;
+  out.reserve(hull.size() + 1);
   for (const auto& [c, q] : hull) out.emplace_back(lo + c * (hi - lo), q);
   if (!out.empty() && out.back().first < hi) out.emplace_back(hi, out.back().second);
   return out;
@@ -155,6 +156,7 @@ std::vector<std::pair<double, double>> raw_cost(const std::vector<CostQuality>& 
 
 std::vector<CostQuality> hull_of(const std::vector<CurvePoint>& curve) {
   std::vector<CostQuality> points;
+  points.reserve(curve.size());
   for (const auto& p : curve) points.emplace_back(p.cost_norm, p.mean_score);
   return upper_hull(std::move(points));
 }

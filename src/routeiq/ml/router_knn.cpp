@@ -113,6 +113,7 @@ class KnnRouter final : public FeatureRouter {
     std::vector<float> quality(size_t(scores_.cols()));
     weighted_mean(nb, k_, temperature_, scores_, quality.data());
     std::vector<double> out;
+    out.reserve(quality.size());
     for (float v : quality) out.push_back(clamp01(v));
     return out;
   }

@@ -117,7 +117,7 @@ void log_exception(std::string_view where, const std::exception_ptr& e) {
 // co_spawn completion: an exception that escapes a connection is logged, not
 // rethrown out of io_context::run (which would end the process).
 auto log_escaped(std::string_view where) {
-  return [where](std::exception_ptr e) {
+  return [where](const std::exception_ptr& e) {
     if (e) log_exception(where, e);
   };
 }

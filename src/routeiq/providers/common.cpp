@@ -275,7 +275,7 @@ Error provider_error(std::string_view provider, int status, std::string message)
                            std::end(kTableStatuses);
   if ((status == 400 || status == 413) && mentions_context_window(message))
     kind = ErrorKind::context_window_exceeded;
-  auto e = make_error(kind, std::string(provider) + "Exception - " + message);
+  auto e = make_error(kind, std::string(provider) + "Exception - " + std::move(message));
   if (pass_status) e.status_override = status;
   return e;
 }

@@ -148,8 +148,9 @@ Status run_auth(const std::string& master, Auth auth, const std::string& header)
   RequestContext ctx(h.exchange, snapshot(master), route);
   AuthStage stage;
   Status out = run_before(h, stage, ctx);
-  if (out && auth == Auth::required && !master.empty())
+  if (out && auth == Auth::required && !master.empty()) {
     EXPECT_EQ(ctx.principal.kind, Principal::Kind::master_key);
+  }
   return out;
 }
 

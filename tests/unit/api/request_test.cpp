@@ -1,4 +1,4 @@
-// Building upstream requests and call plans from a config and a client body.
+// The routing query read from a client body.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -8,38 +8,6 @@
 namespace routeiq::api {
 namespace {
 namespace json = boost::json;
-
-std::shared_ptr<const runtime::Snapshot> snapshot(const std::string& yaml) {
-  auto cfg = config::load_config_string(yaml);
-  EXPECT_TRUE(cfg) << (cfg ? "" : cfg.error().message);
-  auto snap =
-      runtime::build_snapshot(std::make_shared<const config::Config>(std::move(cfg.value())));
-  EXPECT_TRUE(snap) << (snap ? "" : snap.error().message);
-  return snap.value();
-}
-
-const char* kConfig = R"(model_list:
-  - model_name: g
-    litellm_params:
-      model: openai/gpt-4o
-      api_base: http://127.0.0.1:9/v1
-      api_key: sk-up
-      order: 2
-      max_budget: 10
-      cache_read_input_token_cost: 0.1
-      aws_region_name: us-east-1
-      temperature: 0.3
-  - model_name: az
-    litellm_params:
-      model: azure/dep
-      api_base: http://127.0.0.1:9
-      api_key: az-key
-      api_version: "2024-10-21"
-)";
-
-json::object body(std::string_view text) {
-  return json::parse(text).as_object();
-}
 
 TEST(RoutingQuery, CappedAtThirtyTwoKiBOnACharacterBoundary) {
   std::string huge;

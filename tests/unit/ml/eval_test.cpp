@@ -78,8 +78,12 @@ TEST(EvalPair, CostCurveBaselinesAndArea) {
   for (const auto& p : r.curve) {
     EXPECT_DOUBLE_EQ(p.cost_norm, p.strong_fraction);
     double w = 0.9 * p.cost_weight;
-    if (w >= 0.3 + 1e-9 && w < 0.5 - 1e-9) EXPECT_DOUBLE_EQ(p.strong_fraction, 0.5);
-    if (w >= 0.8 + 1e-9) EXPECT_DOUBLE_EQ(p.mean_score, 0.25);
+    if (w >= 0.3 + 1e-9 && w < 0.5 - 1e-9) {
+      EXPECT_DOUBLE_EQ(p.strong_fraction, 0.5);
+    }
+    if (w >= 0.8 + 1e-9) {
+      EXPECT_DOUBLE_EQ(p.mean_score, 0.25);
+    }
   }
 }
 
