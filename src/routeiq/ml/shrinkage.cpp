@@ -9,7 +9,8 @@ namespace {
 
 constexpr int kClusters = 128;
 constexpr float kWidths[] = {0.f, 0.05f, 0.1f, 0.2f, 0.4f};
-constexpr double kQuantiles[] = {0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0};
+constexpr double kQuantiles[] = {0.02, 0.05, 0.1, 0.2, 0.3,  0.4, 0.5,
+                                 0.6,  0.7,  0.8, 0.9, 0.95, 1.0};
 // A setting must beat plain predictions by this much (out of fold) to be kept.
 constexpr double kMinGain = 1e-3;
 
@@ -168,7 +169,10 @@ Status fit_shrinkage(const RouterSpec& spec, const TrainingSet& set, const Featu
       }
     }
   }
-  if (best_value < plain + kMinGain) best = Shrinkage{};
+  if (best_value < plain + kMinGain) {
+    best = Shrinkage{};
+    best_value = plain;
+  }
   best.centroids = unit_centroids(sketches, options.seed);
   Eigen::VectorXf means = set.model_means();
   best.prior.resize(int64_t(cols.size()));

@@ -150,8 +150,10 @@ TEST(PairArea, OrdersRankingsAndIgnoresTies) {
   EXPECT_NEAR(a_best, (0.5 + 1.5 + 2 + 2 + 1.5) / 5.0, 1e-9);
 }
 
-TEST(SvmRouter, PairsFitTheGainAndScorePoolsPerModel) {
-  auto pair = train_router("svm", testing::make_dataset(120, 3, false), testing::small_options());
+TEST(SvmRouter, PairGainOptionFitsOneModelOtherwiseOnePerCandidate) {
+  auto gain_options = testing::small_options();
+  gain_options.params["pair_gain"] = 1;
+  auto pair = train_router("svm", testing::make_dataset(120, 3, false), gain_options);
   ASSERT_TRUE(pair) << pair.error().message;
   EXPECT_EQ(pair->manifest.params.at("target").as_string(), "gain");
   EXPECT_EQ(pair->tensors.at("svm.weights").shape[1], 1);
@@ -159,6 +161,10 @@ TEST(SvmRouter, PairsFitTheGainAndScorePoolsPerModel) {
   ASSERT_TRUE(multi) << multi.error().message;
   EXPECT_EQ(multi->manifest.params.at("target").as_string(), "scores");
   EXPECT_EQ(multi->tensors.at("svm.weights").shape[1], 3);
+  auto per_model =
+      train_router("svm", testing::make_dataset(120, 3, false), testing::small_options());
+  ASSERT_TRUE(per_model) << per_model.error().message;
+  EXPECT_EQ(per_model->manifest.params.at("target").as_string(), "scores");
   // A gain artifact whose pair indices are broken is refused.
   Artifact bad = *pair;
   bad.manifest.params["strong"] = bad.manifest.params.at("weak");
