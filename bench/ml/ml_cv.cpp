@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/json.hpp>
+
 #include "routeiq/ml/dataset.hpp"
 #include "routeiq/ml/router.hpp"
 #include "routeiq/ml/train.hpp"
@@ -28,6 +30,7 @@ struct Args {
   std::vector<std::string> routers = {"knn", "svm", "mlp", "mf", "elo", "routerdc", "graph"};
   int folds = 5;
   std::string mode = "kfold";
+  boost::json::object params;  // --param key=value, passed to every router
 };
 
 std::vector<std::string> split_commas(const std::string& s) {
@@ -103,7 +106,7 @@ void report_multi(const std::string& name, const ml::RoutingDataset& d, const Po
       q += d.examples[p.rows[i]].scores[size_t(pick)] / double(n);
       c += price[size_t(pick)] / double(n);
     }
-    if (w == 0.0) std::printf(" q@w0=%.4f cost@w0=%.3f", q, c);
+    if (w == 0.0) std::printf(" q@w0=%.4f gain=%+.4f cost@w0=%.3f", q, q - mean[best], c);
     if (c <= 0.3 * price[best]) q_at_budget = std::max(q_at_budget, q);
     if (q >= mean[best] && (min_cost_to_match < 0 || c < min_cost_to_match)) min_cost_to_match = c;
   }
@@ -151,6 +154,12 @@ int main(int argc, char** argv) {
     if (key == "--routers") args.routers = split_commas(value);
     if (key == "--folds") args.folds = std::max(2, std::atoi(value.c_str()));
     if (key == "--mode") args.mode = value;
+    if (key == "--param" && value.find('=') != std::string::npos) {
+      boost::system::error_code ec;
+      auto v = boost::json::parse(value.substr(value.find('=') + 1), ec);
+      args.params[value.substr(0, value.find('='))] =
+          ec ? boost::json::value(value.substr(value.find('=') + 1)) : v;
+    }
   }
   const std::string root = ROUTEIQ_SHARED_DATA "/routing/";
   ml::RoutingDataset data;
@@ -181,6 +190,9 @@ int main(int argc, char** argv) {
     auto start = std::chrono::steady_clock::now();
     bool failed = false;
     for (const auto& test : folds) {
+      std::fprintf(stderr, "  %s: fold %zu/%zu (%.0fs)\n", name.c_str(),
+                   size_t(&test - folds.data()) + 1, folds.size(),
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       std::set<size_t> held(test.begin(), test.end());
       std::vector<size_t> train;
       for (size_t r = 0; r < data.examples.size(); ++r)
@@ -188,12 +200,19 @@ int main(int argc, char** argv) {
       ml::TrainOptions o;
       o.val_fraction = 0;
       o.prices = prices;
+      o.params = args.params;
       auto artifact = ml::train_router(name, subset(data, train), o);
       if (!artifact) {
         std::fprintf(stderr, "%s: %s\n", name.c_str(), artifact.error().message.c_str());
         failed = true;
         break;
       }
+      if (const auto* low = artifact->manifest.params.if_contains("ood_low"))
+        std::fprintf(stderr, "    shrinkage: low %.3f width %.3f, out of fold %.4f -> %.4f\n",
+                     low->to_number<double>(),
+                     artifact->manifest.params.at("ood_width").to_number<double>(),
+                     artifact->manifest.params.at("ood_cv_plain").to_number<double>(),
+                     artifact->manifest.params.at("ood_cv_shrunk").to_number<double>());
       auto router = ml::router_from_artifact(*artifact);
       if (!router) return std::fprintf(stderr, "%s\n", router.error().message.c_str()), 1;
       const auto& models = (*router)->info().models;

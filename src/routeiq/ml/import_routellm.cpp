@@ -1,5 +1,7 @@
 // RouteLLM (github.com/lm-sys/RouteLLM) benchmark CSVs: a `prompt` column and
 // one column per model holding True/False (answer correct). One file per task.
+// The GSM8K files also carry each model's answer text in a `<model>_response`
+// column; those columns are skipped.
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -49,13 +51,21 @@ Status import_routellm_csv_text(std::string_view text, const std::string& path,
   if (header.size() < 2 || header[0] != "prompt")
     return data_error(source, "line 1", "expected header `prompt,<model>,...`");
   std::vector<int> model_of_column(header.size(), -1);
+  constexpr std::string_view kResponse = "_response";
+  auto is_response = [&](const std::string& h) {
+    return h.size() > kResponse.size() &&
+           h.compare(h.size() - kResponse.size(), kResponse.size(), kResponse) == 0;
+  };
   for (size_t c = 1; c < header.size(); ++c) {
+    if (is_response(header[c])) continue;
     if (data.model_index(header[c]) < 0) {
       data.models.push_back(header[c]);
       for (auto& example : data.examples) example.scores.push_back(NAN);
     }
     model_of_column[c] = data.model_index(header[c]);
   }
+  if (std::none_of(model_of_column.begin(), model_of_column.end(), [](int m) { return m >= 0; }))
+    return data_error(source, "line 1", "no model columns (only `*_response` text)");
   std::string task = task_from_file(path);
   std::string stem = std::filesystem::path(path).stem().string();
   for (size_t r = 1; r < records->size(); ++r) {
@@ -67,6 +77,7 @@ Status import_routellm_csv_text(std::string_view text, const std::string& path,
     RoutingExample example{stem + "-" + std::to_string(r - 1), record.fields[0], task,
                            std::vector<double>(data.models.size(), NAN)};
     for (size_t c = 1; c < header.size(); ++c) {
+      if (model_of_column[c] < 0) continue;
       auto score = parse_correctness(record.fields[c], source, record, c + 1, header[c]);
       if (!score) return score.take_error();
       example.scores[model_of_column[c]] = score.value();

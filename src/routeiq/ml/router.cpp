@@ -4,13 +4,17 @@
 #include <boost/json.hpp>
 #include <cmath>
 #include <cstdio>
+#include <set>
 
 #include "routeiq/core/sha256.hpp"
 #include "routeiq/ml/rng.hpp"
 #include "routeiq/ml/router_impl.hpp"
+#include "routeiq/ml/shrinkage.hpp"
 
 namespace routeiq::ml {
 namespace {
+
+constexpr size_t kMinShrinkageRows = 100;
 
 const RouterSpec* find_spec(std::string_view name) {
   for (const auto& spec : router_specs())
@@ -186,10 +190,15 @@ Result<std::shared_ptr<const Router>> router_from_artifact(const Artifact& artif
                           "' (known: " + known_types() + ")");
   auto names = Featurizer::tensor_names(spec->dense_features);
   for (auto n : spec->tensor_names(artifact)) names.push_back(n);
+  const bool shrink = has_shrinkage(artifact);
+  if (shrink)
+    for (auto n : shrinkage_tensor_names()) names.push_back(n);
   if (auto st = require_exact_tensor_set(artifact, names); !st) return st.take_error();
   auto features = Featurizer::from_artifact(artifact, spec->dense_features);
   if (!features) return features.take_error();
-  return spec->load(artifact, std::move(features.value()));
+  auto router = spec->load(artifact, std::move(features.value()));
+  if (!router || !shrink) return router;
+  return with_shrinkage(artifact, std::move(router.value()));
 }
 
 Result<std::shared_ptr<const Router>> load_router(const std::string& model_dir) {
@@ -229,6 +238,16 @@ Result<Artifact> train_router(std::string_view type, const RoutingDataset& data,
   a.manifest.training_examples = int64_t(train_rows.size());
   a.manifest.params["seed"] = options.seed;
   if (auto st = spec->train(set, features, options, a); !st) return st.take_error();
+  // Out-of-distribution shrinkage (shrinkage.hpp) unless {"ood": false}; it is
+  // tuned on whole held-out tasks, so it needs a few of them and enough rows.
+  const auto* ood = options.params.if_contains("ood");
+  std::set<std::string_view> tasks(set.tasks.begin(), set.tasks.end());
+  bool shrink = spec->text_features && set.size() >= kMinShrinkageRows && tasks.size() >= 2 &&
+                !(ood && ood->is_bool() && !ood->get_bool()) &&
+                !(ood && ood->is_number() && ood->to_number<double>() == 0);
+  if (shrink)
+    if (auto st = fit_shrinkage(*spec, set, features, feature_config, options, a); !st)
+      return st.take_error();
   for (const auto& m : a.manifest.models)
     if (auto it = options.prices.find(m); it != options.prices.end())
       a.manifest.prices[m] = it->second;

@@ -11,6 +11,8 @@
 #include <boost/json.hpp>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <numeric>
 
 #include "routeiq/ml/rng.hpp"
 #include "routeiq/ml/router_impl.hpp"
@@ -124,6 +126,26 @@ std::vector<std::vector<size_t>> kfold(size_t n, int folds, uint64_t seed) {
   return out;
 }
 
+std::vector<std::vector<size_t>> grouped_folds(const std::vector<std::string>& tasks, int folds,
+                                               uint64_t seed) {
+  folds = std::max(1, folds);
+  std::map<std::string, std::vector<size_t>> groups;
+  for (size_t i = 0; i < tasks.size(); ++i) groups[tasks[i]].push_back(i);
+  if (groups.size() < size_t(folds)) return kfold(tasks.size(), folds, seed);
+  std::vector<const std::vector<size_t>*> order;
+  for (const auto& [task, rows] : groups) order.push_back(&rows);
+  Rng rng(seed ^ 0x9a0f);
+  rng.shuffle(order);
+  std::vector<std::vector<size_t>> out(static_cast<size_t>(folds));
+  for (const auto* rows : order) {
+    auto smallest = std::min_element(
+        out.begin(), out.end(), [](const auto& a, const auto& b) { return a.size() < b.size(); });
+    smallest->insert(smallest->end(), rows->begin(), rows->end());
+  }
+  for (auto& f : out) std::sort(f.begin(), f.end());
+  return out;
+}
+
 std::vector<size_t> complement(size_t n, const std::vector<size_t>& rows) {
   std::vector<bool> taken(n, false);
   for (size_t r : rows) taken[r] = true;
@@ -199,6 +221,62 @@ double routing_quality(const RowMatrix& predicted, const TrainingSet& set,
     total += set.scores(int64_t(rows[i]), pick);
   }
   return rows.empty() ? 0 : total / double(rows.size());
+}
+
+std::pair<int, int> weak_strong(const TrainingSet& set) {
+  auto price = [&](int j) {
+    auto it = set.prices.find(set.models[size_t(j)]);
+    return it == set.prices.end() ? -1.0
+                                  : it->second.input_per_million + it->second.output_per_million;
+  };
+  if (set.model_count() < 2) return {0, 0};
+  Eigen::VectorXf mean = set.model_means();
+  double p0 = price(0), p1 = price(1);
+  bool zero_weak = p0 >= 0 && p1 >= 0 && p0 != p1 ? p0 < p1 : mean[0] <= mean[1];
+  return zero_weak ? std::pair{0, 1} : std::pair{1, 0};
+}
+
+double pair_area(const Eigen::VectorXf& gain, const TrainingSet& set,
+                 const std::vector<size_t>& rows, int weak, int strong) {
+  const size_t n = rows.size();
+  if (n == 0) return 0.5;
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), size_t(0));
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return gain[int64_t(a)] > gain[int64_t(b)]; });
+  double qw = 0, delta_total = 0;
+  for (size_t r : rows) {
+    qw += set.scores(int64_t(r), weak);
+    delta_total += set.scores(int64_t(r), strong) - set.scores(int64_t(r), weak);
+  }
+  if (std::abs(delta_total) < 1e-9) return 0.5;
+  // Trapezoid area of the cumulative gain over positions 0..n; a block of tied
+  // predictions adds its mean delta at every position.
+  double cumulative = 0, area = 0;
+  for (size_t start = 0; start < n;) {
+    size_t end = start + 1;
+    while (end < n && gain[int64_t(order[end])] == gain[int64_t(order[start])]) ++end;
+    double block = 0;
+    for (size_t k = start; k < end; ++k) {
+      size_t r = rows[order[k]];
+      block += set.scores(int64_t(r), strong) - set.scores(int64_t(r), weak);
+    }
+    double step = block / double(end - start);
+    for (size_t k = start; k < end; ++k) {
+      area += cumulative + step / 2;
+      cumulative += step;
+    }
+    start = end;
+  }
+  return area / double(n) / delta_total;
+}
+
+double routing_criterion(const RowMatrix& predicted, const TrainingSet& set,
+                         const std::vector<size_t>& rows) {
+  if (set.model_count() != 2) return routing_quality(predicted, set, rows);
+  auto [weak, strong] = weak_strong(set);
+  Eigen::VectorXf gain = predicted.col(strong) - predicted.col(weak);
+  return pair_area(gain, set, rows, weak, strong);
 }
 
 Eigen::VectorXf fit_logistic(const RowMatrix& x, const Eigen::VectorXf& target, float l2,

@@ -86,6 +86,12 @@ Tensor vector_tensor(const Eigen::VectorXf& v);
 
 // Rows split into `folds` deterministic folds.
 std::vector<std::vector<size_t>> kfold(size_t n, int folds, uint64_t seed);
+// Folds that keep tasks whole (hyper-parameters must hold on unseen tasks): tasks
+// shuffled with the seed, then each given to the fold with the fewest rows so far.
+// Rows without a task form one group. With fewer than `folds` groups (no task
+// labels), random folds.
+std::vector<std::vector<size_t>> grouped_folds(const std::vector<std::string>& tasks, int folds,
+                                               uint64_t seed);
 std::vector<size_t> complement(size_t n, const std::vector<size_t>& rows);
 
 // k-means++ seeding then Lloyd iterations on the rows of x; returns k x dim centroids.
@@ -97,6 +103,19 @@ void normalize_rows(RowMatrix& m);
 // (rows[i] indexes set for predicted row i): the criterion every router tunes on.
 double routing_quality(const RowMatrix& predicted, const TrainingSet& set,
                        const std::vector<size_t>& rows);
+
+// Weak and strong model of a pair: weak is the cheaper one (by price, else the
+// one with the lower mean score).
+std::pair<int, int> weak_strong(const TrainingSet& set);
+// Area under the quality curve when the rows with the largest predicted gain
+// P[strong] - P[weak] go to the strong model first (tied gains share their block
+// evenly), scaled so that perfect ranking -> 1 and random -> 0.5: APGR on `rows`.
+double pair_area(const Eigen::VectorXf& gain, const TrainingSet& set,
+                 const std::vector<size_t>& rows, int weak, int strong);
+// What hyper-parameter searches maximise: APGR for two models, else the mean
+// measured score at cost weight 0 (routing_quality).
+double routing_criterion(const RowMatrix& predicted, const TrainingSet& set,
+                         const std::vector<size_t>& rows);
 
 // L2-regularised logistic regression with soft targets in [0,1], by Newton's
 // method (IRLS); x should carry its own bias column. Returns the coefficients.
@@ -129,6 +148,18 @@ inline float clamp01(float v) {
 inline float sigmoid(float v) {
   return 1.f / (1.f + std::exp(-v));
 }
+
+// Linear routers on the full sparse vector: rows [tf-idf | surface * kLinearSurfaceScale].
+inline constexpr float kLinearSurfaceScale = 0.25f;
+SparseRows linear_design(const Featurizer& f, const std::vector<std::string_view>& texts);
+// L2 strength of the sparse logistic model chosen by task-grouped cross-validation of
+// routing_criterion; optionally the chosen strength's out-of-fold predictions.
+struct LinearChoice {
+  double l2;
+  double criterion;
+};
+LinearChoice choose_linear_l2(const SparseRows& x, const TrainingSet& set,
+                              const TrainOptions& options, RowMatrix* out_of_fold);
 
 // A parameter override from options.params, or the default.
 double option_number(const TrainOptions& o, std::string_view key, double fallback);

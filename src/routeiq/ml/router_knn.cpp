@@ -2,7 +2,8 @@
 // similarity-weighted mean of its neighbours' measured scores. Neighbours are
 // found by cosine similarity on the dense projection with an HNSW index
 // (Malkov & Yashunin 2016, hnswlib); k and the weighting temperature are
-// chosen by cross-validation of the routing quality.
+// chosen by cross-validation over folds that keep tasks whole, on APGR for a
+// pair and the routing quality otherwise (routing_criterion).
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
@@ -12,7 +13,7 @@
 namespace routeiq::ml {
 namespace {
 
-constexpr int kCandidateK[] = {5, 10, 20, 40, 80};
+constexpr int kCandidateK[] = {5, 10, 20, 40, 80, 160};
 constexpr float kCandidateTemperature[] = {0.02f, 0.05f, 0.1f, 1.0f};
 
 using Neighbours = std::vector<std::pair<float, int64_t>>;  // (similarity, row), best first
@@ -57,7 +58,7 @@ KnnChoice choose_by_cross_validation(const RowMatrix& x, const TrainingSet& set,
   const int64_t m = set.scores.cols();
   constexpr size_t nk = std::size(kCandidateK), nt = std::size(kCandidateTemperature);
   std::vector<double> quality(nk * nt, 0);
-  for (const auto& fold : kfold(set.size(), folds, options.seed)) {
+  for (const auto& fold : grouped_folds(set.tasks, folds, options.seed)) {
     auto rest = complement(set.size(), fold);
     if (fold.empty() || rest.empty()) continue;
     RowMatrix rest_x(int64_t(rest.size()), x.cols());
@@ -76,7 +77,7 @@ KnnChoice choose_by_cross_validation(const RowMatrix& x, const TrainingSet& set,
                         predicted[a * nt + b].row(int64_t(i)).data());
     }
     for (size_t c = 0; c < nk * nt; ++c)
-      quality[c] += routing_quality(predicted[c], set, fold) * double(fold.size());
+      quality[c] += routing_criterion(predicted[c], set, fold) * double(fold.size());
   }
   size_t best = size_t(std::max_element(quality.begin(), quality.end()) - quality.begin());
   return {kCandidateK[best / nt], kCandidateTemperature[best % nt]};

@@ -2,8 +2,15 @@
 // trained with the dual contrastive objective (sample-LLM + sample-sample,
 // clusters from k-means on the query features). The paper fine-tunes a
 // language-model encoder; we learn a linear projection of our dense features
-// instead (see DcNet). The cosine similarity of a query to each model key is
-// mapped to a quality by a per-model least-squares line fitted on training data.
+// instead (see DcNet). The paper routes to the most similar model key; we need
+// a quality per model, read out of the similarities by a ridge regression of
+// each model's score on the whole similarity vector, fitted on the rows held
+// out for early stopping (the encoder never trained on them). Reading model j
+// from sim_j alone (the first version) collapsed on a two-model pool: the
+// per-model slope was often <= 0 on training rows, so both qualities were the
+// training means and the router a constant; the difference sim_strong -
+// sim_weak, which is what the contrastive loss trains, carries the signal.
+#include <Eigen/Cholesky>
 #include <boost/json.hpp>
 
 #include "routeiq/ml/router_impl.hpp"
@@ -11,6 +18,26 @@
 
 namespace routeiq::ml {
 namespace {
+
+// Per model j, quality = readout(j, 0) + sum_k readout(j, 1 + k) * sim_k by
+// ridge regression on the known scores (the intercept is not penalised).
+RowMatrix fit_readout(const RowMatrix& sims, const RowMatrix& scores, const RowMatrix& known,
+                      float l2) {
+  const int64_t n = sims.rows(), m = sims.cols();
+  RowMatrix readout = RowMatrix::Zero(m, m + 1);
+  Eigen::MatrixXf a(n, m + 1);
+  a.col(0).setOnes();
+  a.rightCols(m) = sims;
+  for (int64_t j = 0; j < m; ++j) {
+    Eigen::VectorXf w = known.col(j);
+    if (w.sum() < 1) continue;
+    Eigen::MatrixXf ata = a.transpose() * w.asDiagonal() * a;
+    ata.diagonal().tail(m).array() += l2;
+    Eigen::VectorXf atb = a.transpose() * w.asDiagonal() * Eigen::VectorXf(scores.col(j));
+    readout.row(j) = ata.ldlt().solve(atb).transpose();
+  }
+  return readout;
+}
 
 Status train_routerdc(const TrainingSet& set, const Featurizer& features,
                       const TrainOptions& options, Artifact& out) {
@@ -52,15 +79,10 @@ Status train_routerdc(const TrainingSet& set, const Featurizer& features,
   Rng rng(options.seed);
   DcNet net = DcNet::init(int(x.cols()), dim, int(m), rng);
   LoopResult r = train_with_early_stopping(net, x, y, mask, fit, val, loss, loop);
-  RowMatrix sims = net.similarities(x);
-  RowMatrix calibration(m, 2);
-  for (int64_t j = 0; j < m; ++j) {
-    Eigen::VectorXf p = sims.col(j), q = set.scores.col(j);
-    float pm = p.mean(), qm = q.mean(), var = (p.array() - pm).square().sum();
-    float a = var > 1e-9f ? std::max(0.f, ((p.array() - pm) * (q.array() - qm)).sum() / var) : 0.f;
-    calibration(j, 0) = a;
-    calibration(j, 1) = qm - a * pm;
-  }
+  const std::vector<size_t>& readout_rows = val.size() >= 20 ? val : fit;
+  RowMatrix readout = fit_readout(
+      net.similarities(take_rows(x, readout_rows)), take_rows(set.scores, readout_rows),
+      take_rows(set.known, readout_rows), float(option_number(options, "readout_l2", 1.0)));
   out.manifest.params["dim"] = dim;
   out.manifest.params["clusters"] = int64_t(centroids.rows());
   out.manifest.params["temperature"] = temperature;
@@ -71,12 +93,14 @@ Status train_routerdc(const TrainingSet& set, const Featurizer& features,
   out.tensors["routerdc.input_scale"] = vector_tensor(standard.scale.transpose());
   out.tensors["routerdc.encoder"] = matrix_tensor(net.w);
   out.tensors["routerdc.model_keys"] = matrix_tensor(net.k);
-  out.tensors["routerdc.calibration"] = matrix_tensor(calibration);
+  out.tensors["routerdc.readout"] = matrix_tensor(readout);
   return ok_status();
 }
 
 class RouterDcRouter final : public FeatureRouter {
  public:
+  // calibration: m x 2 (quality_j = a_j sim_j + b_j, the first artifacts) or the
+  // m x (m + 1) readout.
   RouterDcRouter(const Artifact& a, Featurizer f, Standardizer standard, DcNet net,
                  RowMatrix calibration)
       : FeatureRouter(a, std::move(f)),
@@ -88,8 +112,13 @@ class RouterDcRouter final : public FeatureRouter {
     RowMatrix x = features_.dense(query).transpose();
     RowMatrix sims = net_.similarities(standard_.apply(x));
     std::vector<double> out;
-    for (int64_t j = 0; j < sims.cols(); ++j)
-      out.push_back(clamp01(calibration_(j, 0) * sims(0, j) + calibration_(j, 1)));
+    const int64_t m = sims.cols();
+    for (int64_t j = 0; j < m; ++j) {
+      float q = calibration_.cols() == m + 1
+                    ? calibration_(j, 0) + calibration_.row(j).tail(m).dot(sims.row(0))
+                    : calibration_(j, 0) * sims(0, j) + calibration_(j, 1);
+      out.push_back(clamp01(q));
+    }
     return out;
   }
 
@@ -104,7 +133,9 @@ Result<std::shared_ptr<const Router>> load_routerdc(const Artifact& a, Featurize
   auto w = finite_matrix(a, "routerdc.encoder", -1, d);
   if (!w) return w.take_error();
   auto k = finite_matrix(a, "routerdc.model_keys", m, w->rows());
-  auto calibration = finite_matrix(a, "routerdc.calibration", m, 2);
+  const bool legacy = !a.tensors.count("routerdc.readout");
+  auto calibration = legacy ? finite_matrix(a, "routerdc.calibration", m, 2)
+                            : finite_matrix(a, "routerdc.readout", m, m + 1);
   auto mean = finite_tensor(a, "routerdc.input_mean", {d});
   auto scale = finite_tensor(a, "routerdc.input_scale", {d});
   if (!k) return k.take_error();
@@ -119,9 +150,9 @@ Result<std::shared_ptr<const Router>> load_routerdc(const Artifact& a, Featurize
                                      std::move(calibration.value()));
 }
 
-std::vector<std::string_view> routerdc_tensors(const Artifact&) {
+std::vector<std::string_view> routerdc_tensors(const Artifact& a) {
   return {"routerdc.input_mean", "routerdc.input_scale", "routerdc.encoder", "routerdc.model_keys",
-          "routerdc.calibration"};
+          a.tensors.count("routerdc.readout") ? "routerdc.readout" : "routerdc.calibration"};
 }
 
 }  // namespace

@@ -153,6 +153,22 @@ TEST(ImportRouteLLM, TextInMemoryAppendsAndNamesTheFile) {
             "\"yes\"");
 }
 
+// RouteLLM's GSM8K files carry each model's answer next to its correctness.
+TEST(ImportRouteLLM, ResponseTextColumnsAreSkipped) {
+  RoutingDataset data;
+  ASSERT_TRUE(import_routellm_csv_text(
+      "prompt,weak,weak_response,strong,strong_response\n"
+      "\"Tom has 3 apples\",False,\"He has 4, so\n#### 4\",True,\"#### 3\"\n",
+      "gsm8k.csv", data));
+  EXPECT_EQ(data.models, (std::vector<std::string>{"weak", "strong"}));
+  ASSERT_EQ(data.examples.size(), 1u);
+  EXPECT_EQ(data.examples[0].scores, (std::vector<double>{0.0, 1.0}));
+  // A column that is not a response still has to parse.
+  RoutingDataset other;
+  EXPECT_FALSE(import_routellm_csv_text("prompt,weak,notes\nq,True,free text\n", "g.csv", other));
+  EXPECT_FALSE(import_routellm_csv_text("prompt,a_response\nq,text\n", "g.csv", other));
+}
+
 TEST(ImportRouteLLM, MissingFileIsAnError) {
   auto data = import_routellm_csv({kData + "/routellm/mmlu_nope.csv"});
   ASSERT_FALSE(data);

@@ -78,6 +78,40 @@ TEST_P(RouterRecovery, FixedSeedGivesIdenticalArtifactsAndDiskRoundTrip) {
   std::filesystem::remove_all(dir);
 }
 
+// On a two-model pool the pair routers must still order queries by the strong
+// model's gain (routerdc once collapsed to a constant there; svm fits the gain).
+class PairGain : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(PairGain, HardQueriesGetTheLargerPredictedGain) {
+  auto train = testing::make_dataset(180, 21, false);
+  auto artifact = train_router(GetParam(), train, testing::small_options());
+  ASSERT_TRUE(artifact) << artifact.error().message;
+  auto router = router_from_artifact(*artifact);
+  ASSERT_TRUE(router) << router.error().message;
+  std::vector<Kind> kinds;
+  auto test = testing::make_dataset(90, 99, false, &kinds);
+  double hard = 0, easy = 0, n_hard = 0, n_easy = 0, lowest_hard = 2, highest_easy = -2;
+  for (size_t i = 0; i < test.examples.size(); ++i) {
+    auto q = (*router)->predict(test.examples[i].query);
+    ASSERT_EQ(q.size(), 2u);
+    double gain = q[1] - q[0];  // strong - weak
+    if (kinds[i] == Kind::hard) {
+      hard += gain, n_hard += 1;
+      lowest_hard = std::min(lowest_hard, gain);
+    } else {
+      easy += gain, n_easy += 1;
+      highest_easy = std::max(highest_easy, gain);
+    }
+  }
+  ASSERT_GT(n_hard, 0);
+  ASSERT_GT(n_easy, 0);
+  EXPECT_GT(hard / n_hard, easy / n_easy + 0.3) << GetParam();
+  EXPECT_GT(lowest_hard, highest_easy) << GetParam() << ": the gains do not separate the kinds";
+}
+
+INSTANTIATE_TEST_SUITE_P(Routers, PairGain, ::testing::Values("svm", "routerdc", "knn", "mf"),
+                         [](const auto& info) { return std::string(info.param); });
+
 INSTANTIATE_TEST_SUITE_P(Routers, RouterRecovery,
                          ::testing::Values(Case{"knn", false}, Case{"svm", false},
                                            Case{"mlp", false}, Case{"mf", false},
