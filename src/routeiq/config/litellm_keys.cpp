@@ -132,7 +132,8 @@ static_assert(keys_unique(), "a key is listed twice: give it one row with its sc
 constexpr size_t kMaxKeyLength = 64;
 constexpr auto kKeyShapes = [] {
   std::array<std::array<bool, 128>, kMaxKeyLength> shapes{};
-  for (const auto& k : kKeys) shapes[k.name.size()][static_cast<unsigned char>(k.name[0]) & 127] = true;
+  for (const auto& k : kKeys)
+    shapes[k.name.size()][static_cast<unsigned char>(k.name[0]) & 127] = true;
   return shapes;
 }();
 
