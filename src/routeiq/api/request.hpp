@@ -1,7 +1,7 @@
 #pragma once
-// Building the request for a deployment and reading what comes back, without
-// any I/O: call plans (retries, fallbacks, timeouts), upstream URLs, headers and
-// bodies for the OpenAI family, scrubbing of secrets from upstream messages.
+// Small pure helpers of the request path: the text a learned router judges,
+// RouteLLM-style router model names, scrubbing secrets from upstream
+// messages, and call ids.
 #include <boost/json/object.hpp>
 #include <optional>
 #include <string>
