@@ -5,7 +5,7 @@
 #   (b) RouteLLM MMLU: a fixed split of subjects and 5-fold cross-validation over subjects.
 #
 # Environment: ROUTEIQ_BIN (default build/routeiq, a Release build is much faster),
-# ROUTING_DATA (default ../shared/data/routing), WORK (scratch dir), ROUTERS (space
+# ROUTING_DATA (default bench/data/routing), WORK (scratch dir), ROUTERS (space
 # separated; default: every router `routeiq train` knows), BOOTSTRAP (resamples, 1000),
 # SEED (42), FOLDS (5), OUT (docs/routing-eval.md); REPORT_ONLY=1 rewrites the
 # document from the results already in WORK.
@@ -13,7 +13,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${ROUTEIQ_BIN:-$ROOT/build/routeiq}
-DATA=${ROUTING_DATA:-$ROOT/../shared/data/routing}
+DATA=${ROUTING_DATA:-$ROOT/bench/data/routing}
 WORK=${WORK:-/tmp/routeiq-routing-eval}
 BOOTSTRAP=${BOOTSTRAP:-1000}
 SEED=${SEED:-42}
@@ -303,7 +303,7 @@ w("\n## Reproduce\n")
 w("```sh\ncmake --preset release && cmake --build --preset release --target routeiq\n"
   "bash bench/routing-eval.sh            # ROUTERS=\"knn mlp\" BOOTSTRAP=200 for a quick run\n```\n")
 w("Single steps, e.g. the random split for one router:\n")
-w("```sh\nDATA=../shared/data/routing\n"
+w("```sh\nDATA=bench/data/routing\n"
   "routeiq import llmrouter --scores $DATA/llmrouter/train.json \\\n"
   "  --queries $DATA/llmrouter/query_train.jsonl --out llmrouter.jsonl\n"
   f"routeiq split --data llmrouter.jsonl --test-fraction 0.2 --seed {seed} --train train.jsonl --test test.jsonl\n"

@@ -161,7 +161,7 @@ int main(int argc, char** argv) {
           ec ? boost::json::value(value.substr(value.find('=') + 1)) : v;
     }
   }
-  const std::string root = ROUTEIQ_SHARED_DATA "/routing/";
+  const std::string root = ROUTEIQ_BENCH_DATA "/routing/";
   ml::RoutingDataset data;
   ml::PriceMap prices;
   bool pair = args.source == "routellm";

@@ -22,7 +22,7 @@ namespace ml = routeiq::ml;
 
 namespace {
 
-const std::string kRoot = ROUTEIQ_SHARED_DATA "/routing/llmrouter/";
+const std::string kRoot = ROUTEIQ_BENCH_DATA "/routing/llmrouter/";
 
 const ml::RoutingDataset& dataset() {
   static const ml::RoutingDataset data = [] {
