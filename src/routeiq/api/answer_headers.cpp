@@ -16,9 +16,9 @@ std::string format_ms(double ms) {
   return std::string(buf, ec == std::errc() ? end : buf);
 }
 
-void add_attempt_counts(net::HeaderList& h, const RequestRecord& r) {
-  h.emplace_back("x-litellm-attempted-retries", std::to_string(r.retries));
-  h.emplace_back("x-litellm-attempted-fallbacks", std::to_string(r.fallbacks));
+void add_attempt_counts(HeaderList& h, const RequestRecord& r) {
+  h.add("x-litellm-attempted-retries", std::to_string(r.retries));
+  h.add("x-litellm-attempted-fallbacks", std::to_string(r.fallbacks));
 }
 
 Error final_transport_error(const Outcome& last) {
@@ -37,27 +37,26 @@ Error final_transport_error(const Outcome& last) {
 
 }  // namespace
 
-net::HeaderList success_headers(const AttemptScope& scope, const runtime::DeploymentRuntime& d,
-                                const routing::Resolution& res) {
+HeaderList success_headers(const AttemptScope& scope, const runtime::DeploymentRuntime& d,
+                           const routing::Resolution& res) {
   const auto& r = scope.ctx.record;
   auto total_ms = std::chrono::duration<double, std::milli>(Clock::now() - r.received).count();
   auto upstream_ms = std::chrono::duration<double, std::milli>(r.upstream_time).count();
-  net::HeaderList h;
+  HeaderList h;
   h.reserve(12);
-  h.emplace_back("x-litellm-call-id", r.call_id);
-  h.insert(h.end(), scope.state.upstream_ids.begin(), scope.state.upstream_ids.end());
-  h.emplace_back("x-litellm-model-id", d.config->model_info.id);
-  h.emplace_back("x-litellm-model-group", res.group_name);
-  h.emplace_back("x-litellm-model-api-base", d.public_api_base);
+  h.add("x-litellm-call-id", r.call_id);
+  h.append(scope.state.upstream_ids);
+  h.add("x-litellm-model-id", d.config->model_info.id);
+  h.add("x-litellm-model-group", res.group_name);
+  h.add("x-litellm-model-api-base", d.public_api_base);
   add_attempt_counts(h, r);
-  h.emplace_back("x-litellm-response-duration-ms", format_ms(total_ms));
+  h.add("x-litellm-response-duration-ms", format_ms(total_ms));
   if (!scope.choice.routed_by.empty()) {
-    h.emplace_back("x-routeiq-router", scope.choice.routed_by);
-    h.emplace_back("x-routeiq-routed-model", scope.choice.routed_model);
+    h.add("x-routeiq-router", scope.choice.routed_by);
+    h.add("x-routeiq-routed-model", scope.choice.routed_model);
   }
   // Time spent in the gateway itself: everything but waiting on the provider.
-  h.emplace_back("x-litellm-overhead-duration-ms",
-                 format_ms(std::max(0.0, total_ms - upstream_ms)));
+  h.add("x-litellm-overhead-duration-ms", format_ms(std::max(0.0, total_ms - upstream_ms)));
   return h;
 }
 
@@ -66,9 +65,9 @@ asio::awaitable<void> send_upstream_error(AttemptScope& scope, const Outcome& o,
   Error e = make_error(error_kind_for_status(o.status), o.message);
   e.status_override = o.status;
   e.retry_after = o.retry_after;
-  net::HeaderList headers = scope.state.upstream_ids;
-  headers.emplace_back("x-litellm-model-id",
-                       scope.ctx.snapshot->deployments[deployment].config->model_info.id);
+  HeaderList headers = scope.state.upstream_ids;
+  headers.add("x-litellm-model-id",
+              scope.ctx.snapshot->deployments[deployment].config->model_info.id);
   add_attempt_counts(headers, scope.ctx.record);
   co_await send_error(scope.ctx, std::move(e), std::move(headers));
 }
@@ -79,7 +78,7 @@ asio::awaitable<void> send_final_error(AttemptScope& scope, const Outcome& last,
     co_await send_upstream_error(scope, last, deployment);
     co_return;
   }
-  net::HeaderList headers;
+  HeaderList headers;
   add_attempt_counts(headers, scope.ctx.record);
   co_await send_error(scope.ctx, final_transport_error(last), std::move(headers));
 }

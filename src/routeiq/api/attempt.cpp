@@ -74,7 +74,7 @@ std::string content_type_of(const net::UpstreamCall& call) {
 void keep_upstream_ids(CallState& state, const net::UpstreamCall& call) {
   state.upstream_ids.clear();
   for (auto name : {"x-request-id", "request-id"})
-    if (auto v = call.header(name); !v.empty()) state.upstream_ids.emplace_back(name, v);
+    if (auto v = call.header(name); !v.empty()) state.upstream_ids.add(name, v);
 }
 
 // What the answer said about itself, for the record of this request.
@@ -199,7 +199,7 @@ MockCall mock_call(const AttemptScope& scope) {
   MockCall c;
   c.endpoint = ctx.route.endpoint;
   c.request = &ctx.openai_body();
-  c.model = json_string(ctx.body, "model");
+  c.model = std::string(str_or(ctx.body, "model"));
   c.stream = scope.plan.stream;
   c.first_group = ctx.record.fallbacks == 0;
   c.id = ctx.record.call_id;

@@ -25,7 +25,7 @@ struct Outcome {
 struct CallState {
   net::UpstreamCall* active = nullptr;
   boost::asio::steady_timer* mock_wait = nullptr;  // a mocked attempt's delay or timeout
-  net::HeaderList upstream_ids;  // the provider's request id headers, passed to the client
+  HeaderList upstream_ids;  // the provider's request id headers, passed to the client
   bool client_gone = false;
 };
 
@@ -55,8 +55,8 @@ Outcome local_error(int status, std::string message);
 
 // Response headers: LiteLLM's x-litellm-* set, the provider's request ids, the
 // learned router's decision.
-net::HeaderList success_headers(const AttemptScope& scope, const runtime::DeploymentRuntime& d,
-                                const routing::Resolution& res);
+HeaderList success_headers(const AttemptScope& scope, const runtime::DeploymentRuntime& d,
+                           const routing::Resolution& res);
 // The answer when attempts are over: the upstream's error as it said it, or
 // the transport failure of the last attempt.
 boost::asio::awaitable<void> send_upstream_error(AttemptScope& scope, const Outcome& o,

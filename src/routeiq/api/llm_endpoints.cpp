@@ -21,10 +21,10 @@ std::optional<double> cost_weight_header(const http::request<http::string_body>&
   return out;
 }
 
-net::HeaderList anthropic_client_headers(const http::request<http::string_body>& req) {
-  net::HeaderList out;
+HeaderList anthropic_client_headers(const http::request<http::string_body>& req) {
+  HeaderList out;
   for (auto name : {"anthropic-version", "anthropic-beta"})
-    if (auto v = req[name]; !v.empty()) out.emplace_back(name, std::string(v));
+    if (auto v = req[name]; !v.empty()) out.add(name, std::string(v));
   return out;
 }
 

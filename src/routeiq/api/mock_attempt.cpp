@@ -40,7 +40,7 @@ asio::awaitable<void> wait_until(AttemptScope& scope, Clock::time_point until) {
 }
 
 asio::awaitable<Outcome> stream_mock(AttemptScope& scope, const MockAnswer& m,
-                                     providers::ResponseEncoder& encoder, net::HeaderList headers) {
+                                     providers::ResponseEncoder& encoder, HeaderList headers) {
   auto& ex = scope.ctx.exchange;
   if (!co_await ex.begin_stream(200, "text/event-stream", headers))
     co_return Outcome{Outcome::client_gone};
@@ -82,7 +82,7 @@ asio::awaitable<Outcome> answer_mock(AttemptScope& scope, MockAnswer m,
   if (scope.state.client_gone) co_return Outcome{Outcome::client_gone};
   if (timed_out) co_return mock_timeout(m);
   if (m.failure) co_return mock_failure(*m.failure);
-  note_mock_answer(scope.ctx.record, m, json_string(scope.ctx.body, "model"));
+  note_mock_answer(scope.ctx.record, m, std::string(str_or(scope.ctx.body, "model")));
   auto encoder = providers::make_encoder(scope.ctx.dialect(), res.group_name);
   if (m.stream) co_return co_await stream_mock(scope, m, *encoder, success_headers(scope, d, res));
   co_await scope.ctx.exchange.respond(200, "application/json", encoder->full(m.response),

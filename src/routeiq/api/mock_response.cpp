@@ -131,7 +131,7 @@ int64_t prompt_tokens(const json::object& request) {
 }
 
 int64_t choices_wanted(const json::object& request) {
-  auto n = json_number(request, "n");
+  auto n = loose_number_at(request, "n");
   if (!n || !std::isfinite(*n)) return 1;
   return std::clamp<int64_t>(static_cast<int64_t>(*n), 1, kMaxChoices);
 }
@@ -305,7 +305,7 @@ void embeddings_answer(const json::value* given, const MockCall& call, MockAnswe
   }
   int64_t dimensions = kDefaultDimensions;
   if (req.contains("dimensions") && !req.at("dimensions").is_null()) {
-    auto d = json_number(req, "dimensions");
+    auto d = loose_number_at(req, "dimensions");
     if (!d || *d < 1 || *d > kMaxDimensions || std::floor(*d) != *d) {
       out.failure = status_failure(
           400, "'dimensions' must be an integer from 1 to " + std::to_string(kMaxDimensions));
@@ -313,7 +313,7 @@ void embeddings_answer(const json::value* given, const MockCall& call, MockAnswe
     }
     dimensions = static_cast<int64_t>(*d);
   }
-  std::string format = json_string(req, "encoding_format");
+  std::string format = std::string(str_or(req, "encoding_format"));
   if (!format.empty() && format != "float" && format != "base64") {
     out.failure = status_failure(400, "'encoding_format' must be \"float\" or \"base64\"");
     return;

@@ -63,15 +63,15 @@ json::object take_controls(json::object& body) {
 }
 
 asio::awaitable<void> send_error(net::Exchange& ex, Dialect dialect, Error error,
-                                 net::HeaderList headers) {
-  if (!error.retry_after.empty()) headers.emplace_back("retry-after", error.retry_after);
+                                 HeaderList headers) {
+  if (!error.retry_after.empty()) headers.add("retry-after", error.retry_after);
   co_await ex.respond(error.status(), "application/json", providers::error_body(dialect, error),
                       headers);
 }
 
-asio::awaitable<void> send_error(RequestContext& ctx, Error error, net::HeaderList headers) {
+asio::awaitable<void> send_error(RequestContext& ctx, Error error, HeaderList headers) {
   ctx.record.error = error.message;
-  if (!ctx.record.call_id.empty()) headers.emplace_back("x-litellm-call-id", ctx.record.call_id);
+  if (!ctx.record.call_id.empty()) headers.add("x-litellm-call-id", ctx.record.call_id);
   co_await send_error(ctx.exchange, ctx.dialect(), std::move(error), std::move(headers));
 }
 

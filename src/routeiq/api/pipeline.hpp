@@ -77,7 +77,7 @@ struct RequestContext {
   boost::json::object body;           // the client's body without LiteLLM's own keys
   boost::json::object controls;       // those keys (timeout, fallbacks, mock_response, metadata...)
   boost::json::object canonical;      // the body in OpenAI chat form when the client speaks another
-  net::HeaderList client_headers;     // client headers a provider should see (anthropic-beta...)
+  HeaderList client_headers;          // client headers a provider should see (anthropic-beta...)
   std::optional<double> cost_weight;  // x-routeiq-cost-weight: learned-router trade-off
   RequestRecord record;
 
@@ -114,9 +114,8 @@ boost::json::object take_controls(boost::json::object& body);
 
 // Sends an error in the client's dialect with the table's status (and Retry-After if set).
 boost::asio::awaitable<void> send_error(net::Exchange& exchange, Dialect dialect, Error error,
-                                        net::HeaderList headers = {});
+                                        HeaderList headers = {});
 // The same, noted in the request's record.
-boost::asio::awaitable<void> send_error(RequestContext& ctx, Error error,
-                                        net::HeaderList headers = {});
+boost::asio::awaitable<void> send_error(RequestContext& ctx, Error error, HeaderList headers = {});
 
 }  // namespace routeiq::api

@@ -10,38 +10,6 @@ namespace asio = boost::asio;
 namespace http = net::http;
 namespace json = boost::json;
 
-Result<json::object> parse_json_object(std::string_view body) {
-  json::parse_options options;
-  options.max_depth = kMaxJsonDepth;
-  json::stream_parser parser({}, options);
-  boost::system::error_code ec;
-  size_t consumed = parser.write(body.data(), body.size(), ec);
-  if (!ec) parser.finish(ec);
-  if (ec) {
-    size_t pos = std::min(consumed, body.size());
-    size_t line = 1, col = 1;
-    for (size_t i = 0; i < pos; ++i) {
-      if (body[i] == '\n') {
-        ++line;
-        col = 1;
-      } else {
-        ++col;
-      }
-    }
-    return make_error(ErrorKind::invalid_json, "Invalid JSON in request body at line " +
-                                                   std::to_string(line) + " column " +
-                                                   std::to_string(col) + " (byte " +
-                                                   std::to_string(pos) + "): " + ec.message());
-  }
-  auto value = parser.release();
-  if (!value.is_object())
-    return make_error(ErrorKind::invalid_request, "Request body must be a JSON object");
-  if (has_non_finite_number(value))
-    return make_error(ErrorKind::invalid_json,
-                      "Invalid JSON in request body: a number is out of the range of a double");
-  return std::move(value.as_object());
-}
-
 std::string presented_key(const http::request<http::string_body>& req) {
   auto strip_bearer = [](std::string_view v) {
     if (v.size() > 7 && boost::beast::iequals(v.substr(0, 7), "bearer ")) v.remove_prefix(7);
@@ -81,7 +49,7 @@ asio::awaitable<Status> AuthStage::before(RequestContext& ctx) {
 
 asio::awaitable<Status> JsonBodyStage::before(RequestContext& ctx) {
   if (ctx.route.body != BodyKind::json) co_return ok_status();
-  auto body = parse_json_object(ctx.exchange.request().body());
+  auto body = parse_json_object(ctx.exchange.request().body(), "request body");
   if (!body) co_return body.error();
   ctx.body = std::move(body.value());
   ctx.controls = take_controls(ctx.body);

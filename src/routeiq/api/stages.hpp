@@ -9,8 +9,6 @@
 
 namespace routeiq::api {
 
-// Parses a JSON object; the error names the byte offset, line and column.
-Result<boost::json::object> parse_json_object(std::string_view body);
 // The key from Authorization: Bearer, x-litellm-api-key, api-key or x-api-key.
 std::string presented_key(const net::http::request<net::http::string_body>& req);
 bool constant_time_equal(std::string_view a, std::string_view b);

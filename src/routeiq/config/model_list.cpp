@@ -221,7 +221,7 @@ constexpr KeyRow<ParamsState> kLitellmParamsKeys[] = {
     {"extra_headers", yes, "headers added to every upstream request",
      [](ParamsState& p, const Entry& e, const At& at, Warnings& w) {
        hash_as_written(p, e, at, w);
-       p.deployment.extra_headers = read_string_map(e.value, at, w);
+       p.deployment.extra_headers = read_header_map(e.value, at, w);
      }},
     {"mock_response", yes, "the answer (or error) of every call, no provider called",
      [](ParamsState& p, const Entry& e, const At& at, Warnings& w) {

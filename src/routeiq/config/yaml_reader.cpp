@@ -1,5 +1,7 @@
 #include "routeiq/config/yaml_reader.hpp"
 
+#include "routeiq/core/http_request.hpp"
+
 #include "routeiq/config/config.hpp"
 
 #include <algorithm>
@@ -284,6 +286,22 @@ std::map<std::string, std::string> read_string_map(const YAML::Node& node, const
   std::map<std::string, std::string> out;
   for (const auto& entry : map_entries(node, at, warnings))
     out[entry.key] = read_string(entry.value, at.key(entry.key, entry.line));
+  return out;
+}
+
+std::map<std::string, std::string> read_header_map(const YAML::Node& node, const At& at,
+                                                   Warnings& warnings) {
+  std::map<std::string, std::string> out;
+  for (const auto& entry : map_entries(node, at, warnings)) {
+    auto here = at.key(entry.key, entry.line);
+    if (!valid_header_name(entry.key))
+      fail(here, "is not a header name (visible ASCII without ':')");
+    auto value = read_string(entry.value, here);
+    // The value itself is not shown: it may be a secret read from the environment.
+    if (!valid_header_value(value))
+      fail(here, "holds a line break or NUL, which HTTP does not allow");
+    out[entry.key] = std::move(value);
+  }
   return out;
 }
 

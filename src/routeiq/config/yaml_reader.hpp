@@ -87,6 +87,9 @@ bool read_bool(const YAML::Node& node, const At& at);
 std::vector<std::string> read_string_list(const YAML::Node& node, const At& at);
 std::map<std::string, std::string> read_string_map(const YAML::Node& node, const At& at,
                                                    Warnings& warnings);
+// A map of HTTP headers: names and values that can be sent as they are.
+std::map<std::string, std::string> read_header_map(const YAML::Node& node, const At& at,
+                                                   Warnings& warnings);
 
 // Range checks, failing with the path. The upper bounds keep later
 // conversions (seconds to milliseconds, counts to int) from overflowing.

@@ -1,28 +1,63 @@
 #include "routeiq/core/json.hpp"
 
 #include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/stream_parser.hpp>
 #include <boost/json/value.hpp>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 
 namespace routeiq {
 
-std::optional<double> json_number(const boost::json::object& object, std::string_view key) {
-  auto it = object.find(key);
-  if (it == object.end()) return std::nullopt;
-  if (it->value().is_number()) return it->value().to_number<double>();
-  if (!it->value().is_string()) return std::nullopt;
-  std::string_view text = it->value().get_string();
-  double v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
-  return v;
+std::string_view str_or(const boost::json::object& o, std::string_view key, std::string_view dflt) {
+  auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string_view(v->get_string()) : dflt;
 }
 
-std::string json_string(const boost::json::object& object, std::string_view key) {
-  auto it = object.find(key);
-  return it != object.end() && it->value().is_string() ? std::string(it->value().get_string())
-                                                       : std::string();
+const boost::json::object* obj_at(const boost::json::object& o, std::string_view key) {
+  auto* v = o.if_contains(key);
+  return v ? v->if_object() : nullptr;
+}
+
+const boost::json::array* arr_at(const boost::json::object& o, std::string_view key) {
+  auto* v = o.if_contains(key);
+  return v ? v->if_array() : nullptr;
+}
+
+std::optional<int64_t> int_at(const boost::json::object& o, std::string_view key) {
+  // Counts beyond 2^53 are not exact JSON numbers and would overflow when
+  // summed: untrusted upstream input, treated as absent.
+  constexpr int64_t kMaxExact = int64_t(1) << 53;
+  auto* v = o.if_contains(key);
+  if (!v) return std::nullopt;
+  if (v->is_int64() && std::abs(v->get_int64()) <= kMaxExact) return v->get_int64();
+  if (v->is_uint64() && v->get_uint64() <= uint64_t(kMaxExact)) return int64_t(v->get_uint64());
+  if (v->is_double() && std::abs(v->get_double()) <= double(kMaxExact))
+    return static_cast<int64_t>(v->get_double());
+  return std::nullopt;
+}
+
+std::optional<double> num_at(const boost::json::object& o, std::string_view key) {
+  auto* v = o.if_contains(key);
+  if (!v || !v->is_number()) return std::nullopt;
+  return v->to_number<double>();
+}
+
+bool bool_or(const boost::json::object& o, std::string_view key, bool dflt) {
+  auto* v = o.if_contains(key);
+  return v && v->is_bool() ? v->get_bool() : dflt;
+}
+
+std::optional<double> loose_number_at(const boost::json::object& o, std::string_view key) {
+  auto* v = o.if_contains(key);
+  if (!v) return std::nullopt;
+  if (v->is_number()) return v->to_number<double>();
+  if (!v->is_string()) return std::nullopt;
+  std::string_view text = v->get_string();
+  double n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return n;
 }
 
 namespace {
@@ -108,6 +143,52 @@ void JsonObjectWriter::member(std::string_view name, std::string_view string_val
   key(name);
   serializer_.reset(string_value);
   drain();
+}
+
+namespace {
+
+std::string capitalized(std::string_view what) {
+  std::string out(what);
+  if (!out.empty() && out[0] >= 'a' && out[0] <= 'z')
+    out[0] = static_cast<char>(out[0] - 'a' + 'A');
+  return out;
+}
+
+// Line and column (from 1) of byte `pos`, for an error a person can find.
+std::string position_of(std::string_view text, size_t pos) {
+  size_t line = 1, col = 1;
+  for (size_t i = 0; i < pos; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return "line " + std::to_string(line) + " column " + std::to_string(col) + " (byte " +
+         std::to_string(pos) + ")";
+}
+
+}  // namespace
+
+Result<boost::json::object> parse_json_object(std::string_view text, std::string_view what) {
+  boost::json::parse_options options;
+  options.max_depth = kMaxJsonDepth;
+  boost::json::stream_parser parser({}, options);
+  boost::system::error_code ec;
+  size_t consumed = parser.write(text.data(), text.size(), ec);
+  if (!ec) parser.finish(ec);
+  if (ec)
+    return make_error(ErrorKind::invalid_json,
+                      "Invalid JSON in " + std::string(what) + " at " +
+                          position_of(text, std::min(consumed, text.size())) + ": " + ec.message());
+  auto value = parser.release();
+  if (!value.is_object())
+    return make_error(ErrorKind::invalid_request, capitalized(what) + " must be a JSON object");
+  if (has_non_finite_number(value))
+    return make_error(ErrorKind::invalid_json, "Invalid JSON in " + std::string(what) +
+                                                   ": a number is out of the range of a double");
+  return std::move(value.as_object());
 }
 
 }  // namespace routeiq

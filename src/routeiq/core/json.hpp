@@ -1,18 +1,32 @@
 #pragma once
-// Small helpers for reading loosely typed JSON, as LiteLLM clients and
-// configs send it (numbers sometimes arrive as strings).
+// The one set of JSON helpers: readers for loosely typed members, the
+// bounded parse every client and upstream body goes through, and a writer
+// that serializes a body once.
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serializer.hpp>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "routeiq/core/error.hpp"
+
 namespace routeiq {
 
-// The number at `key`, also when written as a numeric string; nullopt otherwise.
-std::optional<double> json_number(const boost::json::object& object, std::string_view key);
-// The string at `key`, or empty.
-std::string json_string(const boost::json::object& object, std::string_view key);
+// Reading loosely typed JSON without exceptions: a member that is absent or
+// of another type reads as absent (or as the default given).
+std::string_view str_or(const boost::json::object& o, std::string_view key,
+                        std::string_view dflt = {});
+const boost::json::object* obj_at(const boost::json::object& o, std::string_view key);
+const boost::json::array* arr_at(const boost::json::object& o, std::string_view key);
+// An integer count; also a whole double; nullopt beyond 2^53 (not exact in JSON).
+std::optional<int64_t> int_at(const boost::json::object& o, std::string_view key);
+std::optional<double> num_at(const boost::json::object& o, std::string_view key);
+bool bool_or(const boost::json::object& o, std::string_view key, bool dflt);
+// The number at `key`, also when written as a numeric string ("0.5"), as
+// LiteLLM clients and configs sometimes send it; nullopt otherwise.
+std::optional<double> loose_number_at(const boost::json::object& o, std::string_view key);
 
 // How deep JSON from clients and upstreams may nest. Real tool and
 // response_format schemas go well past Boost.JSON's default of 32; code that
@@ -25,6 +39,10 @@ bool is_valid_json(std::string_view text);
 // True when a number in `value` is not finite: Boost.JSON reads 1e400 as
 // infinity, which cannot be sent on as JSON.
 bool has_non_finite_number(const boost::json::value& value);
+// Parses one JSON object, nested at most kMaxJsonDepth, with finite numbers.
+// A syntax error names the byte offset, line and column in `what` ("request
+// body"); a value that is not an object is an invalid_request error.
+Result<boost::json::object> parse_json_object(std::string_view text, std::string_view what);
 
 // Writes one JSON object member by member straight into a string, so a body
 // assembled from pieces (defaults, the client's fields, a replaced model) is

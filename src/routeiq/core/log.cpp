@@ -1,4 +1,5 @@
 #include "routeiq/core/log.hpp"
+#include "routeiq/core/time.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -38,16 +39,9 @@ bool enabled(Level l) {
 }
 
 void write(Level l, std::string_view message) {
-  using namespace std::chrono;
-  auto now = system_clock::now();
-  std::time_t t = system_clock::to_time_t(now);
-  auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+  auto stamp = iso8601(std::chrono::system_clock::now(), true);
   std::lock_guard lock(g_mutex);
-  std::fprintf(stderr, "%s.%03dZ %-5s %.*s\n", stamp, static_cast<int>(ms), level_name(l),
+  std::fprintf(stderr, "%s %-5s %.*s\n", stamp.c_str(), level_name(l),
                static_cast<int>(message.size()), message.data());
 }
 

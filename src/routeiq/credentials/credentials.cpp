@@ -1,4 +1,5 @@
 #include "routeiq/credentials/credentials.hpp"
+#include "routeiq/core/time.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -304,8 +305,8 @@ asio::awaitable<Result<AwsCredentials>> from_web_identity(const config::Deployme
   if (endpoint.empty()) endpoint = "https://sts." + region_of(d) + ".amazonaws.com";
   net::UpstreamRequest r;
   r.url = endpoint + "/";
-  r.headers.emplace_back("content-type", "application/x-www-form-urlencoded");
-  r.headers.emplace_back("accept", "application/xml");
+  r.headers.add("content-type", "application/x-www-form-urlencoded");
+  r.headers.add("accept", "application/xml");
   r.body = "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=" + form_escape(role) +
            "&RoleSessionName=" + form_escape(session) + "&WebIdentityToken=" + form_escape(token);
   auto got = co_await fetch(std::move(r));
@@ -315,7 +316,7 @@ asio::awaitable<Result<AwsCredentials>> from_web_identity(const config::Deployme
                                                       std::to_string(got->status) + ")");
   AwsCredentials c{xml_tag(got->body, "AccessKeyId"), xml_tag(got->body, "SecretAccessKey"),
                    xml_tag(got->body, "SessionToken")};
-  c.expires_at = parse_iso8601(xml_tag(got->body, "Expiration"));
+  c.expires_at = expiry_from(xml_tag(got->body, "Expiration"));
   c.source = "web_identity";
   if (c.access_key_id.empty())
     co_return make_error(ErrorKind::unauthorized, "STS answer has no credentials");
@@ -334,7 +335,7 @@ Result<AwsCredentials> parse_credentials_json(const std::string& body, std::stri
                                                     : std::string();
   };
   AwsCredentials c{str("AccessKeyId"), str("SecretAccessKey"), str("Token")};
-  if (auto e = str("Expiration"); !e.empty()) c.expires_at = parse_iso8601(e);
+  if (auto e = str("Expiration"); !e.empty()) c.expires_at = expiry_from(e);
   c.source = std::move(source);
   if (c.access_key_id.empty() || c.secret_access_key.empty())
     return make_error(ErrorKind::unauthorized, c.source + " credentials are incomplete");
@@ -350,7 +351,7 @@ asio::awaitable<Result<AwsCredentials>> from_ecs() {
   std::string auth = env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
   if (auth.empty() && !env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE").empty())
     auth = read_file(env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"));
-  if (!auth.empty()) r.headers.emplace_back("authorization", auth);
+  if (!auth.empty()) r.headers.add("authorization", auth);
   auto got = co_await fetch(std::move(r));
   if (!got) co_return got.error();
   if (got->status != 200)
@@ -367,7 +368,7 @@ asio::awaitable<Result<AwsCredentials>> from_imds() {
   net::UpstreamRequest put;
   put.method = "PUT";
   put.url = base + "/latest/api/token";
-  put.headers.emplace_back("x-aws-ec2-metadata-token-ttl-seconds", "21600");
+  put.headers.add("x-aws-ec2-metadata-token-ttl-seconds", "21600");
   auto token = co_await fetch(std::move(put));
   if (!token) co_return token.error();
   if (token->status != 200)
@@ -378,7 +379,7 @@ asio::awaitable<Result<AwsCredentials>> from_imds() {
   net::UpstreamRequest list_roles;
   list_roles.method = "GET";
   list_roles.url = path;
-  list_roles.headers.emplace_back("x-aws-ec2-metadata-token", token->body);
+  list_roles.headers.add("x-aws-ec2-metadata-token", token->body);
   net::UpstreamRequest get_role = list_roles;
   auto roles = co_await fetch(std::move(list_roles));
   if (!roles) co_return roles.error();
@@ -439,10 +440,10 @@ bool needs_refresh(SysClock::time_point fetched_at, SysClock::time_point expires
   return now >= expires_at - margin;
 }
 
-SysClock::time_point parse_iso8601(const std::string& text) {
-  std::tm tm{};
-  if (!strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return SysClock::now();
-  return SysClock::from_time_t(timegm(&tm));
+// An expiry that cannot be read counts as already reached: the credentials
+// are fetched again rather than trusted forever.
+SysClock::time_point expiry_from(std::string_view text) {
+  return parse_iso8601(text).value_or(SysClock::now());
 }
 
 asio::awaitable<Status> fill_credentials(const runtime::DeploymentRuntime& d,
@@ -482,7 +483,7 @@ asio::awaitable<Result<Expiring<std::string>>> fetch_entra_token(std::string ten
   while (!authority.empty() && authority.back() == '/') authority.pop_back();
   net::UpstreamRequest r;
   r.url = authority + "/" + tenant + "/oauth2/v2.0/token";
-  r.headers.emplace_back("content-type", "application/x-www-form-urlencoded");
+  r.headers.add("content-type", "application/x-www-form-urlencoded");
   r.body = "grant_type=client_credentials&client_id=" + form_escape(client) +
            "&client_secret=" + form_escape(secret) +
            "&scope=" + form_escape("https://cognitiveservices.azure.com/.default");

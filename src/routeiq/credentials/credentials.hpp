@@ -32,7 +32,7 @@ bool needs_refresh(std::chrono::system_clock::time_point fetched_at,
                    std::chrono::system_clock::time_point expires_at,
                    std::chrono::system_clock::time_point now);
 
-// Parses "2026-11-21T07:00:00Z" (and with fractional seconds).
-std::chrono::system_clock::time_point parse_iso8601(const std::string& text);
+// When credentials expire, from their "Expiration" text; unreadable means now.
+std::chrono::system_clock::time_point expiry_from(std::string_view text);
 
 }  // namespace routeiq::credentials

@@ -41,18 +41,16 @@ std::string status_line(int status) {
   return line;
 }
 
-// Headers are checked where they are written: a value from a client, an
-// upstream or a config that would split the response is dropped, never sent.
+// A HeaderList holds only headers that can be written as is (its add()
+// refuses the rest), so they are copied without another look at their bytes.
 void append_headers(std::string& out, const HeaderList& headers) {
+  if (!headers.refused().empty())
+    log::warn() << "response header '" << headers.refused()
+                << "' dropped: it holds a character HTTP does not allow";
   size_t need = 0;
   for (const auto& [name, value] : headers) need += name.size() + value.size() + 4;
   out.reserve(out.size() + need);
   for (const auto& [name, value] : headers) {
-    if (!valid_header_name(name) || !valid_header_value(value)) {
-      log::warn() << "response header '" << (valid_header_name(name) ? name : "?")
-                  << "' dropped: it holds a character HTTP does not allow";
-      continue;
-    }
     out.append(name);
     out.append(": ", 2);
     out.append(value);

@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "routeiq/net/headers.hpp"
+#include "routeiq/core/http_request.hpp"
 
 namespace routeiq::net {
 

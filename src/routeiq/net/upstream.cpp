@@ -183,14 +183,6 @@ void give_back(std::unique_ptr<Connection> conn) {
   arm_sweeper(p);
 }
 
-// The name of a header that cannot be sent as is (CR, LF or NUL in its
-// value, or a name that is not a token), or empty.
-std::string_view unsendable_header(const UpstreamRequest& r) {
-  for (const auto& [k, v] : r.headers)
-    if (!valid_header_name(k) || !valid_header_value(v)) return valid_header_name(k) ? k : "?";
-  return {};
-}
-
 // Bytes that may not appear in a request target as sent: controls, space,
 // DEL and non-ASCII (builders percent-encode what they place in a URL).
 bool valid_target_char(char c) {
@@ -320,7 +312,7 @@ asio::awaitable<bool> UpstreamCall::start(UpstreamRequest request, Deadlines dea
   deadlines_ = deadlines;
   auto url = parse_url(request.url);
   if (!url) co_return fail(CallFailure::bad_url, url.error().message);
-  if (auto name = unsendable_header(request); !name.empty())
+  if (auto name = request.headers.refused(); !name.empty())
     co_return fail(CallFailure::bad_url, "upstream request header '" + std::string(name) +
                                              "' holds a character HTTP does not allow");
   // A pooled connection may have been closed by the server while idle; such a

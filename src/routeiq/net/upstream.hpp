@@ -14,7 +14,6 @@
 
 #include "routeiq/core/error.hpp"
 #include "routeiq/core/http_request.hpp"
-#include "routeiq/net/headers.hpp"
 #include "routeiq/net/http_parse.hpp"
 
 namespace routeiq::net {

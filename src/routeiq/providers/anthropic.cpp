@@ -341,8 +341,8 @@ Result<HttpRequest> AnthropicTranslator::encode(const json::object& req, const T
                   {"anthropic-version", target.api_version.empty() ? std::string(kAnthropicVersion)
                                                                    : target.api_version},
                   {"x-api-key", target.credentials.api_key}};
-  if (http.stream) http.headers.emplace_back("accept", "text/event-stream");
-  for (const auto& h : target.extra_headers) http.headers.push_back(h);
+  if (http.stream) http.headers.add("accept", "text/event-stream");
+  http.headers.append(target.extra_headers);
   http.body = json::serialize(body);
   chunks_ = ChunkFactory{random_id("chatcmpl-"), target.model, unix_seconds(now)};
   return http;

@@ -249,8 +249,8 @@ Result<HttpRequest> BedrockTranslator::encode(const json::object& req, const Tar
   if (!model) return model.error();
   http.url = join_url(base, "model/" + *model + (http.stream ? "/converse-stream" : "/converse"));
   http.headers = {{"content-type", "application/json"}};
-  if (http.stream) http.headers.emplace_back("accept", "application/vnd.amazon.eventstream");
-  for (const auto& h : target.extra_headers) http.headers.push_back(h);
+  if (http.stream) http.headers.add("accept", "application/vnd.amazon.eventstream");
+  http.headers.append(target.extra_headers);
   http.body = json::serialize(body);
   chunks_ = ChunkFactory{random_id("chatcmpl-"), target.model, unix_seconds(now)};
 
@@ -259,7 +259,7 @@ Result<HttpRequest> BedrockTranslator::encode(const json::object& req, const Tar
   creds.secret_access_key = param_or(target, creds.secret_access_key, "aws_secret_access_key");
   creds.session_token = param_or(target, creds.session_token, "aws_session_token");
   if (creds.access_key_id.empty() && !creds.api_key.empty()) {  // Bedrock API keys
-    http.headers.emplace_back("authorization", "Bearer " + creds.api_key);
+    http.headers.add("authorization", "Bearer " + creds.api_key);
     return http;
   }
   st = sigv4_sign_request(http, creds, region, "bedrock", now);

@@ -83,10 +83,6 @@ std::string_view endpoint_path(Endpoint e) {
   return "/chat/completions";
 }
 
-void add_headers(HttpRequest& r, const std::vector<std::pair<std::string, std::string>>& headers) {
-  for (const auto& h : headers) r.headers.push_back(h);
-}
-
 // The body sent upstream, serialized once from its parts: the deployment's
 // provider parameters (`defaults`), the client's fields over them (LiteLLM's own
 // keys left out), `model` replaced, or dropped when `model` is empty (Azure
@@ -128,24 +124,23 @@ std::string merged_body(const json::object& defaults, const json::object& reques
 Result<HttpRequest> encode_openai_family(Endpoint endpoint, bool azure, const json::object& request,
                                          const Target& target) {
   HttpRequest r;
-  r.headers.emplace_back("content-type", "application/json");
+  r.headers.add("content-type", "application/json");
   if (azure) {
     auto deployment = path_segment(target.model, "model");
     if (!deployment) return deployment.error();
     r.url = target.api_base + "/openai/deployments/" + *deployment +
             std::string(endpoint_path(endpoint)) + "?api-version=" + uri_encode(target.api_version);
     if (!target.credentials.bearer_token.empty())
-      r.headers.emplace_back("authorization", "Bearer " + target.credentials.bearer_token);
+      r.headers.add("authorization", "Bearer " + target.credentials.bearer_token);
     else if (!target.credentials.api_key.empty())
-      r.headers.emplace_back("api-key", target.credentials.api_key);
+      r.headers.add("api-key", target.credentials.api_key);
   } else {
     r.url = target.api_base + std::string(endpoint_path(endpoint));
     if (!target.credentials.api_key.empty())
-      r.headers.emplace_back("authorization", "Bearer " + target.credentials.api_key);
-    if (!target.organization.empty())
-      r.headers.emplace_back("openai-organization", target.organization);
+      r.headers.add("authorization", "Bearer " + target.credentials.api_key);
+    if (!target.organization.empty()) r.headers.add("openai-organization", target.organization);
   }
-  add_headers(r, target.extra_headers);
+  r.headers.append(target.extra_headers);
   r.stream = bool_or(request, "stream", false);
   r.body = merged_body(target.body_defaults, request, azure ? std::string_view() : target.model);
   return r;
@@ -301,16 +296,12 @@ class AnthropicPassThrough final : public TappingCodec {
                              std::chrono::system_clock::time_point) override {
     HttpRequest r;
     r.url = target.api_base + "/v1/messages";
-    r.headers.emplace_back("content-type", "application/json");
-    if (!target.credentials.api_key.empty())
-      r.headers.emplace_back("x-api-key", target.credentials.api_key);
-    bool has_version = false;
-    for (const auto& [k, v] : target.client_headers) {
-      has_version = has_version || k == "anthropic-version";
-      r.headers.emplace_back(k, v);
-    }
-    if (!has_version) r.headers.emplace_back("anthropic-version", "2023-06-01");
-    add_headers(r, target.extra_headers);
+    r.headers.add("content-type", "application/json");
+    if (!target.credentials.api_key.empty()) r.headers.add("x-api-key", target.credentials.api_key);
+    r.headers.append(target.client_headers);
+    if (target.client_headers.find("anthropic-version").empty())
+      r.headers.add("anthropic-version", "2023-06-01");
+    r.headers.append(target.extra_headers);
     r.stream = bool_or(request, "stream", false);
     r.body = merged_body({}, request, target.model);
     return r;

@@ -138,8 +138,8 @@ Result<HttpRequest> CohereTranslator::encode(const json::object& req, const Targ
   stream_usage_ = wants_stream_usage(req);
   http.headers = {{"content-type", "application/json"},
                   {"authorization", "Bearer " + target.credentials.api_key}};
-  if (http.stream) http.headers.emplace_back("accept", "text/event-stream");
-  for (const auto& h : target.extra_headers) http.headers.push_back(h);
+  if (http.stream) http.headers.add("accept", "text/event-stream");
+  http.headers.append(target.extra_headers);
   http.body = json::serialize(body);
   chunks_ = ChunkFactory{random_id("chatcmpl-"), target.model, unix_seconds(now)};
   return http;

@@ -9,52 +9,12 @@
 
 namespace routeiq::providers {
 
-std::string_view str_or(const json::object& o, std::string_view key, std::string_view dflt) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string_view(v->get_string()) : dflt;
-}
-
-const json::object* obj_at(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v ? v->if_object() : nullptr;
-}
-
-const json::array* arr_at(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v ? v->if_array() : nullptr;
-}
-
-std::optional<int64_t> int_at(const json::object& o, std::string_view key) {
-  // Counts beyond 2^53 are not exact JSON numbers and would overflow when
-  // summed: untrusted upstream input, treated as absent.
-  constexpr int64_t kMaxExact = int64_t(1) << 53;
-  auto* v = o.if_contains(key);
-  if (!v) return std::nullopt;
-  if (v->is_int64() && std::abs(v->get_int64()) <= kMaxExact) return v->get_int64();
-  if (v->is_uint64() && v->get_uint64() <= uint64_t(kMaxExact)) return int64_t(v->get_uint64());
-  if (v->is_double() && std::abs(v->get_double()) <= double(kMaxExact))
-    return static_cast<int64_t>(v->get_double());
-  return std::nullopt;
-}
-
-std::optional<double> num_at(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  if (!v || !v->is_number()) return std::nullopt;
-  return v->to_number<double>();
-}
-
-bool bool_or(const json::object& o, std::string_view key, bool dflt) {
-  auto* v = o.if_contains(key);
-  return v && v->is_bool() ? v->get_bool() : dflt;
-}
-
 Result<json::object> parse_object(std::string_view body, std::string_view what) {
-  boost::system::error_code ec;
-  auto v = json::parse(body, ec);
-  if (ec || !v.is_object())
+  auto object = parse_json_object(body, "response");
+  if (!object)
     return make_error(ErrorKind::upstream_error,
                       std::string(what) + ": response is not a JSON object");
-  return std::move(v.get_object());
+  return object;
 }
 
 std::string content_text(const json::value& content) {

@@ -9,20 +9,15 @@
 #include <string_view>
 
 #include "routeiq/core/error.hpp"
+#include "routeiq/core/json.hpp"
 #include "routeiq/providers/translator.hpp"
 
 namespace routeiq::providers {
 
 namespace json = boost::json;
 
-// --- reading JSON without exceptions ---------------------------------------
-std::string_view str_or(const json::object& o, std::string_view key, std::string_view dflt = {});
-const json::object* obj_at(const json::object& o, std::string_view key);
-const json::array* arr_at(const json::object& o, std::string_view key);
-std::optional<int64_t> int_at(const json::object& o, std::string_view key);
-std::optional<double> num_at(const json::object& o, std::string_view key);
-bool bool_or(const json::object& o, std::string_view key, bool dflt);
-// Parses a JSON object; a non-object is an upstream_error naming `what`.
+// --- reading JSON: the readers are core/json's -----------------------------
+// An upstream body that must be a JSON object; any failure is an upstream_error.
 Result<json::object> parse_object(std::string_view body, std::string_view what);
 
 // OpenAI message content (string or array of parts) -> concatenated text.

@@ -331,10 +331,10 @@ Result<HttpRequest> GeminiTranslator::encode(const json::object& req, const Targ
   http.url = std::move(*url);
   http.headers = {{"content-type", "application/json"}};
   if (vertex_)
-    http.headers.emplace_back("authorization", "Bearer " + target.credentials.bearer_token);
+    http.headers.add("authorization", "Bearer " + target.credentials.bearer_token);
   else
-    http.headers.emplace_back("x-goog-api-key", target.credentials.api_key);
-  for (const auto& h : target.extra_headers) http.headers.push_back(h);
+    http.headers.add("x-goog-api-key", target.credentials.api_key);
+  http.headers.append(target.extra_headers);
   http.body = json::serialize(body);
   chunks_ = ChunkFactory{random_id("chatcmpl-"), target.model, unix_seconds(now)};
   return http;

@@ -1,4 +1,5 @@
 #include "routeiq/providers/sigv4.hpp"
+#include "routeiq/core/time.hpp"
 
 #include <algorithm>
 #include <ctime>
@@ -94,7 +95,7 @@ struct CanonicalHeaders {
   std::string signed_names;  // "a;b;c"
 };
 
-CanonicalHeaders canonical_headers(const HeaderList& headers) {
+CanonicalHeaders canonical_headers(const SigningHeaders& headers) {
   std::vector<std::pair<std::string, std::string>> merged;  // name -> values, first-seen order
   for (const auto& [name, value] : headers) {
     auto key = lower(name);
@@ -124,22 +125,13 @@ std::string signing_key(const SigV4Options& o, std::string_view date) {
 
 }  // namespace
 
-std::string amz_date(std::chrono::system_clock::time_point t) {
-  std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
-}
-
 SigV4Result sigv4_sign(const SigV4Input& input, const SigV4Options& o) {
   SigV4Result r;
-  const std::string date_time = amz_date(o.now);
+  const std::string date_time = iso8601_basic(o.now);
   const std::string date = date_time.substr(0, 8);
   const std::string payload_hash = hex_lower(sha256(input.body));
 
-  HeaderList signed_headers = input.headers;
+  SigningHeaders signed_headers = input.headers;
   auto add = [&](std::string name, std::string value, bool sign) {
     if (sign) signed_headers.emplace_back(name, value);
     r.added_headers.emplace_back(std::move(name), std::move(value));
@@ -170,7 +162,8 @@ Status sigv4_sign_request(HttpRequest& request, const Credentials& credentials,
     return make_error(ErrorKind::unauthorized, "AWS credentials missing (aws_access_key_id)");
   auto url = parse_url(request.url);
   if (!url) return url.error();
-  SigV4Input input{request.method, url->path, url->query, request.headers, request.body};
+  SigV4Input input{request.method, url->path, url->query, {}, request.body};
+  input.headers.assign(request.headers.begin(), request.headers.end());
   input.headers.emplace_back("host", url->authority());
   SigV4Options options;
   options.access_key_id = credentials.access_key_id;
@@ -180,7 +173,8 @@ Status sigv4_sign_request(HttpRequest& request, const Credentials& credentials,
   options.service = std::string(service);
   options.now = now;
   auto signed_request = sigv4_sign(input, options);
-  for (auto& h : signed_request.added_headers) request.headers.push_back(std::move(h));
+  for (auto& [name, value] : signed_request.added_headers)
+    request.headers.add(std::move(name), std::move(value));
   return ok_status();
 }
 

@@ -13,13 +13,15 @@
 
 namespace routeiq::providers {
 
-using HeaderList = std::vector<std::pair<std::string, std::string>>;
+// The headers a signature covers, as the spec's test vectors give them (a
+// multi-line value is allowed here: it is canonicalized, never sent).
+using SigningHeaders = std::vector<std::pair<std::string, std::string>>;
 
 struct SigV4Input {
   std::string method;
-  std::string path;    // as sent on the wire (percent-encoding kept)
-  std::string query;   // as sent, without '?'
-  HeaderList headers;  // must include Host
+  std::string path;        // as sent on the wire (percent-encoding kept)
+  std::string query;       // as sent, without '?'
+  SigningHeaders headers;  // must include Host
   std::string_view body;
 };
 
@@ -38,15 +40,12 @@ struct SigV4Options {
 struct SigV4Result {
   std::string canonical_request;
   std::string string_to_sign;
-  std::string signature;      // hex
-  std::string authorization;  // the Authorization header value
-  HeaderList added_headers;   // to send: X-Amz-Date, tokens, Authorization
+  std::string signature;         // hex
+  std::string authorization;     // the Authorization header value
+  SigningHeaders added_headers;  // to send: X-Amz-Date, tokens, Authorization
 };
 
 SigV4Result sigv4_sign(const SigV4Input& input, const SigV4Options& options);
-
-// "20150830T123600Z"
-std::string amz_date(std::chrono::system_clock::time_point t);
 
 // Signs an encoded request in place (adds the signing headers). Call it last:
 // the signature covers the final body and headers.

@@ -42,9 +42,9 @@ struct Target {          // one deployment, resolved
   // without LiteLLM's own keys): defaults of an OpenAI-family body.
   boost::json::object body_defaults;
   bool drop_params = false;
-  std::vector<std::pair<std::string, std::string>> extra_headers;
+  HeaderList extra_headers;
   // Client headers passed on as they are (anthropic-version, anthropic-beta).
-  std::vector<std::pair<std::string, std::string>> client_headers;
+  HeaderList client_headers;
 };
 
 class ChatTranslator {  // one per request; holds streaming state; no I/O

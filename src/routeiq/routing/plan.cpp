@@ -25,7 +25,7 @@ Result<std::optional<double>> control_number(const json::object& body, std::stri
                                              double lo, double hi) {
   auto it = body.find(key);
   if (it == body.end() || it->value().is_null()) return std::optional<double>();
-  auto v = json_number(body, key);
+  auto v = loose_number_at(body, key);
   if (!v || !std::isfinite(*v) || *v < lo || *v > hi) {
     std::ostringstream range;
     range << std::string(key) << " must be a number from " << lo << " to " << hi;

@@ -1,4 +1,5 @@
 #include "routeiq/routing/retry.hpp"
+#include "routeiq/core/time.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -18,12 +19,9 @@ double parse_retry_after(std::string_view value, std::chrono::system_clock::time
   double seconds = 0;
   auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
   if (ec == std::errc() && p == value.data() + value.size()) return seconds < 0 ? -1 : seconds;
-  // RFC 9110 IMF-fixdate, e.g. "Wed, 21 Oct 2015 07:28:00 GMT".
-  std::tm tm{};
-  std::string text(value);
-  if (!strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm)) return -1;
-  auto at = std::chrono::system_clock::from_time_t(timegm(&tm));
-  return std::max(0.0, std::chrono::duration<double>(at - now).count());
+  auto at = parse_http_date(value);
+  if (!at) return -1;
+  return std::max(0.0, std::chrono::duration<double>(*at - now).count());
 }
 
 std::chrono::milliseconds retry_wait(double upstream_retry_after, double floor_seconds,

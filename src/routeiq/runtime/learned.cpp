@@ -1,4 +1,5 @@
 #include "routeiq/runtime/learned.hpp"
+#include "routeiq/core/time.hpp"
 
 #include <boost/json.hpp>
 #include <ctime>
@@ -15,12 +16,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string now_iso() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return iso8601(std::chrono::system_clock::now());
 }
 
 // Size and modification time of every file: cheap to compute on each poll.
@@ -52,14 +48,14 @@ Result<LearnedRouterSpec> parse_learned_spec(std::string name, std::string type,
   LearnedRouterSpec spec;
   spec.name = std::move(name);
   spec.type = std::move(type);
-  spec.model_path = json_string(args, "model_path");
+  spec.model_path = std::string(str_or(args, "model_path"));
   if (spec.model_path.empty())
     return make_error(ErrorKind::invalid_request, spec.name + ": model_path is required");
-  spec.llm_data_path = json_string(args, "llm_data_path");
-  if (auto w = json_number(args, "cost_weight")) spec.cost_weight = *w;
+  spec.llm_data_path = std::string(str_or(args, "llm_data_path"));
+  if (auto w = loose_number_at(args, "cost_weight")) spec.cost_weight = *w;
   if (auto it = args.find("hot_reload"); it != args.end() && it->value().is_bool())
     spec.hot_reload = it->value().as_bool();
-  if (auto s = json_number(args, "reload_interval")) {
+  if (auto s = loose_number_at(args, "reload_interval")) {
     // Bounded like every other duration of the config: larger values would
     // overflow as milliseconds.
     if (!(*s >= 0 && *s <= config::kMaxSettingSeconds))

@@ -76,7 +76,7 @@ providers::Target target_of(const DeploymentRuntime& rt, bool drop_params_everyw
   for (const auto& [k, v] : d.extra_params)
     if (!config::is_litellm_deployment_key(k)) t.body_defaults[k] = v;
   t.drop_params = drop_params_everywhere || true_at(d.extra_params, "drop_params");
-  for (const auto& [k, v] : d.extra_headers) t.extra_headers.emplace_back(k, v);
+  for (const auto& [k, v] : d.extra_headers) t.extra_headers.add(k, v);
   return t;
 }
 

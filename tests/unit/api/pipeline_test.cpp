@@ -10,6 +10,7 @@
 
 #include "routeiq/api/gateway.hpp"
 #include "routeiq/api/stages.hpp"
+#include "routeiq/core/json.hpp"
 
 namespace routeiq::api {
 namespace {
@@ -177,12 +178,13 @@ TEST(JsonBodyStage, ParsesOnceAndMovesLiteLLMKeysToControls) {
 }
 
 TEST(JsonBodyStage, InvalidJsonIsAnErrorNamingWhere) {
-  auto r = parse_json_object("{\"model\":\n  x}");
+  auto r = parse_json_object("{\"model\":\n  x}", "request body");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind, ErrorKind::invalid_json);
   EXPECT_NE(r.error().message.find("line 2 column 3"), std::string::npos) << r.error().message;
-  EXPECT_FALSE(parse_json_object("[1]"));
-  EXPECT_FALSE(parse_json_object(R"({"a":1e999})")) << "infinity is not a JSON number";
+  EXPECT_FALSE(parse_json_object("[1]", "request body"));
+  EXPECT_FALSE(parse_json_object(R"({"a":1e999})", "request body"))
+      << "infinity is not a JSON number";
 }
 
 TEST(TakeControls, NoLiteLLMKeyLeavesTheBodyAlone) {

@@ -307,3 +307,26 @@ TEST(LoaderErrors, MissingFile) {
 
 }  // namespace
 }  // namespace routeiq::config
+
+namespace routeiq::config {
+namespace {
+
+// extra_headers are sent on every upstream request: a value (often read from
+// the environment) that would split the request is refused at load, and the
+// error does not show it.
+TEST(LoaderErrors, ExtraHeadersThatWouldSplitARequest) {
+  testing::ScopedEnv header("RIQ_T_SPLIT", "team\r\nx-injected: 1");
+  auto error = testing::load_error(
+      "model_list:\n  - model_name: m\n    litellm_params:\n      model: openai/gpt-4o\n"
+      "      extra_headers: {X-Team: os.environ/RIQ_T_SPLIT}\n");
+  EXPECT_EQ(error,
+            "config.yaml:5: model_list[0].litellm_params.extra_headers.X-Team: holds a line break "
+            "or NUL, which HTTP does not allow");
+  EXPECT_EQ(testing::load_error("model_list:\n  - model_name: m\n    litellm_params:\n      model: "
+                                "openai/gpt-4o\n      extra_headers: {\"X Team\": a}\n"),
+            "config.yaml:5: model_list[0].litellm_params.extra_headers.X Team: is not a header "
+            "name (visible ASCII without ':')");
+}
+
+}  // namespace
+}  // namespace routeiq::config

@@ -93,7 +93,8 @@ Target target_from(const json::object& spec) {
   if (auto* d = spec.if_contains("drop_params")) t.drop_params = d->as_bool();
   if (auto* h = spec.if_contains("extra_headers"))
     for (const auto& pair : h->as_array())
-      t.extra_headers.emplace_back(pair.as_array()[0].as_string(), pair.as_array()[1].as_string());
+      t.extra_headers.add(pair.as_array()[0].as_string(),
+                          std::string(pair.as_array()[1].as_string()));
   return t;
 }
 
