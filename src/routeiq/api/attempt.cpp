@@ -25,12 +25,8 @@ Outcome unsupported_endpoint(const runtime::DeploymentRuntime& d) {
 // off the request path once fetched.
 asio::awaitable<Status> fill_credentials(const runtime::DeploymentRuntime& d,
                                          providers::Target& target) {
-  if (d.provider->format != providers::WireFormat::azure)
-    co_return co_await credentials::fill_credentials(d, target);
-  auto token = co_await credentials::azure_bearer_token(d);
-  if (!token) co_return token.error();
-  target.credentials.bearer_token = token.value();
-  co_return ok_status();
+  if (!d.credentials) co_return ok_status();
+  co_return co_await credentials::fill(*d.credentials, target);
 }
 
 Outcome transport_failure(const AttemptScope& scope, const net::UpstreamCall& call) {

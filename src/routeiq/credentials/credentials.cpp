@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "routeiq/core/env.hpp"
+#include "routeiq/core/json.hpp"
 #include "routeiq/core/log.hpp"
 #include "routeiq/net/upstream.hpp"
 #include "routeiq/providers/google_auth.hpp"
@@ -32,10 +33,19 @@ std::string env(const char* name) {
   return env_or_empty(name);
 }
 
-std::string param(const config::Deployment& d, std::string_view key) {
-  auto it = d.extra_params.find(key);
-  if (it == d.extra_params.end() || !it->value().is_string()) return {};
-  return std::string(it->value().as_string());
+std::string param(const json::object& params, std::string_view key) {
+  return std::string(str_or(params, key));
+}
+
+// The first non-empty of a litellm_params key and environment variables.
+std::string param_or_env(const json::object& params, std::string_view key,
+                         std::initializer_list<const char*> names) {
+  std::string v = param(params, key);
+  for (auto name : names) {
+    if (!v.empty()) break;
+    v = env(name);
+  }
+  return v;
 }
 
 std::string read_file(const std::string& path) {
@@ -172,27 +182,40 @@ asio::awaitable<Result<T>> single_flight(Cache<T>& cache, std::string key, Fetch
 
 // ------------------------------------------------------------- Google
 
-// The parsed service account of a vertex_credentials value (a path or the
-// JSON itself): the file is read once, not per request.
-Result<std::shared_ptr<const providers::ServiceAccount>> service_account(
-    const std::string& credentials) {
+using ServiceAccountPtr = std::shared_ptr<const providers::ServiceAccount>;
+
+// Parsed accounts by vertex_credentials value: a catch-all deployment builds
+// its source per request, and must not read the file each time.
+std::shared_ptr<const providers::ServiceAccount> known_account(const std::string& creds,
+                                                               const ServiceAccountPtr* add) {
   static std::mutex mutex;
-  static std::map<std::string, std::shared_ptr<const providers::ServiceAccount>> parsed;
-  {
-    std::lock_guard lock(mutex);
-    if (auto it = parsed.find(credentials); it != parsed.end()) return it->second;
-  }
-  std::string text = credentials;
-  if (!text.empty() && text.front() != '{') text = read_file(credentials);
-  if (text.empty())
-    return make_error(ErrorKind::invalid_request,
-                      "vertex_credentials: no service-account JSON (file missing or empty)");
-  auto account = providers::parse_service_account(text);
-  if (!account) return account.error();
-  auto shared = std::make_shared<const providers::ServiceAccount>(std::move(account.value()));
+  static std::map<std::string, ServiceAccountPtr> parsed;
   std::lock_guard lock(mutex);
-  parsed.emplace(credentials, shared);
-  return shared;
+  if (add) return parsed.emplace(creds, *add).first->second;
+  auto it = parsed.find(creds);
+  return it == parsed.end() ? nullptr : it->second;
+}
+
+GoogleSource google_source(const json::object& params) {
+  std::string creds =
+      param_or_env(params, "vertex_credentials", {"GOOGLE_APPLICATION_CREDENTIALS"});
+  GoogleSource out;
+  if ((out.account = known_account(creds, nullptr))) return out;
+  // vertex_credentials is a path or the JSON itself.
+  std::string text = creds;
+  if (!text.empty() && text.front() != '{') text = read_file(creds);
+  if (text.empty()) {
+    out.problem = "vertex_credentials: no service-account JSON (file missing or empty)";
+    return out;
+  }
+  auto account = providers::parse_service_account(text);
+  if (!account) {
+    out.problem = account.error().message;
+    return out;
+  }
+  auto parsed = std::make_shared<const providers::ServiceAccount>(std::move(account.value()));
+  out.account = known_account(creds, &parsed);
+  return out;
 }
 
 asio::awaitable<Result<Expiring<std::string>>> fetch_google_token(
@@ -212,10 +235,9 @@ asio::awaitable<Result<Expiring<std::string>>> fetch_google_token(
   co_return Expiring<std::string>{token->token, token->expires_at};
 }
 
-asio::awaitable<Result<std::string>> google_token(const std::string& credentials) {
-  auto account = service_account(credentials);
-  if (!account) co_return account.error();
-  auto shared = account.value();
+asio::awaitable<Result<std::string>> google_token(const GoogleSource& source) {
+  if (!source.account) co_return make_error(ErrorKind::invalid_request, source.problem);
+  auto shared = source.account;
   std::string key = "google:" + shared->client_email + ":" + shared->token_uri;
   auto fetch_token = [shared] { return fetch_google_token(shared); };
   co_return co_await single_flight(token_cache(), std::move(key), fetch_token);
@@ -231,37 +253,17 @@ std::string xml_tag(const std::string& xml, const std::string& tag) {
   return close == std::string::npos ? std::string() : xml.substr(open, close - open);
 }
 
-std::optional<AwsCredentials> from_params(const config::Deployment& d) {
-  AwsCredentials c{param(d, "aws_access_key_id"), param(d, "aws_secret_access_key"),
-                   param(d, "aws_session_token")};
-  if (c.access_key_id.empty() || c.secret_access_key.empty()) return std::nullopt;
-  c.source = "params";
-  return c;
-}
-
-std::optional<AwsCredentials> from_env() {
-  AwsCredentials c{env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"),
-                   env("AWS_SESSION_TOKEN")};
-  if (c.access_key_id.empty() || c.secret_access_key.empty()) return std::nullopt;
-  c.source = "env";
-  return c;
-}
-
 // The shared credentials file (INI): [profile] with aws_* keys.
-std::optional<AwsCredentials> from_profile(const config::Deployment& d) {
-  std::string path = env("AWS_SHARED_CREDENTIALS_FILE");
-  if (path.empty() && !env("HOME").empty()) path = env("HOME") + "/.aws/credentials";
-  std::string profile = param(d, "aws_profile_name");
-  if (profile.empty()) profile = env("AWS_PROFILE");
-  if (profile.empty()) profile = "default";
-  std::ifstream in(path);
+std::optional<AwsCredentials> from_profile(const AwsSource& s) {
+  if (s.credentials_file.empty()) return std::nullopt;
+  std::ifstream in(s.credentials_file);
   if (!in) return std::nullopt;
   AwsCredentials c;
   std::string line, section;
-  auto trim = [](std::string s) {
-    s.erase(0, s.find_first_not_of(" \t\r"));
-    s.erase(s.find_last_not_of(" \t\r") + 1);
-    return s;
+  auto trim = [](std::string text) {
+    text.erase(0, text.find_first_not_of(" \t\r"));
+    text.erase(text.find_last_not_of(" \t\r") + 1);
+    return text;
   };
   while (std::getline(in, line)) {
     line = trim(line);
@@ -270,7 +272,7 @@ std::optional<AwsCredentials> from_profile(const config::Deployment& d) {
       section = trim(line.substr(1, line.size() - 2));
       continue;
     }
-    if (section != profile) continue;
+    if (section != s.profile) continue;
     auto eq = line.find('=');
     if (eq == std::string::npos) continue;
     auto k = trim(line.substr(0, eq)), v = trim(line.substr(eq + 1));
@@ -283,32 +285,18 @@ std::optional<AwsCredentials> from_profile(const config::Deployment& d) {
   return c;
 }
 
-std::string region_of(const config::Deployment& d) {
-  std::string r = param(d, "aws_region_name");
-  if (r.empty()) r = env("AWS_REGION");
-  if (r.empty()) r = env("AWS_DEFAULT_REGION");
-  return r.empty() ? "us-east-1" : r;
-}
-
-asio::awaitable<Result<AwsCredentials>> from_web_identity(const config::Deployment& d) {
-  std::string token_file = env("AWS_WEB_IDENTITY_TOKEN_FILE");
-  std::string role = param(d, "aws_role_name");
-  if (role.empty()) role = env("AWS_ROLE_ARN");
-  std::string token = param(d, "aws_web_identity_token");
-  if (token.empty() && !token_file.empty()) token = read_file(token_file);
+asio::awaitable<Result<AwsCredentials>> from_web_identity(const AwsSource& s) {
+  std::string token = s.web_identity_token;
+  if (token.empty() && !s.web_identity_token_file.empty())
+    token = read_file(s.web_identity_token_file);
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
-  std::string session = param(d, "aws_session_name");
-  if (session.empty()) session = env("AWS_ROLE_SESSION_NAME");
-  if (session.empty()) session = "routeiq";
-  std::string endpoint = param(d, "aws_sts_endpoint");
-  if (endpoint.empty()) endpoint = env("AWS_ENDPOINT_URL_STS");
-  if (endpoint.empty()) endpoint = "https://sts." + region_of(d) + ".amazonaws.com";
   net::UpstreamRequest r;
-  r.url = endpoint + "/";
+  r.url = s.sts_endpoint + "/";
   r.headers.add("content-type", "application/x-www-form-urlencoded");
   r.headers.add("accept", "application/xml");
-  r.body = "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=" + form_escape(role) +
-           "&RoleSessionName=" + form_escape(session) + "&WebIdentityToken=" + form_escape(token);
+  r.body =
+      "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=" + form_escape(s.role_arn) +
+      "&RoleSessionName=" + form_escape(s.session_name) + "&WebIdentityToken=" + form_escape(token);
   auto got = co_await fetch(std::move(r));
   if (!got) co_return got.error();
   if (got->status != 200)
@@ -324,33 +312,23 @@ asio::awaitable<Result<AwsCredentials>> from_web_identity(const config::Deployme
 }
 
 Result<AwsCredentials> parse_credentials_json(const std::string& body, std::string source) {
-  boost::system::error_code ec;
-  auto v = json::parse(body, ec);
-  if (ec || !v.is_object())
-    return make_error(ErrorKind::unauthorized, source + " credentials are not JSON");
-  const auto& o = v.as_object();
-  auto str = [&](const char* k) {
-    auto it = o.find(k);
-    return it != o.end() && it->value().is_string() ? std::string(it->value().as_string())
-                                                    : std::string();
-  };
-  AwsCredentials c{str("AccessKeyId"), str("SecretAccessKey"), str("Token")};
-  if (auto e = str("Expiration"); !e.empty()) c.expires_at = expiry_from(e);
+  auto o = parse_json_object(body, "credentials");
+  if (!o) return make_error(ErrorKind::unauthorized, source + " credentials are not JSON");
+  AwsCredentials c{std::string(str_or(*o, "AccessKeyId")),
+                   std::string(str_or(*o, "SecretAccessKey")), std::string(str_or(*o, "Token"))};
+  if (auto e = str_or(*o, "Expiration"); !e.empty()) c.expires_at = expiry_from(e);
   c.source = std::move(source);
   if (c.access_key_id.empty() || c.secret_access_key.empty())
     return make_error(ErrorKind::unauthorized, c.source + " credentials are incomplete");
   return c;
 }
 
-asio::awaitable<Result<AwsCredentials>> from_ecs() {
-  std::string url = env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
-  if (url.empty()) url = "http://169.254.170.2" + env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+asio::awaitable<Result<AwsCredentials>> from_ecs(const AwsSource& s) {
   net::UpstreamRequest r;
   r.method = "GET";
-  r.url = url;
-  std::string auth = env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
-  if (auth.empty() && !env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE").empty())
-    auth = read_file(env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"));
+  r.url = s.container_url;
+  std::string auth = s.container_token;
+  if (auth.empty() && !s.container_token_file.empty()) auth = read_file(s.container_token_file);
   if (!auth.empty()) r.headers.add("authorization", auth);
   auto got = co_await fetch(std::move(r));
   if (!got) co_return got.error();
@@ -361,10 +339,8 @@ asio::awaitable<Result<AwsCredentials>> from_ecs() {
 }
 
 // IMDSv2: a session token first, then the role's credentials.
-asio::awaitable<Result<AwsCredentials>> from_imds() {
-  std::string base = env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
-  if (base.empty()) base = "http://169.254.169.254";
-  while (!base.empty() && base.back() == '/') base.pop_back();
+asio::awaitable<Result<AwsCredentials>> from_imds(const AwsSource& s) {
+  const std::string& base = s.imds_endpoint;
   net::UpstreamRequest put;
   put.method = "PUT";
   put.url = base + "/latest/api/token";
@@ -394,40 +370,74 @@ asio::awaitable<Result<AwsCredentials>> from_imds() {
   co_return parse_credentials_json(creds->body, "imds");
 }
 
+bool complete(const AwsCredentials& c) {
+  return !c.access_key_id.empty() && !c.secret_access_key.empty();
+}
+
 // The AWS SDKs' default chain, in their order.
-asio::awaitable<Result<Expiring<AwsCredentials>>> aws_chain(const config::Deployment& d) {
-  std::optional<AwsCredentials> fixed = from_params(d);
-  if (!fixed) fixed = from_env();
-  if (!fixed) fixed = from_profile(d);
+asio::awaitable<Result<Expiring<AwsCredentials>>> aws_chain(const AwsSource* s, std::string label) {
+  std::optional<AwsCredentials> fixed;
+  if (complete(s->fixed)) fixed = s->fixed;
+  if (!fixed) fixed = from_profile(*s);
   if (fixed) co_return Expiring<AwsCredentials>{*fixed, fixed->expires_at};
   Result<AwsCredentials> got = make_error(ErrorKind::unauthorized, "no AWS credentials found");
-  bool web =
-      !env("AWS_WEB_IDENTITY_TOKEN_FILE").empty() || !param(d, "aws_web_identity_token").empty();
-  bool ecs = !env("AWS_CONTAINER_CREDENTIALS_FULL_URI").empty() ||
-             !env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").empty();
-  bool imds = env("AWS_EC2_METADATA_DISABLED") != "true";
+  bool web = !s->web_identity_token_file.empty() || !s->web_identity_token.empty();
   if (web)
-    got = co_await from_web_identity(d);
-  else if (ecs)
-    got = co_await from_ecs();
-  else if (imds)
-    got = co_await from_imds();
+    got = co_await from_web_identity(*s);
+  else if (!s->container_url.empty())
+    got = co_await from_ecs(*s);
+  else if (!s->imds_endpoint.empty())
+    got = co_await from_imds(*s);
   if (!got)
     co_return make_error(ErrorKind::unauthorized,
                          "no AWS credentials: set aws_access_key_id/aws_secret_access_key, the "
                          "AWS_* environment, a profile, web identity, or run with a role (" +
                              got.error().message + ")");
-  log::info() << "AWS credentials for " << d.model_name << " from " << got->source;
+  log::info() << "AWS credentials for " << label << " from " << got->source;
   co_return Expiring<AwsCredentials>{got.value(), got->expires_at};
 }
 
-// Cached per deployment, whatever the source: a profile file or the
-// environment is read once, not per request.
-asio::awaitable<Result<AwsCredentials>> aws_credentials(const config::Deployment& d) {
-  const config::Deployment* deployment = &d;
-  std::string key = "aws:" + d.model_info.id;
-  auto fetch_chain = [deployment] { return aws_chain(*deployment); };
-  co_return co_await single_flight(aws_cache(), std::move(key), fetch_chain);
+// ---------------------------------------------------------------- Entra ID
+
+EntraSource entra_source(const json::object& params) {
+  EntraSource e;
+  e.static_token = param(params, "azure_ad_token");
+  e.tenant = param(params, "tenant_id");
+  e.client = param(params, "client_id");
+  e.secret = param(params, "client_secret");
+  e.authority = env("AZURE_AUTHORITY_HOST");
+  if (e.authority.empty()) e.authority = "https://login.microsoftonline.com";
+  while (!e.authority.empty() && e.authority.back() == '/') e.authority.pop_back();
+  return e;
+}
+
+asio::awaitable<Result<Expiring<std::string>>> fetch_entra_token(const EntraSource* e) {
+  net::UpstreamRequest r;
+  r.url = e->authority + "/" + e->tenant + "/oauth2/v2.0/token";
+  r.headers.add("content-type", "application/x-www-form-urlencoded");
+  r.body = "grant_type=client_credentials&client_id=" + form_escape(e->client) +
+           "&client_secret=" + form_escape(e->secret) +
+           "&scope=" + form_escape("https://cognitiveservices.azure.com/.default");
+  auto now = SysClock::now();
+  auto got = co_await fetch(std::move(r));
+  if (!got) co_return got.error();
+  if (got->status != 200)
+    co_return make_error(ErrorKind::unauthorized, "Entra ID refused the client credentials (HTTP " +
+                                                      std::to_string(got->status) + ")");
+  auto token = providers::parse_token_response(got->body, now);
+  if (!token) co_return token.error();
+  co_return Expiring<std::string>{token->token, token->expires_at};
+}
+
+// A static azure_ad_token, else a client-credentials token; empty when the
+// deployment uses an api-key instead.
+asio::awaitable<Result<std::string>> entra_token(const EntraSource& e) {
+  if (!e.static_token.empty()) co_return e.static_token;
+  if (e.tenant.empty() || e.client.empty() || e.secret.empty()) co_return std::string();
+  std::string key = "azure:" + e.tenant + ":" + e.client;
+  const EntraSource* source = &e;
+  auto fetch_token = [source] { return fetch_entra_token(source); };
+  co_return co_await single_flight(token_cache(), std::move(key), fetch_token);
 }
 
 }  // namespace
@@ -446,68 +456,93 @@ SysClock::time_point expiry_from(std::string_view text) {
   return parse_iso8601(text).value_or(SysClock::now());
 }
 
-asio::awaitable<Status> fill_credentials(const runtime::DeploymentRuntime& d,
-                                         providers::Target& target) {
-  switch (d.provider->format) {
-    case providers::WireFormat::vertex_ai: {
-      static const std::string kDefaultCredentials = env("GOOGLE_APPLICATION_CREDENTIALS");
-      std::string creds = param(*d.config, "vertex_credentials");
-      if (creds.empty()) creds = kDefaultCredentials;
-      auto token = co_await google_token(creds);
-      if (!token) co_return token.error();
-      target.credentials.bearer_token = token.value();
-      co_return ok_status();
-    }
-    case providers::WireFormat::bedrock: {
-      if (!d.api_key.empty()) co_return ok_status();  // Bedrock API keys are bearer tokens
-      auto creds = co_await aws_credentials(*d.config);
-      if (!creds) co_return creds.error();
-      target.credentials.access_key_id = creds->access_key_id;
-      target.credentials.secret_access_key = creds->secret_access_key;
-      target.credentials.session_token = creds->session_token;
-      target.credentials.region = region_of(*d.config);
-      co_return ok_status();
+AwsSource aws_source(const json::object& params) {
+  AwsSource s;
+  s.fixed = {param(params, "aws_access_key_id"), param(params, "aws_secret_access_key"),
+             param(params, "aws_session_token"), SysClock::time_point::max(), "params"};
+  if (!complete(s.fixed))
+    s.fixed = {env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"), env("AWS_SESSION_TOKEN"),
+               SysClock::time_point::max(), "env"};
+  s.credentials_file = env("AWS_SHARED_CREDENTIALS_FILE");
+  if (s.credentials_file.empty() && !env("HOME").empty())
+    s.credentials_file = env("HOME") + "/.aws/credentials";
+  s.profile = param_or_env(params, "aws_profile_name", {"AWS_PROFILE"});
+  if (s.profile.empty()) s.profile = "default";
+  s.region = param_or_env(params, "aws_region_name", {"AWS_REGION", "AWS_DEFAULT_REGION"});
+  if (s.region.empty()) s.region = "us-east-1";
+  s.role_arn = param_or_env(params, "aws_role_name", {"AWS_ROLE_ARN"});
+  s.web_identity_token = param(params, "aws_web_identity_token");
+  s.web_identity_token_file = env("AWS_WEB_IDENTITY_TOKEN_FILE");
+  s.session_name = param_or_env(params, "aws_session_name", {"AWS_ROLE_SESSION_NAME"});
+  if (s.session_name.empty()) s.session_name = "routeiq";
+  s.sts_endpoint = param_or_env(params, "aws_sts_endpoint", {"AWS_ENDPOINT_URL_STS"});
+  if (s.sts_endpoint.empty()) s.sts_endpoint = "https://sts." + s.region + ".amazonaws.com";
+  s.container_url = env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+  if (s.container_url.empty() && !env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").empty())
+    s.container_url = "http://169.254.170.2" + env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+  s.container_token = env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
+  s.container_token_file = env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+  if (env("AWS_EC2_METADATA_DISABLED") != "true") {
+    s.imds_endpoint = env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+    if (s.imds_endpoint.empty()) s.imds_endpoint = "http://169.254.169.254";
+    while (!s.imds_endpoint.empty() && s.imds_endpoint.back() == '/') s.imds_endpoint.pop_back();
+  }
+  return s;
+}
+
+std::shared_ptr<const Source> source_for(providers::WireFormat format, const json::object& params,
+                                         bool has_api_key, std::string_view id,
+                                         std::string_view label) {
+  Source source;
+  switch (format) {
+    case providers::WireFormat::vertex_ai:
+      source.how = google_source(params);
+      break;
+    case providers::WireFormat::bedrock:
+      // Bedrock API keys are bearer tokens: no signing, no chain.
+      if (has_api_key) return nullptr;
+      source.cache_key = "aws:" + std::string(id);
+      source.how = aws_source(params);
+      break;
+    case providers::WireFormat::azure: {
+      auto entra = entra_source(params);
+      if (entra.static_token.empty() && entra.tenant.empty()) return nullptr;
+      source.how = std::move(entra);
+      break;
     }
     default:
-      co_return ok_status();
+      return nullptr;
   }
+  source.label = std::string(label);
+  return std::make_shared<const Source>(std::move(source));
 }
 
-namespace {
-
-asio::awaitable<Result<Expiring<std::string>>> fetch_entra_token(std::string tenant,
-                                                                 std::string client,
-                                                                 std::string secret) {
-  std::string authority = env("AZURE_AUTHORITY_HOST");
-  if (authority.empty()) authority = "https://login.microsoftonline.com";
-  while (!authority.empty() && authority.back() == '/') authority.pop_back();
-  net::UpstreamRequest r;
-  r.url = authority + "/" + tenant + "/oauth2/v2.0/token";
-  r.headers.add("content-type", "application/x-www-form-urlencoded");
-  r.body = "grant_type=client_credentials&client_id=" + form_escape(client) +
-           "&client_secret=" + form_escape(secret) +
-           "&scope=" + form_escape("https://cognitiveservices.azure.com/.default");
-  auto now = SysClock::now();
-  auto got = co_await fetch(std::move(r));
-  if (!got) co_return got.error();
-  if (got->status != 200)
-    co_return make_error(ErrorKind::unauthorized, "Entra ID refused the client credentials (HTTP " +
-                                                      std::to_string(got->status) + ")");
-  auto token = providers::parse_token_response(got->body, now);
-  if (!token) co_return token.error();
-  co_return Expiring<std::string>{token->token, token->expires_at};
+asio::awaitable<Result<AwsCredentials>> aws_credentials(const Source& source) {
+  const auto* aws = std::get_if<AwsSource>(&source.how);
+  if (!aws) co_return make_error(ErrorKind::internal, "not an AWS credential source");
+  std::string label = source.label;
+  auto fetch_chain = [aws, label] { return aws_chain(aws, label); };
+  co_return co_await single_flight(aws_cache(), source.cache_key, fetch_chain);
 }
 
-}  // namespace
-
-asio::awaitable<Result<std::string>> azure_bearer_token(const runtime::DeploymentRuntime& d) {
-  if (auto t = param(*d.config, "azure_ad_token"); !t.empty()) co_return t;
-  std::string tenant = param(*d.config, "tenant_id"), client = param(*d.config, "client_id"),
-              secret = param(*d.config, "client_secret");
-  if (tenant.empty() || client.empty() || secret.empty()) co_return std::string();
-  std::string key = "azure:" + tenant + ":" + client;
-  auto fetch_token = [tenant, client, secret] { return fetch_entra_token(tenant, client, secret); };
-  co_return co_await single_flight(token_cache(), std::move(key), fetch_token);
+asio::awaitable<Status> fill(const Source& source, providers::Target& target) {
+  if (const auto* google = std::get_if<GoogleSource>(&source.how)) {
+    auto token = co_await google_token(*google);
+    if (!token) co_return token.error();
+    target.credentials.bearer_token = token.value();
+  } else if (const auto* aws = std::get_if<AwsSource>(&source.how)) {
+    auto creds = co_await aws_credentials(source);
+    if (!creds) co_return creds.error();
+    target.credentials.access_key_id = creds->access_key_id;
+    target.credentials.secret_access_key = creds->secret_access_key;
+    target.credentials.session_token = creds->session_token;
+    target.credentials.region = aws->region;
+  } else if (const auto* entra = std::get_if<EntraSource>(&source.how)) {
+    auto token = co_await entra_token(*entra);
+    if (!token) co_return token.error();
+    target.credentials.bearer_token = token.value();
+  }
+  co_return ok_status();
 }
 
 }  // namespace routeiq::credentials

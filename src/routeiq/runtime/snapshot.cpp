@@ -97,6 +97,9 @@ DeploymentRuntime resolve_deployment(const config::Deployment& d, std::string_vi
   while (rt.api_base.size() > 1 && rt.api_base.back() == '/') rt.api_base.pop_back();
   rt.public_api_base = public_url(rt.api_base);
   rt.target = target_of(rt, drop_params_everywhere);
+  if (rt.provider)
+    rt.credentials = credentials::source_for(rt.provider->format, d.extra_params,
+                                             !rt.api_key.empty(), d.model_info.id, d.model_name);
   return rt;
 }
 

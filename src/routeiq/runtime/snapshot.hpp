@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "routeiq/config/config.hpp"
+#include "routeiq/credentials/credentials.hpp"
 #include "routeiq/providers/provider_table.hpp"
 #include "routeiq/providers/translator.hpp"
 #include "routeiq/routing/health.hpp"
@@ -31,6 +32,9 @@ struct DeploymentRuntime {
   // without LiteLLM's own keys, drop_params, extra headers. A request copies
   // it and sets the model and its own headers.
   providers::Target target;
+  // Where credentials that need a fetch come from (AWS chain, Google service
+  // account, Entra ID), decided here; null when the api_key is all it needs.
+  std::shared_ptr<const credentials::Source> credentials;
   // Why a call to this deployment can only fail (e.g. its provider is unknown),
   // as LiteLLM fails it: every call gets a 400 with this message. Empty: callable.
   std::string not_callable_reason;
