@@ -60,6 +60,9 @@ constexpr std::array kTable{
         {503, "api_error", "shutting_down", "overloaded_error"}},
     // Anthropic's 529; also the gateway at its connection limit (as 503).
     Row{ErrorKind::overloaded, "overloaded", {529, "api_error", "overloaded", "overloaded_error"}},
+    Row{ErrorKind::db_unavailable,
+        "db_unavailable",
+        {503, "api_error", "db_unavailable", "overloaded_error"}},
 };
 
 constexpr bool table_in_enum_order() {
@@ -68,7 +71,7 @@ constexpr bool table_in_enum_order() {
   return true;
 }
 static_assert(table_in_enum_order(), "kTable rows must follow ErrorKind's order");
-static_assert(kTable.size() == static_cast<size_t>(ErrorKind::overloaded) + 1);
+static_assert(kTable.size() == static_cast<size_t>(ErrorKind::db_unavailable) + 1);
 
 const Row& row(ErrorKind kind) {
   return kTable[static_cast<size_t>(kind)];

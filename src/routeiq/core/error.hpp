@@ -26,6 +26,7 @@ enum class ErrorKind {
   internal,
   shutting_down,
   overloaded,
+  db_unavailable,  // the key/management database cannot be reached: 503
 };
 
 struct ErrorSpec {

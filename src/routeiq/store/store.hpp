@@ -1,0 +1,110 @@
+#pragma once
+// The management store: virtual keys, teams, users, end users, organisations,
+// budgets and team memberships, as LiteLLM keeps them. Each row is one JSON
+// document (the fields LiteLLM's management API takes and returns) plus the
+// columns it is found by, so the API layer owns the field rules and a backend
+// only stores, indexes and migrates.
+//
+// Calls are blocking: the gateway runs them on its database threads, never on
+// an event loop. Every statement is parameterized; a column name in a Query
+// must be one of the table's indexed columns (anything else is an error, not
+// SQL).
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "routeiq/core/error.hpp"
+
+namespace routeiq::store {
+
+enum class Table {
+  keys,           // id: token (SHA-256 hex of the sk- key); LiteLLM_VerificationToken
+  deleted_keys,   // id: token; a deleted key's last row (LiteLLM_DeletedVerificationToken)
+  teams,          // id: team_id
+  users,          // id: user_id
+  end_users,      // id: user_id of the end user (the request's `user`)
+  organizations,  // id: organization_id
+  budgets,        // id: budget_id
+  memberships,    // id: "<team_id>\n<user_id>" (a team member's role, spend, budget)
+};
+
+// The columns a table can be queried by, extracted from its documents by the
+// backend (a missing or non-string member is NULL):
+//   keys, deleted_keys: key_alias, user_id, team_id, organization_id
+//   teams: team_alias, organization_id
+//   users: user_email, organization_id
+//   end_users: alias
+//   organizations: organization_alias
+//   budgets: (none)
+//   memberships: team_id, user_id
+std::vector<std::string_view> indexed_columns(Table table);
+std::string_view table_name(Table table);
+
+struct Row {
+  std::string id;
+  boost::json::object doc;
+  // Set by the store: when the row was first written and last changed (UTC,
+  // milliseconds since the epoch).
+  int64_t created_ms = 0, updated_ms = 0;
+};
+
+struct Query {
+  // Every pair must match (column = value); columns from indexed_columns().
+  std::vector<std::pair<std::string, std::string>> equals;
+  // Rows whose id is one of these (empty: no restriction).
+  std::vector<std::string> ids;
+  size_t offset = 0;
+  size_t limit = 100;  // at most kMaxListLimit
+};
+
+constexpr size_t kMaxListLimit = 10000;
+
+// Store failures: ErrorKind::db_unavailable when the database cannot be
+// reached (the gateway then answers 503), invalid_request for a bad Query.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual std::string_view backend() const = 0;  // "sqlite", "postgresql"
+
+  virtual Result<std::optional<Row>> get(Table table, std::string_view id) = 0;
+  // false when a row with this id already exists (nothing written).
+  virtual Result<bool> insert(Table table, const Row& row) = 0;
+  // false when there is no such row (nothing written).
+  virtual Result<bool> update(Table table, const Row& row) = 0;
+  // false when there was no such row.
+  virtual Result<bool> remove(Table table, std::string_view id) = 0;
+  // Ordered by created time, then id.
+  virtual Result<std::vector<Row>> list(Table table, const Query& query) = 0;
+  virtual Result<int64_t> count(Table table, const Query& query) = 0;
+
+  // Runs `work` in one transaction: committed when it returns ok, rolled back
+  // when it returns an error (or the connection fails). Not reentrant.
+  virtual Status transaction(const std::function<Status(Store&)>& work) = 0;
+
+  // A number that changes whenever any row changes, on any instance sharing
+  // the database: instances compare it to drop cached keys early.
+  virtual Result<int64_t> change_counter() = 0;
+};
+
+// Opens (creating if needed) and migrates the store at `url`:
+//   sqlite:///abs/path/routeiq.db, sqlite://relative.db, a plain path, or
+//   postgresql://user:pass@host:port/db (also postgres://).
+// Migrations are versioned and applied in order at open; a database written
+// by a newer version is refused with a clear error.
+struct OpenOptions {
+  size_t pool_limit = 10;         // database_connection_pool_limit (PostgreSQL)
+  double connect_timeout_s = 60;  // database_connection_timeout
+};
+Result<std::unique_ptr<Store>> open_store(std::string_view url, const OpenOptions& options = {});
+
+// The schema version this build writes.
+int schema_version();
+
+}  // namespace routeiq::store
