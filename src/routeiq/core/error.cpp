@@ -63,6 +63,8 @@ constexpr std::array kTable{
     Row{ErrorKind::db_unavailable,
         "db_unavailable",
         {503, "api_error", "db_unavailable", "overloaded_error"}},
+    // LiteLLM's ProxyException for key checks: type "auth_error", code "401".
+    Row{ErrorKind::auth_error, "auth_error", {401, "auth_error", "401", "authentication_error"}},
 };
 
 constexpr bool table_in_enum_order() {
@@ -71,7 +73,7 @@ constexpr bool table_in_enum_order() {
   return true;
 }
 static_assert(table_in_enum_order(), "kTable rows must follow ErrorKind's order");
-static_assert(kTable.size() == static_cast<size_t>(ErrorKind::db_unavailable) + 1);
+static_assert(kTable.size() == static_cast<size_t>(ErrorKind::auth_error) + 1);
 
 const Row& row(ErrorKind kind) {
   return kTable[static_cast<size_t>(kind)];

@@ -27,6 +27,7 @@ enum class ErrorKind {
   shutting_down,
   overloaded,
   db_unavailable,  // the key/management database cannot be reached: 503
+  auth_error,      // a virtual key refused (unknown, blocked, expired, no access): LiteLLM's 401
 };
 
 struct ErrorSpec {

@@ -43,6 +43,9 @@ bool take(std::string_view s, size_t& pos, char c) {
 }
 
 std::optional<sys_days> make_date(int y, int m, int d) {
+  // system_clock counts nanoseconds in 64 bits: about 1678 to 2262. Dates
+  // outside a safe part of that are refused rather than overflowed.
+  if (y < 1900 || y > 2200) return std::nullopt;
   year_month_day ymd{year{y}, month{unsigned(m)}, day{unsigned(d)}};
   if (!ymd.ok()) return std::nullopt;
   return sys_days{ymd};

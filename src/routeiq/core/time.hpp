@@ -20,7 +20,8 @@ std::string iso_date(SysTime t);
 
 // RFC 3339 date-times ("2026-12-02T03:04:05Z", "...05.5+01:00", a space for
 // 'T'; no offset means UTC) and plain dates ("2026-12-02", midnight UTC).
-// nullopt for anything else, including out-of-range fields.
+// nullopt for anything else, including out-of-range fields and years outside
+// 1900..2200 (system_clock's nanoseconds overflow past 2262).
 std::optional<SysTime> parse_iso8601(std::string_view text);
 // RFC 9110 IMF-fixdate: "Wed, 21 Oct 2015 07:28:00 GMT".
 std::optional<SysTime> parse_http_date(std::string_view text);

@@ -1,0 +1,60 @@
+#pragma once
+// What a virtual key may do, read once from its stored document when it enters
+// the key cache, then checked per request without touching JSON: usable (not
+// blocked, not expired), which routes (key_type / allowed_routes, as LiteLLM's
+// route groups) and which model groups (models, access groups, wildcards,
+// all-proxy-models). Pure.
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "routeiq/core/error.hpp"
+
+namespace routeiq::keys {
+
+// LiteLLM's route groups (LiteLLMRoutes in proxy/_types.py), one per route.
+enum class RouteGroup {
+  open,        // health probes: no key needed
+  llm_api,     // /chat/completions, /messages, /embeddings, /models...
+  info,        // /key/info, /model/info, /hot-reload/status: read-only views
+  management,  // /key/generate, /key/update...: the master key or a management key
+};
+
+struct VirtualKey {
+  std::string token;  // SHA-256 hex of the key
+  std::string key_name, key_alias, user_id, team_id, organization_id, key_type;
+  std::vector<std::string> models;          // empty: every model
+  std::vector<std::string> allowed_routes;  // groups ("llm_api_routes") or paths; empty: default
+  std::map<std::string, std::string, std::less<>> aliases;  // model alias -> model group
+  std::optional<std::chrono::system_clock::time_point> expires;
+  bool blocked = false;
+  boost::json::object doc;  // the whole stored row, for limits and /key/info
+};
+
+// Reads a stored key document. A malformed expires is an error (the row was
+// not written by this gateway's API).
+Result<VirtualKey> read_key(std::string token, boost::json::object doc);
+
+// Blocked or expired keys are refused with LiteLLM's messages.
+Status key_usable(const VirtualKey& key, std::chrono::system_clock::time_point now);
+
+// Whether the key's allowed_routes admit a route of `group` at `path`.
+Status route_allowed(const VirtualKey& key, RouteGroup group, std::string_view path);
+
+// The groups a deployment's model_info.access_groups put a model group in.
+using AccessGroupsOf = std::function<std::vector<std::string>(std::string_view model_group)>;
+
+// Whether the key may call `model_group` (after alias resolution).
+bool model_allowed(const VirtualKey& key, std::string_view model_group,
+                   const AccessGroupsOf& access_groups);
+// The refusal for a model the key may not call (the key's list is not shown:
+// it is of no use to a caller who holds the key and of use to one who stole it).
+Error model_refused(std::string_view model);
+
+}  // namespace routeiq::keys

@@ -1,0 +1,276 @@
+#include "routeiq/keys/key_fields.hpp"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <functional>
+
+#include "routeiq/core/json.hpp"
+#include "routeiq/core/sha256.hpp"
+#include "routeiq/core/time.hpp"
+
+namespace routeiq::keys {
+namespace json = boost::json;
+
+namespace {
+
+enum class Support { yes, stored, not_yet };
+using Check = Status (*)(std::string_view name, const json::value& v);
+
+struct Field {
+  std::string_view name;
+  Support support;
+  Check check;
+  bool on_generate = true, on_update = true;
+};
+
+Error bad(std::string_view name, std::string_view want) {
+  return make_error(ErrorKind::invalid_request,
+                    "Invalid value for '" + std::string(name) + "': expected " + std::string(want),
+                    std::string(name));
+}
+
+Status string_or_null(std::string_view n, const json::value& v) {
+  if (v.is_string() || v.is_null()) return ok_status();
+  return bad(n, "a string");
+}
+
+Status string_list(std::string_view n, const json::value& v) {
+  if (!v.is_array()) return bad(n, "a list of strings");
+  for (const auto& item : v.as_array())
+    if (!item.is_string()) return bad(n, "a list of strings");
+  return ok_status();
+}
+
+Status non_negative_or_null(std::string_view n, const json::value& v) {
+  if (v.is_null()) return ok_status();
+  if (!v.is_number() || !(v.to_number<double>() >= 0)) return bad(n, "a number >= 0 or null");
+  return ok_status();
+}
+
+Status count_or_null(std::string_view n, const json::value& v) {
+  if (v.is_null()) return ok_status();
+  bool whole = v.is_int64() ? v.get_int64() >= 0 : v.is_uint64();
+  if (!whole) return bad(n, "a whole number >= 0 or null");
+  return ok_status();
+}
+
+Status object_or_null(std::string_view n, const json::value& v) {
+  if (v.is_object() || v.is_null()) return ok_status();
+  return bad(n, "an object");
+}
+
+Status string_map(std::string_view n, const json::value& v) {
+  if (v.is_null()) return ok_status();
+  if (!v.is_object()) return bad(n, "an object of strings");
+  for (const auto& [k, item] : v.as_object())
+    if (!item.is_string()) return bad(n, "an object of strings");
+  return ok_status();
+}
+
+Status count_map(std::string_view n, const json::value& v) {
+  if (v.is_null()) return ok_status();
+  if (!v.is_object()) return bad(n, "an object of model name to count");
+  for (const auto& [k, item] : v.as_object())
+    if (!(item.is_int64() && item.get_int64() >= 0) && !item.is_uint64())
+      return bad(n, "an object of model name to count");
+  return ok_status();
+}
+
+Status boolean(std::string_view n, const json::value& v) {
+  if (v.is_bool()) return ok_status();
+  return bad(n, "true or false");
+}
+
+Status duration_or_null(std::string_view n, const json::value& v) {
+  if (v.is_null()) return ok_status();
+  if (v.is_string() && parse_duration(v.get_string())) return ok_status();
+  return bad(n, "a duration such as \"30s\", \"30m\", \"30h\", \"30d\" or null");
+}
+
+Status key_type(std::string_view n, const json::value& v) {
+  if (v.is_string() && std::find(std::begin(kKeyTypes), std::end(kKeyTypes),
+                                 std::string_view(v.get_string())) != std::end(kKeyTypes))
+    return ok_status();
+  return bad(n, "one of default, llm_api, management, read_only");
+}
+
+Status anything(std::string_view, const json::value&) {
+  return ok_status();
+}
+
+using enum Support;
+
+// One row per field of LiteLLM's GenerateKeyRequest / UpdateKeyRequest.
+// `stored`: kept and returned as given, with no effect here.
+constexpr Field kFields[] = {
+    {"key_alias", yes, string_or_null},
+    {"duration", yes, duration_or_null},
+    {"models", yes, string_list},
+    {"spend", yes, non_negative_or_null},
+    {"user_id", yes, string_or_null},
+    {"team_id", yes, string_or_null},
+    {"organization_id", yes, string_or_null},
+    {"metadata", yes, object_or_null},
+    {"aliases", yes, string_map},
+    {"tags", yes, string_list},
+    {"key_type", yes, key_type, true, false},
+    {"allowed_routes", yes, string_list},
+    {"blocked", yes, boolean},
+    // Limits and budgets: stored now, enforced by the spend and limits stage.
+    {"max_budget", stored, non_negative_or_null},
+    {"soft_budget", stored, non_negative_or_null},
+    {"budget_duration", stored, duration_or_null},
+    {"model_max_budget", stored, object_or_null},
+    {"tpm_limit", stored, count_or_null},
+    {"rpm_limit", stored, count_or_null},
+    {"max_parallel_requests", stored, count_or_null},
+    {"model_rpm_limit", stored, count_map},
+    {"model_tpm_limit", stored, count_map},
+    {"permissions", stored, object_or_null},
+    {"config", stored, object_or_null},
+    {"allowed_cache_controls", stored, string_list},
+    {"send_invite_email", stored, anything},
+    {"budget_id", not_yet, anything},
+    {"budget_limits", not_yet, anything},
+    {"budget_fallbacks", not_yet, anything},
+    {"agent_id", not_yet, anything},
+    {"project_id", not_yet, anything},
+    {"access_group_ids", not_yet, anything},
+    {"object_permission", not_yet, anything},
+    {"enforced_params", not_yet, anything},
+    {"guardrails", not_yet, anything},
+    {"policies", not_yet, anything},
+    {"prompts", not_yet, anything},
+    {"router_settings", not_yet, anything},
+    {"mcp_rpm_limit", not_yet, anything},
+    {"tag_rpm_limit", not_yet, anything},
+    {"rpm_limit_type", not_yet, anything},
+    {"tpm_limit_type", not_yet, anything},
+    {"allowed_passthrough_routes", not_yet, anything},
+    {"auto_rotate", not_yet, anything},
+    {"rotation_interval", not_yet, anything},
+    {"temp_budget_increase", not_yet, anything, false, true},
+    {"temp_budget_expiry", not_yet, anything, false, true},
+};
+
+const Field* find_field(std::string_view name) {
+  for (const auto& f : kFields)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+// key_type -> allowed_routes, as LiteLLM's handle_key_type fills them.
+void apply_key_type(json::object& doc) {
+  auto type = str_or(doc, "key_type", "default");
+  if (doc.contains("allowed_routes")) return;
+  json::array routes;
+  if (type == "llm_api") routes.emplace_back("llm_api_routes");
+  if (type == "management") routes.emplace_back("management_routes");
+  if (type == "read_only") routes.emplace_back("info_routes");
+  doc["allowed_routes"] = std::move(routes);
+}
+
+}  // namespace
+
+std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 9) return std::nullopt;
+  int64_t n = 0;
+  std::from_chars(text.data(), text.data() + digits, n);
+  auto unit = text.substr(digits);
+  int64_t scale = 0;
+  if (unit == "s") scale = 1;
+  if (unit == "m") scale = 60;
+  if (unit == "h") scale = 3600;
+  if (unit == "d") scale = 86400;
+  if (unit == "w") scale = 7 * 86400;
+  if (unit == "mo") scale = 30 * 86400;
+  if (scale == 0) return std::nullopt;
+  return std::chrono::seconds(n * scale);
+}
+
+Result<json::object> key_fields(const json::object& body, KeyOp op,
+                                std::chrono::system_clock::time_point now) {
+  json::object doc;
+  for (const auto& [name, value] : body) {
+    if (name == "key") continue;  // the key itself: read by the caller
+    const Field* f = find_field(name);
+    bool allowed = f && (op == KeyOp::generate ? f->on_generate : f->on_update);
+    if (!allowed)
+      return make_error(ErrorKind::invalid_request,
+                        "Unknown field '" + std::string(name) + "' for /key/" +
+                            (op == KeyOp::generate ? "generate" : "update"),
+                        std::string(name));
+    if (f->support == Support::not_yet)
+      return make_error(ErrorKind::invalid_request,
+                        "'" + std::string(name) + "' is not supported by this gateway yet",
+                        std::string(name));
+    if (auto st = f->check(name, value); !st) return st.error();
+    if (name == "models" && std::find(value.as_array().begin(), value.as_array().end(),
+                                      json::value("all-team-models")) != value.as_array().end())
+      return make_error(ErrorKind::invalid_request,
+                        "'all-team-models' needs teams, which this gateway does not store yet",
+                        "models");
+    if (name == "duration") {
+      if (value.is_null()) {
+        doc["expires"] = nullptr;
+      } else {
+        auto d = parse_duration(value.get_string());
+        doc["expires"] = iso8601(now + *d, true);
+      }
+      continue;
+    }
+    doc[name] = value;
+  }
+  if (op == KeyOp::generate) {
+    if (!doc.contains("key_type")) doc["key_type"] = "default";
+    apply_key_type(doc);
+    for (auto name : {"models", "tags"})
+      if (!doc.contains(name)) doc[name] = json::array();
+    for (auto name : {"metadata", "aliases"})
+      if (!doc.contains(name)) doc[name] = json::object();
+    if (!doc.contains("spend")) doc["spend"] = 0.0;
+    if (!doc.contains("blocked")) doc["blocked"] = false;
+    if (!doc.contains("expires")) doc["expires"] = nullptr;
+  }
+  return doc;
+}
+
+std::string new_key() {
+  static constexpr char kAlphabet[] =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  std::array<unsigned char, 22> random{};
+  std::string key = "sk-";
+  // 62 does not divide 256: bytes >= 248 are drawn again so every character
+  // is equally likely (22 characters: about 131 bits).
+  while (key.size() < 3 + random.size()) {
+    if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) std::abort();
+    for (unsigned char b : random)
+      if (b < 248 && key.size() < 3 + random.size()) key += kAlphabet[b % 62];
+  }
+  return key;
+}
+
+std::string hash_key(std::string_view key) {
+  return sha256_hex(key);
+}
+
+std::string mask_key(std::string_view key) {
+  if (key.size() <= 8) return "sk-...";
+  return std::string(key.substr(0, 3)) + "..." + std::string(key.substr(key.size() - 4));
+}
+
+std::string token_of(std::string_view key_or_hash) {
+  bool is_hash =
+      key_or_hash.size() == 64 && std::all_of(key_or_hash.begin(), key_or_hash.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+      });
+  return is_hash ? std::string(key_or_hash) : hash_key(key_or_hash);
+}
+
+}  // namespace routeiq::keys

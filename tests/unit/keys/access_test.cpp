@@ -1,0 +1,86 @@
+#include "routeiq/keys/access.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+namespace routeiq::keys {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono;
+
+VirtualKey key(std::string_view doc) {
+  auto k = read_key("t", json::parse(doc).as_object());
+  EXPECT_TRUE(k) << doc;
+  return k.value();
+}
+
+std::vector<std::string> no_groups(std::string_view) {
+  return {};
+}
+
+TEST(Access, BlockedAndExpired) {
+  auto now = system_clock::now();
+  EXPECT_TRUE(key_usable(key(R"({})"), now));
+  auto blocked = key_usable(key(R"({"blocked":true})"), now);
+  ASSERT_FALSE(blocked);
+  EXPECT_EQ(blocked.error().kind, ErrorKind::auth_error);
+  EXPECT_NE(blocked.error().message.find("blocked"), std::string::npos);
+  auto expired = key_usable(key(R"({"expires":"2020-01-01T00:00:00Z"})"), now);
+  ASSERT_FALSE(expired);
+  EXPECT_NE(expired.error().message.find("Expired Key"), std::string::npos);
+  EXPECT_TRUE(key_usable(key(R"({"expires":"2199-01-01T00:00:00Z"})"), now));
+  EXPECT_FALSE(read_key("t", json::parse(R"({"expires":"2999-01-01T00:00:00Z"})").as_object()))
+      << "beyond what the clock can hold";
+  EXPECT_TRUE(key_usable(key(R"({"expires":null})"), now));
+  EXPECT_FALSE(read_key("t", json::parse(R"({"expires":"soon"})").as_object()));
+}
+
+TEST(Access, RouteGroups) {
+  auto plain = key(R"({})");
+  EXPECT_TRUE(route_allowed(plain, RouteGroup::llm_api, "/chat/completions"));
+  EXPECT_TRUE(route_allowed(plain, RouteGroup::info, "/key/info"));
+  EXPECT_FALSE(route_allowed(plain, RouteGroup::management, "/key/generate"));
+  auto read_only = key(R"({"allowed_routes":["info_routes"]})");
+  EXPECT_FALSE(route_allowed(read_only, RouteGroup::llm_api, "/chat/completions"));
+  EXPECT_TRUE(route_allowed(read_only, RouteGroup::info, "/key/info"));
+  auto llm = key(R"({"allowed_routes":["llm_api_routes"]})");
+  EXPECT_TRUE(route_allowed(llm, RouteGroup::llm_api, "/embeddings"));
+  EXPECT_FALSE(route_allowed(llm, RouteGroup::info, "/key/info"));
+  auto one_path = key(R"({"allowed_routes":["/embeddings"]})");
+  EXPECT_TRUE(route_allowed(one_path, RouteGroup::llm_api, "/embeddings"));
+  EXPECT_FALSE(route_allowed(one_path, RouteGroup::llm_api, "/chat/completions"));
+  auto management = key(R"({"allowed_routes":["management_routes"]})");
+  EXPECT_TRUE(route_allowed(management, RouteGroup::management, "/key/generate"));
+  EXPECT_TRUE(route_allowed(management, RouteGroup::open, "/health/liveliness"));
+}
+
+TEST(Access, Models) {
+  EXPECT_TRUE(model_allowed(key(R"({})"), "gpt-4o", no_groups)) << "no list: every model";
+  auto mini = key(R"({"models":["gpt-4o-mini"]})");
+  EXPECT_TRUE(model_allowed(mini, "gpt-4o-mini", no_groups));
+  EXPECT_FALSE(model_allowed(mini, "gpt-4o", no_groups));
+  EXPECT_TRUE(model_allowed(key(R"({"models":["all-proxy-models"]})"), "x", no_groups));
+  EXPECT_TRUE(model_allowed(key(R"({"models":["openai/*"]})"), "openai/gpt-4o", no_groups));
+  EXPECT_FALSE(model_allowed(key(R"({"models":["openai/*"]})"), "anthropic/c", no_groups));
+  auto groups = [](std::string_view group) {
+    return group == "claude" ? std::vector<std::string>{"beta-models"} : std::vector<std::string>{};
+  };
+  auto beta = key(R"({"models":["beta-models"]})");
+  EXPECT_TRUE(model_allowed(beta, "claude", groups)) << "access group in model_info";
+  EXPECT_FALSE(model_allowed(beta, "gpt-4o", groups));
+  EXPECT_EQ(model_refused("gpt-4o").message.find("gpt-4o-mini"), std::string::npos);
+}
+
+TEST(Access, ReadKeyKeepsAliasesAndDoc) {
+  auto k = key(R"({"key_alias":"ci","aliases":{"fast":"gpt-4o-mini","bad":1},"team_id":"s"})");
+  EXPECT_EQ(k.key_alias, "ci");
+  EXPECT_EQ(k.team_id, "s");
+  ASSERT_EQ(k.aliases.size(), 1u);
+  EXPECT_EQ(k.aliases.at("fast"), "gpt-4o-mini");
+  EXPECT_EQ(k.doc.at("key_alias").as_string(), "ci");
+}
+
+}  // namespace
+}  // namespace routeiq::keys
