@@ -15,8 +15,10 @@ namespace routeiq::store {
 namespace {
 
 // Version 1: every table as LiteLLM's management API needs it. A later change
-// is a new version: a TableSpec or ColumnSpec with `since` set to it (and, for
-// a column, a backfill from the documents in migration_statements()).
+// is a new version: a TableSpec with `since` set to it is created by
+// migration_statements(); a ColumnSpec with a later `since` also needs its
+// ALTER TABLE ... ADD COLUMN, index and backfill from the documents written
+// there (not written yet: no such column exists).
 constexpr int kSchemaVersion = 1;
 
 // A list may name this many ids: each is one bound parameter, and both

@@ -368,6 +368,19 @@ TEST_P(StoreTest, ChangeCounterMovesOnWritesOnly) {
   EXPECT_EQ(counter(), n + 3);
 }
 
+// Gateways sharing the database see each other's writes and counter.
+TEST_P(StoreTest, InstancesSharingTheDatabaseShareTheCounter) {
+  auto other = open_store(url_, options_);
+  ASSERT_TRUE(other.ok()) << other.error().message;
+  int64_t seen = *(*other)->change_counter();
+  ASSERT_TRUE(*store_->insert(Table::end_users, key_row("e1", {{"alias", "a"}})));
+  EXPECT_EQ(*(*other)->change_counter(), seen + 1);
+  EXPECT_TRUE((*other)->get(Table::end_users, "e1")->has_value());
+  ASSERT_TRUE(*(*other)->remove(Table::end_users, "e1"));
+  EXPECT_EQ(counter(), seen + 2);
+  EXPECT_FALSE(store_->get(Table::end_users, "e1")->has_value());
+}
+
 TEST_P(StoreTest, HostileValuesStoredIntact) {
   std::string quotes = "it's a \"key\" `with` \\back\\slashes";
   std::string injection = "'; DROP TABLE routeiq_keys; --";
