@@ -10,10 +10,14 @@ PACKAGES=(
   # libraries (Boost 1.81: Debian's default 1.74 has no Boost.JSON)
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev ca-certificates libyaml-cpp-dev libsqlite3-dev
+  libpq-dev  # the management store's PostgreSQL client (store/)
   libeigen3-dev libhnswlib-dev
   libgoogle-perftools-dev  # tcmalloc_minimal, linked into release builds of routeiq
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # unit_store starts its own throwaway server from /usr/lib/postgresql/15/bin
+  # (the package's default cluster is not used)
+  postgresql-15
   curl python3
   nginx-light wrk util-linux procps valgrind
   # fuzzing (fuzz/, -DROUTEIQ_FUZZ=ON): clang's libFuzzer

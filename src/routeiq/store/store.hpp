@@ -86,6 +86,13 @@ class Store {
 
   // Runs `work` in one transaction: committed when it returns ok, rolled back
   // when it returns an error (or the connection fails). Not reentrant.
+  // `work` uses only the Store it is given (valid during the call): the outer
+  // one would wait for the lock or a free connection. A call that fails
+  // inside rolls the transaction back even if `work` goes on and returns ok
+  // (transaction() then returns that call's error). A row read with get()
+  // inside stays locked until the end (SELECT ... FOR UPDATE; SQLite's
+  // transaction is exclusive), so a read-modify-write loses no other
+  // instance's change.
   virtual Status transaction(const std::function<Status(Store&)>& work) = 0;
 
   // A number that changes whenever any row changes, on any instance sharing

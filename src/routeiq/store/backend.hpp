@@ -1,0 +1,122 @@
+#pragma once
+// What the SQLite and PostgreSQL backends share: the table specs their
+// migrations are made from, the checks every row and query goes through
+// before any SQL, the query text with numbered placeholders, and the Store
+// view a transaction's work runs on. Internal to store/.
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "routeiq/store/store.hpp"
+
+namespace routeiq::store {
+
+struct ColumnSpec {
+  std::string_view name;
+  // The schema version that added the column: migrations add columns by
+  // version, so an old database gains them in order.
+  int since = 1;
+};
+
+struct TableSpec {
+  Table table;
+  std::string_view name;
+  std::vector<ColumnSpec> columns;
+  int since = 1;
+};
+
+const std::vector<TableSpec>& table_specs();
+const TableSpec& table_spec(Table table);
+
+enum class Dialect { sqlite, postgresql };
+
+// The statements that bring a database from version - 1 to `version`.
+std::vector<std::string> migration_statements(Dialect dialect, int version);
+
+using Param = std::variant<std::monostate, std::string, int64_t>;  // monostate: NULL
+struct Sql {
+  std::string text;
+  std::vector<Param> params;
+};
+
+// A row checked and made ready for writing: the serialized document and the
+// indexed column values (NULL when the member is absent or not a string).
+struct RowValues {
+  std::string doc;
+  std::vector<std::optional<std::string>> columns;  // in table_spec(table).columns order
+};
+Result<RowValues> row_values(Table table, const Row& row);
+Status check_id(std::string_view id);
+
+// " WHERE ..." (or nothing) for a query, with placeholders numbered from
+// `first`; unknown columns are refused by name.
+Result<Sql> where_clause(Dialect dialect, Table table, const Query& query, int first = 1);
+std::string placeholder(Dialect dialect, int n);
+int64_t bounded_limit(const Query& query);
+int64_t bounded_offset(const Query& query);
+
+// A stored document read back; a corrupt one is an internal error.
+Result<Row> stored_row(Table table, std::string id, std::string_view doc, int64_t created_ms,
+                       int64_t updated_ms);
+
+int64_t now_ms();
+
+// `message` with every non-empty secret replaced, for errors that quote a
+// library's message about a connection string.
+std::string redacted(std::string message, const std::vector<std::string>& secrets);
+
+Result<std::unique_ptr<Store>> open_sqlite(const std::string& path, const OpenOptions& options);
+Result<std::unique_ptr<Store>> open_postgres(const std::string& url, const OpenOptions& options);
+
+// The Store a transaction's work runs on: calls go to the session that holds
+// the transaction (no locking, no new connection), and the first failure is
+// kept so the transaction rolls back even if the work ignores it.
+template <class Session>
+class TransactionView final : public Store {
+ public:
+  TransactionView(Session& session, std::string_view backend)
+      : session_(session), backend_(backend) {}
+
+  std::string_view backend() const override { return backend_; }
+  Result<std::optional<Row>> get(Table table, std::string_view id) override {
+    return noted(session_.get(table, id, /*for_update=*/true));
+  }
+  Result<bool> insert(Table table, const Row& row) override {
+    return noted(session_.insert(table, row));
+  }
+  Result<bool> update(Table table, const Row& row) override {
+    return noted(session_.update(table, row));
+  }
+  Result<bool> remove(Table table, std::string_view id) override {
+    return noted(session_.remove(table, id));
+  }
+  Result<std::vector<Row>> list(Table table, const Query& query) override {
+    return noted(session_.list(table, query));
+  }
+  Result<int64_t> count(Table table, const Query& query) override {
+    return noted(session_.count(table, query));
+  }
+  Status transaction(const std::function<Status(Store&)>&) override {
+    return noted(Status(make_error(ErrorKind::internal, "store transaction() is not reentrant")));
+  }
+  Result<int64_t> change_counter() override { return noted(session_.change_counter()); }
+
+  const std::optional<Error>& first_error() const { return first_error_; }
+
+ private:
+  template <class T>
+  Result<T> noted(Result<T> result) {
+    if (!result.ok() && !first_error_) first_error_ = result.error();
+    return result;
+  }
+
+  Session& session_;
+  std::string_view backend_;
+  std::optional<Error> first_error_;
+};
+
+}  // namespace routeiq::store

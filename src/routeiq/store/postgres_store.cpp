@@ -1,0 +1,503 @@
+// The PostgreSQL backend: a pool of libpq connections, each call on one
+// connection. A connection that fails is closed with every idle one (the
+// server was likely restarted), the call answers db_unavailable, and the next
+// call connects afresh: the database may restart under a running gateway.
+#include <libpq-fe.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <mutex>
+
+#include "routeiq/store/backend.hpp"
+
+namespace routeiq::store {
+
+namespace {
+
+constexpr std::string_view kBackend = "postgresql";
+// pg_advisory_xact_lock key held while migrating ("RouteIQ1" in ASCII), so
+// two gateways starting at once migrate one after the other.
+constexpr int64_t kMigrationLockKey = 0x526f757465495131;
+
+using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+std::string first_line(std::string_view text) {
+  text = text.substr(0, text.find('\n'));
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\r')) text.remove_suffix(1);
+  return std::string(text);
+}
+
+std::optional<int64_t> to_int64(const char* text) {
+  int64_t value = 0;
+  std::string_view view = text ? text : "";
+  auto [end, ec] = std::from_chars(view.data(), view.data() + view.size(), value);
+  if (ec != std::errc() || end != view.data() + view.size() || view.empty()) return std::nullopt;
+  return value;
+}
+
+// The password as written in the URL and as libpq decodes it: both are kept
+// out of every message.
+std::vector<std::string> url_secrets(const std::string& url) {
+  std::vector<std::string> secrets;
+  auto start = url.find("://");
+  if (start != std::string::npos) {
+    std::string authority = url.substr(start + 3, url.find_first_of("/?", start + 3) - start - 3);
+    auto at = authority.rfind('@');
+    if (at != std::string::npos) {
+      auto colon = authority.find(':');
+      if (colon < at) secrets.push_back(authority.substr(colon + 1, at - colon - 1));
+    }
+  }
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  PQfreemem(error);
+  for (auto* option = options; option && option->keyword; ++option)
+    if (std::string_view(option->keyword) == "password" && option->val)
+      secrets.emplace_back(option->val);
+  PQconninfoFree(options);
+  return secrets;
+}
+
+void ignore_notice(void*, const char*) {}
+
+class Pool {
+ public:
+  Pool(const std::string& url, const OpenOptions& options)
+      : limit_(std::max<size_t>(options.pool_limit, 1)), secrets_(url_secrets(url)) {
+    double seconds = options.connect_timeout_s > 0 ? options.connect_timeout_s : 60;
+    timeout_ = std::chrono::milliseconds(static_cast<int64_t>(std::min(seconds, 3600.0) * 1000));
+    // libpq's connect_timeout is whole seconds, at least 2.
+    auto whole = static_cast<int64_t>(std::max(2.0, std::ceil(std::min(seconds, 3600.0))));
+    // Later keywords override the URL's (expand_dbname): the URL may set
+    // anything else. Keepalives make a vanished server fail a waiting call
+    // instead of hanging it.
+    params_ = {{"dbname", url},
+               {"connect_timeout", std::to_string(whole)},
+               {"fallback_application_name", "routeiq"},
+               {"client_encoding", "UTF8"},
+               {"keepalives", "1"},
+               {"keepalives_idle", "15"},
+               {"keepalives_interval", "5"},
+               {"keepalives_count", "3"}};
+  }
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+  ~Pool() {
+    for (auto* conn : idle_) PQfinish(conn);
+  }
+
+  const std::vector<std::string>& secrets() const { return secrets_; }
+
+  Result<PGconn*> acquire() {
+    auto deadline = std::chrono::steady_clock::now() + timeout_;
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      while (!idle_.empty()) {
+        PGconn* conn = idle_.back();
+        idle_.pop_back();
+        if (alive(conn)) return conn;
+        PQfinish(conn);
+        --open_;
+      }
+      if (open_ < limit_) break;
+      if (freed_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
+          open_ >= limit_)
+        return make_error(ErrorKind::db_unavailable, "All " + std::to_string(limit_) +
+                                                         " PostgreSQL connections stayed busy "
+                                                         "(database_connection_pool_limit)");
+    }
+    ++open_;
+    lock.unlock();
+    auto conn = connect();
+    if (!conn) {
+      lock.lock();
+      --open_;
+      freed_.notify_one();
+    }
+    return conn;
+  }
+
+  void release(PGconn* conn, bool broken) {
+    std::vector<PGconn*> closing;
+    {
+      std::lock_guard lock(mutex_);
+      if (broken || PQstatus(conn) != CONNECTION_OK || PQtransactionStatus(conn) != PQTRANS_IDLE) {
+        // The others were opened to the same server: if it went away they
+        // are dead too, and each would fail one call.
+        closing.swap(idle_);
+        closing.push_back(conn);
+        open_ -= closing.size();
+      } else {
+        idle_.push_back(conn);
+      }
+    }
+    freed_.notify_all();
+    for (auto* c : closing) PQfinish(c);
+  }
+
+ private:
+  Result<PGconn*> connect() {
+    std::vector<const char*> keywords, values;
+    for (const auto& [key, value] : params_) {
+      keywords.push_back(key.c_str());
+      values.push_back(value.c_str());
+    }
+    keywords.push_back(nullptr);
+    values.push_back(nullptr);
+    PGconn* conn = PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/1);
+    if (conn && PQstatus(conn) == CONNECTION_OK) {
+      // CREATE ... IF NOT EXISTS and friends send notices libpq would print.
+      PQsetNoticeProcessor(conn, ignore_notice, nullptr);
+      return conn;
+    }
+    std::string message = conn ? PQerrorMessage(conn) : "out of memory";
+    PQfinish(conn);
+    return make_error(ErrorKind::db_unavailable,
+                      "Cannot connect to PostgreSQL: " + redacted(first_line(message), secrets_));
+  }
+
+  // An idle connection whose server closed it (restart, idle timeout) has
+  // the close waiting on its socket; reading it marks the connection bad.
+  static bool alive(PGconn* conn) {
+    if (PQstatus(conn) != CONNECTION_OK) return false;
+    pollfd pending{PQsocket(conn), POLLIN, 0};
+    int ready = poll(&pending, 1, 0);
+    if (ready < 0) return false;
+    if (ready == 0) return true;
+    return PQconsumeInput(conn) == 1 && PQstatus(conn) == CONNECTION_OK;
+  }
+
+  size_t limit_;
+  std::chrono::milliseconds timeout_{};
+  std::vector<std::string> secrets_;
+  std::vector<std::pair<std::string, std::string>> params_;
+  std::mutex mutex_;
+  std::condition_variable freed_;
+  std::vector<PGconn*> idle_;
+  size_t open_ = 0;
+};
+
+bool is_connection_failure(std::string_view sqlstate) {
+  // 08: connection exception; 57P01-57P03: the server shutting down or
+  // starting; 53300: too many connections.
+  return sqlstate.starts_with("08") || sqlstate.starts_with("57P") || sqlstate == "53300";
+}
+
+// One leased connection: the calls of one Store method, or of one
+// transaction. Given back to the pool (closed if it failed) at the end.
+class Session {
+ public:
+  Session(Pool& pool, PGconn* conn) : pool_(pool), conn_(conn) {}
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  ~Session() { pool_.release(conn_, broken_); }
+
+  Result<ResultPtr> exec(const std::string& sql, const std::vector<Param>& params) {
+    std::vector<std::string> numbers;
+    numbers.reserve(params.size());  // c_str() of each stays valid
+    std::vector<const char*> values;
+    for (const auto& param : params) {
+      if (auto* text = std::get_if<std::string>(&param)) {
+        values.push_back(text->c_str());
+      } else if (auto* number = std::get_if<int64_t>(&param)) {
+        numbers.push_back(std::to_string(*number));
+        values.push_back(numbers.back().c_str());
+      } else {
+        values.push_back(nullptr);
+      }
+    }
+    ResultPtr result(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                                  values.data(), nullptr, nullptr, 0),
+                     &PQclear);
+    auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
+    return failure(result.get());
+  }
+
+  Status run(const std::string& sql) {
+    auto done = exec(sql, {});
+    if (!done) return done.take_error();
+    return ok_status();
+  }
+
+  bool broken() const { return broken_; }
+
+  Status migrate();
+
+  Status commit() {
+    auto done = exec("COMMIT", {});
+    if (!done) return done.take_error();
+    // A transaction with a failed statement answers COMMIT with ROLLBACK.
+    if (std::string_view(PQcmdStatus(done->get())) != "COMMIT")
+      return make_error(ErrorKind::internal, "PostgreSQL rolled the transaction back");
+    return ok_status();
+  }
+  void rollback() {
+    if (!broken_) run("ROLLBACK");
+  }
+
+  Result<std::optional<Row>> get(Table table, std::string_view id, bool for_update) {
+    if (auto ok = check_id(id); !ok) return ok.take_error();
+    // In a transaction the row stays locked until it ends, so a
+    // read-modify-write cannot lose another instance's change.
+    auto rows = select(table, std::string(" WHERE id = $1") + (for_update ? " FOR UPDATE" : ""),
+                       {std::string(id)});
+    if (!rows) return rows.take_error();
+    if (rows->empty()) return std::optional<Row>();
+    return std::optional<Row>(std::move(rows->front()));
+  }
+
+  Result<bool> insert(Table table, const Row& row) {
+    auto values = row_values(table, row);
+    if (!values) return values.take_error();
+    const auto& spec = table_spec(table);
+    std::string names = "id, doc, created_ms, updated_ms", marks = "$1, $2::jsonb, $3, $4";
+    int n = 5;
+    for (const auto& column : spec.columns) {
+      names += ", " + std::string(column.name);
+      marks += ", " + placeholder(Dialect::postgresql, n++);
+    }
+    int64_t now = now_ms();
+    Sql sql{"INSERT INTO " + std::string(spec.name) + " (" + names + ") VALUES (" + marks +
+                ") ON CONFLICT (id) DO NOTHING",
+            {row.id, std::move(values->doc), now, now}};
+    for (auto& value : values->columns) sql.params.push_back(to_param(std::move(value)));
+    return write(std::move(sql));
+  }
+
+  Result<bool> update(Table table, const Row& row) {
+    auto values = row_values(table, row);
+    if (!values) return values.take_error();
+    const auto& spec = table_spec(table);
+    Sql sql{"UPDATE " + std::string(spec.name) + " SET doc = $2::jsonb, updated_ms = $3",
+            {row.id, std::move(values->doc), now_ms()}};
+    int n = 4;
+    for (size_t i = 0; i < spec.columns.size(); ++i) {
+      sql.text +=
+          ", " + std::string(spec.columns[i].name) + " = " + placeholder(Dialect::postgresql, n++);
+      sql.params.push_back(to_param(std::move(values->columns[i])));
+    }
+    sql.text += " WHERE id = $1";
+    return write(std::move(sql));
+  }
+
+  Result<bool> remove(Table table, std::string_view id) {
+    if (auto ok = check_id(id); !ok) return ok.take_error();
+    return write(
+        {"DELETE FROM " + std::string(table_name(table)) + " WHERE id = $1", {std::string(id)}});
+  }
+
+  Result<std::vector<Row>> list(Table table, const Query& query) {
+    auto where = where_clause(Dialect::postgresql, table, query);
+    if (!where) return where.take_error();
+    int n = static_cast<int>(where->params.size()) + 1;
+    where->text += " ORDER BY created_ms, id LIMIT " + placeholder(Dialect::postgresql, n) +
+                   " OFFSET " + placeholder(Dialect::postgresql, n + 1);
+    where->params.emplace_back(bounded_limit(query));
+    where->params.emplace_back(bounded_offset(query));
+    return select(table, where->text, where->params);
+  }
+
+  Result<int64_t> count(Table table, const Query& query) {
+    auto where = where_clause(Dialect::postgresql, table, query);
+    if (!where) return where.take_error();
+    return scalar("SELECT COUNT(*) FROM " + std::string(table_name(table)) + where->text,
+                  where->params);
+  }
+
+  Result<int64_t> change_counter() {
+    return scalar("SELECT n FROM routeiq_changes WHERE id = 1", {});
+  }
+
+ private:
+  static Param to_param(std::optional<std::string> value) {
+    if (!value) return std::monostate{};
+    return std::move(*value);
+  }
+
+  Error failure(const PGresult* result) {
+    const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+    std::string_view sqlstate = state ? state : "";
+    // The primary message only: the detail of a data error may quote values.
+    const char* primary = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+    std::string message = primary ? primary : first_line(PQerrorMessage(conn_));
+    if (PQstatus(conn_) != CONNECTION_OK || is_connection_failure(sqlstate) || !result) {
+      broken_ = true;
+      return make_error(ErrorKind::db_unavailable,
+                        "PostgreSQL connection failed: " + redacted(message, pool_.secrets()));
+    }
+    // Serialization failure or deadlock: worth retrying, like an outage.
+    if (sqlstate.starts_with("40"))
+      return make_error(ErrorKind::db_unavailable, "PostgreSQL: " + message);
+    // Data exceptions: a value PostgreSQL cannot hold (\u0000 in JSONB).
+    if (sqlstate.starts_with("22"))
+      return make_error(ErrorKind::invalid_request, "PostgreSQL refused a value: " + message);
+    return make_error(ErrorKind::internal, "PostgreSQL: " + message);
+  }
+
+  Result<std::vector<Row>> select(Table table, const std::string& where,
+                                  const std::vector<Param>& params) {
+    auto result = exec("SELECT id, doc::text, created_ms, updated_ms FROM " +
+                           std::string(table_name(table)) + where,
+                       params);
+    if (!result) return result.take_error();
+    PGresult* r = result->get();
+    std::vector<Row> rows;
+    for (int i = 0, n = PQntuples(r); i < n; ++i) {
+      auto created = to_int64(PQgetvalue(r, i, 2)), updated = to_int64(PQgetvalue(r, i, 3));
+      if (!created || !updated)
+        return make_error(ErrorKind::internal,
+                          "Corrupt row in " + std::string(table_name(table)) + ": bad times");
+      auto row = stored_row(table, std::string(PQgetvalue(r, i, 0), PQgetlength(r, i, 0)),
+                            std::string_view(PQgetvalue(r, i, 1), PQgetlength(r, i, 1)), *created,
+                            *updated);
+      if (!row) return row.take_error();
+      rows.push_back(std::move(row.value()));
+    }
+    return rows;
+  }
+
+  Result<int64_t> scalar(const std::string& sql, const std::vector<Param>& params) {
+    auto result = exec(sql, params);
+    if (!result) return result.take_error();
+    auto value =
+        PQntuples(result->get()) == 1 ? to_int64(PQgetvalue(result->get(), 0, 0)) : std::nullopt;
+    if (!value) return make_error(ErrorKind::internal, "PostgreSQL answered no number");
+    return *value;
+  }
+
+  // One statement writes the row and bumps the change counter only if a row
+  // changed: atomic without a transaction of its own.
+  Result<bool> write(Sql sql) {
+    sql.text = "WITH w AS (" + sql.text +
+               " RETURNING 1) UPDATE routeiq_changes SET n = n + 1 WHERE id = 1 AND EXISTS "
+               "(SELECT 1 FROM w)";
+    auto result = exec(sql.text, sql.params);
+    if (!result) return result.take_error();
+    return std::string_view(PQcmdTuples(result->get())) == "1";
+  }
+
+  Pool& pool_;
+  PGconn* conn_;
+  bool broken_ = false;
+};
+
+Status Session::migrate() {
+  if (auto begun = run("BEGIN"); !begun) return begun;
+  auto applied = [&]() -> Status {
+    auto locked = exec("SELECT pg_advisory_xact_lock($1)", {kMigrationLockKey});
+    if (!locked) return locked.take_error();
+    auto created =
+        run("CREATE TABLE IF NOT EXISTS routeiq_schema (version INTEGER PRIMARY KEY, applied_ms "
+            "BIGINT NOT NULL)");
+    if (!created) return created;
+    auto current = scalar("SELECT COALESCE(MAX(version), 0) FROM routeiq_schema", {});
+    if (!current) return current.take_error();
+    if (*current > schema_version())
+      return make_error(ErrorKind::internal,
+                        "PostgreSQL database has schema version " + std::to_string(*current) +
+                            ", newer than this build's " + std::to_string(schema_version()) +
+                            ": it was written by a newer RouteIQ; upgrade, or use another "
+                            "database");
+    for (int version = static_cast<int>(*current) + 1; version <= schema_version(); ++version) {
+      for (const auto& statement : migration_statements(Dialect::postgresql, version))
+        if (auto ran = run(statement); !ran) return ran;
+      auto recorded = exec("INSERT INTO routeiq_schema (version, applied_ms) VALUES ($1, $2)",
+                           {int64_t{version}, now_ms()});
+      if (!recorded) return recorded.take_error();
+    }
+    return ok_status();
+  }();
+  if (!applied) {
+    rollback();
+    return applied;
+  }
+  return commit();
+}
+
+class PostgresStore final : public Store {
+ public:
+  PostgresStore(const std::string& url, const OpenOptions& options) : pool_(url, options) {}
+
+  Status open() {
+    return with_session([](Session& session) { return session.migrate(); });
+  }
+
+  std::string_view backend() const override { return kBackend; }
+
+  Result<std::optional<Row>> get(Table table, std::string_view id) override {
+    return with_session([&](Session& s) { return s.get(table, id, false); });
+  }
+  Result<bool> insert(Table table, const Row& row) override {
+    return with_session([&](Session& s) { return s.insert(table, row); });
+  }
+  Result<bool> update(Table table, const Row& row) override {
+    return with_session([&](Session& s) { return s.update(table, row); });
+  }
+  Result<bool> remove(Table table, std::string_view id) override {
+    return with_session([&](Session& s) { return s.remove(table, id); });
+  }
+  Result<std::vector<Row>> list(Table table, const Query& query) override {
+    return with_session([&](Session& s) { return s.list(table, query); });
+  }
+  Result<int64_t> count(Table table, const Query& query) override {
+    return with_session([&](Session& s) { return s.count(table, query); });
+  }
+  Result<int64_t> change_counter() override {
+    return with_session([](Session& s) { return s.change_counter(); });
+  }
+
+  Status transaction(const std::function<Status(Store&)>& work) override {
+    return with_session([&](Session& session) -> Status {
+      if (auto begun = session.run("BEGIN"); !begun) return begun;
+      TransactionView<Session> view(session, kBackend);
+      Status result = ok_status();
+      try {
+        result = work(view);
+      } catch (...) {
+        session.rollback();
+        throw;
+      }
+      if (result && view.first_error()) result = *view.first_error();
+      if (!result) {
+        session.rollback();
+        return result;
+      }
+      return session.commit();
+    });
+  }
+
+ private:
+  template <class F>
+  auto with_session(F f) -> decltype(f(std::declval<Session&>())) {
+    auto conn = pool_.acquire();
+    if (!conn) return conn.take_error();
+    Session session(pool_, *conn);
+    return f(session);
+  }
+
+  Pool pool_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_postgres(const std::string& url, const OpenOptions& options) {
+  char* error = nullptr;
+  PQconninfoOption* parsed = PQconninfoParse(url.c_str(), &error);
+  PQconninfoFree(parsed);
+  if (!parsed) {
+    std::string message = error ? first_line(error) : "out of memory";
+    PQfreemem(error);
+    return make_error(ErrorKind::invalid_request,
+                      "Invalid PostgreSQL URL: " + redacted(message, url_secrets(url)));
+  }
+  auto store = std::make_unique<PostgresStore>(url, options);
+  if (auto opened = store->open(); !opened) return opened.take_error();
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace routeiq::store
