@@ -120,7 +120,7 @@ general_settings:
       const r = await post(gw, '/v1/chat/completions', chatBody('gpt-4o'), { key });
       assert.equal(r.status, 401);
       const body = await r.json();
-      assert.equal(body.error.type, 'authentication_error');
+      assert.equal(body.error.type, 'auth_error', 'LiteLLM\'s type for a refused key');
       assert.ok(!JSON.stringify(body).includes(MASTER_KEY));
     }
   });

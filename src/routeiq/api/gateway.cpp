@@ -1,6 +1,7 @@
 #include "routeiq/api/gateway.hpp"
 
 #include "routeiq/api/info_endpoints.hpp"
+#include "routeiq/api/key_endpoints.hpp"
 #include "routeiq/api/llm_endpoints.hpp"
 #include "routeiq/api/request.hpp"
 #include "routeiq/api/stages.hpp"
@@ -12,7 +13,7 @@ namespace http = net::http;
 namespace {
 
 using enum BodyKind;
-using enum Auth;
+using enum RouteGroup;
 constexpr auto kOpenAI = Dialect::openai;
 constexpr auto kAnthropic = Dialect::anthropic;
 constexpr auto kGet = http::verb::get;
@@ -21,15 +22,23 @@ constexpr auto kChat = Endpoint::chat_completions;
 
 // Adding an endpoint is adding a row (and its handler).
 constexpr Route kRoutes[] = {
-    {"/chat/completions", kPost, kOpenAI, json, required, kChat, handle_openai},
-    {"/completions", kPost, kOpenAI, json, required, Endpoint::completions, handle_openai},
-    {"/embeddings", kPost, kOpenAI, json, required, Endpoint::embeddings, handle_openai},
-    {"/messages", kPost, kAnthropic, json, required, kChat, handle_messages},
-    {"/messages/count_tokens", kPost, kAnthropic, json, required, kChat, handle_count_tokens},
-    {"/models", kGet, kOpenAI, none, required, kChat, handle_models},
-    {"/models/*", kGet, kOpenAI, none, required, kChat, handle_model_by_id},
-    {"/model/info", kGet, kOpenAI, none, required, kChat, handle_model_info},
-    {"/hot-reload/status", kGet, kOpenAI, none, required, kChat, handle_hot_reload_status},
+    {"/chat/completions", kPost, kOpenAI, json, llm_api, kChat, handle_openai},
+    {"/completions", kPost, kOpenAI, json, llm_api, Endpoint::completions, handle_openai},
+    {"/embeddings", kPost, kOpenAI, json, llm_api, Endpoint::embeddings, handle_openai},
+    {"/messages", kPost, kAnthropic, json, llm_api, kChat, handle_messages},
+    {"/messages/count_tokens", kPost, kAnthropic, json, llm_api, kChat, handle_count_tokens},
+    {"/models", kGet, kOpenAI, none, llm_api, kChat, handle_models},
+    {"/models/*", kGet, kOpenAI, none, llm_api, kChat, handle_model_by_id},
+    {"/model/info", kGet, kOpenAI, none, info, kChat, handle_model_info},
+    {"/hot-reload/status", kGet, kOpenAI, none, info, kChat, handle_hot_reload_status},
+    {"/key/generate", kPost, kOpenAI, json, management, kChat, handle_key_generate},
+    {"/key/update", kPost, kOpenAI, json, management, kChat, handle_key_update},
+    {"/key/delete", kPost, kOpenAI, json, management, kChat, handle_key_delete},
+    {"/key/block", kPost, kOpenAI, json, management, kChat, handle_key_block},
+    {"/key/unblock", kPost, kOpenAI, json, management, kChat, handle_key_unblock},
+    {"/key/regenerate", kPost, kOpenAI, json, management, kChat, handle_key_regenerate},
+    {"/key/info", kGet, kOpenAI, none, info, kChat, handle_key_info},
+    {"/key/list", kGet, kOpenAI, none, management, kChat, handle_key_list},
     {"/health/liveliness", kGet, kOpenAI, none, open, kChat, handle_liveness},
     {"/health/liveness", kGet, kOpenAI, none, open, kChat, handle_liveness},
     {"/_health/live", kGet, kOpenAI, none, open, kChat, handle_liveness},
@@ -80,8 +89,8 @@ RouteMatch match_route(std::string_view path, http::verb method) {
   return m;
 }
 
-Gateway::Gateway(std::shared_ptr<runtime::Runtime> runtime)
-    : runtime_(std::move(runtime)), pipeline_(default_stages()) {}
+Gateway::Gateway(std::shared_ptr<runtime::Runtime> runtime, std::shared_ptr<KeyService> keys)
+    : runtime_(std::move(runtime)), keys_(std::move(keys)), pipeline_(default_stages()) {}
 
 asio::awaitable<void> Gateway::handle(net::Exchange& ex) {
   auto received = Clock::now();
@@ -95,6 +104,7 @@ asio::awaitable<void> Gateway::handle(net::Exchange& ex) {
   ctx.record.received = received;
   ctx.record.call_id = make_call_id();
   ctx.path_parameter = std::move(match.parameter);
+  ctx.key_service = keys_.get();
   co_await pipeline_.run(ctx);
 }
 

@@ -24,13 +24,15 @@ std::string_view normalize_path(std::string_view target);
 
 class Gateway {
  public:
-  explicit Gateway(std::shared_ptr<runtime::Runtime> runtime);
+  // `keys`: the virtual-key store and cache (null: only the master key works).
+  Gateway(std::shared_ptr<runtime::Runtime> runtime, std::shared_ptr<KeyService> keys = nullptr);
 
   boost::asio::awaitable<void> handle(net::Exchange& exchange);
   std::shared_ptr<const runtime::Snapshot> snapshot() const { return runtime_->snapshot(); }
 
  private:
   std::shared_ptr<runtime::Runtime> runtime_;
+  std::shared_ptr<KeyService> keys_;
   Pipeline pipeline_;
 };
 

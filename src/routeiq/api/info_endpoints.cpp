@@ -1,5 +1,7 @@
 #include "routeiq/api/info_endpoints.hpp"
 
+#include "routeiq/api/model_choice.hpp"
+
 #include <boost/json.hpp>
 #include <ctime>
 
@@ -79,15 +81,18 @@ json::object model_info_entry(const config::Deployment& d) {
           {"model_info", std::move(info)}};
 }
 
-std::string models_body(const runtime::Snapshot& snap, int64_t created) {
+// Only the groups the caller's key may use (every group for the master key).
+std::string models_body(const RequestContext& ctx, int64_t created) {
   json::array data;
-  for (const auto& name : snap.table->public_names()) data.push_back(model_card(name, created));
+  for (const auto& name : ctx.snapshot->table->public_names())
+    if (key_may_use(ctx, name, name)) data.push_back(model_card(name, created));
   return json::serialize(json::object{{"data", std::move(data)}, {"object", "list"}});
 }
 
-std::string model_info_body(const runtime::Snapshot& snap) {
+std::string model_info_body(const RequestContext& ctx) {
   json::array data;
-  for (const auto& d : snap.config->model_list) data.push_back(model_info_entry(d));
+  for (const auto& d : ctx.snapshot->config->model_list)
+    if (key_may_use(ctx, d.model_name, d.model_name)) data.push_back(model_info_entry(d));
   return json::serialize(json::object{{"data", std::move(data)}});
 }
 
@@ -108,12 +113,12 @@ std::string readiness_body(bool stopping) {
 }  // namespace
 
 asio::awaitable<void> handle_models(RequestContext& ctx) {
-  co_await ctx.exchange.respond(200, kJson, models_body(*ctx.snapshot, now_seconds()));
+  co_await ctx.exchange.respond(200, kJson, models_body(ctx, now_seconds()));
 }
 
 asio::awaitable<void> handle_model_by_id(RequestContext& ctx) {
   const auto& id = ctx.path_parameter;
-  if (!ctx.snapshot->table->resolve(id)) {
+  if (!ctx.snapshot->table->resolve(id) || !key_may_use(ctx, id, id)) {
     co_await send_error(
         ctx, make_error(ErrorKind::not_found, "The model '" + id + "' does not exist", "model"));
     co_return;
@@ -122,7 +127,7 @@ asio::awaitable<void> handle_model_by_id(RequestContext& ctx) {
 }
 
 asio::awaitable<void> handle_model_info(RequestContext& ctx) {
-  co_await ctx.exchange.respond(200, kJson, model_info_body(*ctx.snapshot));
+  co_await ctx.exchange.respond(200, kJson, model_info_body(ctx));
 }
 
 asio::awaitable<void> handle_hot_reload_status(RequestContext& ctx) {

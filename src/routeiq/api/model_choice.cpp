@@ -83,7 +83,30 @@ Result<ModelChoice> route_to_candidate(const RequestContext& ctx,
   return choice;
 }
 
+// A virtual key's own aliases (`aliases` of /key/generate) name another group.
+Status apply_key_alias(RequestContext& ctx, std::string& model) {
+  const auto& key = ctx.principal.key;
+  if (!key || key->aliases.empty()) return ok_status();
+  auto it = key->aliases.find(model);
+  if (it == key->aliases.end()) return ok_status();
+  model = it->second;
+  ctx.body["model"] = model;
+  return ok_status();
+}
+
 }  // namespace
+
+bool key_may_use(const RequestContext& ctx, std::string_view model, std::string_view group) {
+  const auto& key = ctx.principal.key;
+  if (!key) return true;
+  const auto& snap = *ctx.snapshot;
+  auto groups_of = [&snap](std::string_view g) {
+    auto it = snap.access_groups.find(g);
+    return it == snap.access_groups.end() ? std::vector<std::string>{} : it->second;
+  };
+  return keys::model_allowed(*key, group, groups_of) ||
+         (model != group && keys::model_allowed(*key, model, groups_of));
+}
 
 Result<ModelChoice> choose_model_group(RequestContext& ctx) {
   const auto& snap = *ctx.snapshot;
@@ -94,9 +117,11 @@ Result<ModelChoice> choose_model_group(RequestContext& ctx) {
   if (has_control_character(model))
     return make_error(ErrorKind::invalid_request, "'model' may not contain control characters",
                       "model");
+  if (auto st = apply_key_alias(ctx, model); !st) return st.error();
   auto resolved = snap.table->resolve(model);
   if (!resolved) resolved = resolve_router_alias(ctx, model);
   if (!resolved) return unknown_model_error(snap, model);
+  if (!key_may_use(ctx, model, resolved->group_name)) return keys::model_refused(model);
   if (auto it = snap.router_groups.find(resolved->group_name); it != snap.router_groups.end())
     return route_to_candidate(ctx, *it->second, resolved->group_name);
   return ModelChoice{std::move(*resolved), {}, {}};

@@ -16,7 +16,13 @@ struct ModelChoice {
   std::string routed_model;  // x-routeiq-routed-model
 };
 
-// May set ctx.cost_weight (from a "router-<type>-<w>" name).
+// Whether the caller's virtual key (if any) may call `model`, which resolved
+// to `group` (either name admits it: a key may list a wildcard's group or the
+// model asked for).
+bool key_may_use(const RequestContext& ctx, std::string_view model, std::string_view group);
+
+// Applies the key's model aliases, refuses models the key may not use. May set
+// ctx.cost_weight (from a "router-<type>-<w>" name).
 Result<ModelChoice> choose_model_group(RequestContext& ctx);
 
 }  // namespace routeiq::api

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "routeiq/core/error.hpp"
+#include "routeiq/keys/access.hpp"
 #include "routeiq/net/http_server.hpp"
 #include "routeiq/providers/codec.hpp"
 #include "routeiq/runtime/snapshot.hpp"
@@ -26,7 +27,8 @@ using providers::Endpoint;
 using Clock = std::chrono::steady_clock;
 
 enum class BodyKind { none, json };  // multipart and raw bodies arrive with their endpoints
-enum class Auth { open, required };
+using keys::RouteGroup;              // who may call a route: open, llm_api, info, management
+class KeyService;
 
 struct RequestContext;
 using RouteHandler = boost::asio::awaitable<void> (*)(RequestContext&);
@@ -36,14 +38,18 @@ struct Route {
   net::http::verb method;
   Dialect dialect;  // the error shape of the endpoint
   BodyKind body;
-  Auth auth;
+  RouteGroup group;
   Endpoint endpoint;  // what a proxied endpoint asks a deployment for
   RouteHandler handler;
 };
 
-// Who is calling. The master key today; virtual keys, teams and users extend it.
+// Who is calling: nobody (no master key configured, or an open route), the
+// master key (LiteLLM's proxy_admin), or a virtual key. Teams, users and
+// limits extend it.
 struct Principal {
-  enum class Kind { anonymous, master_key } kind = Kind::anonymous;
+  enum class Kind { anonymous, master_key, virtual_key } kind = Kind::anonymous;
+  std::shared_ptr<const keys::VirtualKey> key;  // set for virtual_key
+  bool is_admin() const { return kind == Kind::master_key; }
 };
 
 // What happened to one request, filled as it goes and read by `after` stages.
@@ -74,6 +80,7 @@ struct RequestContext {
   const Route& route;
   std::string path_parameter;  // the "*" of the route's path
   Principal principal;
+  KeyService* key_service = nullptr;  // the key store and cache; null when there is no master key
   boost::json::object body;           // the client's body without LiteLLM's own keys
   boost::json::object controls;       // those keys (timeout, fallbacks, mock_response, metadata...)
   boost::json::object canonical;      // the body in OpenAI chat form when the client speaks another

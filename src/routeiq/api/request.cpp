@@ -110,3 +110,25 @@ std::string make_call_id() {
 }
 
 }  // namespace routeiq::api
+
+namespace routeiq::api {
+
+std::optional<std::string> query_param(std::string_view target, std::string_view name) {
+  auto q = target.find('?');
+  if (q == std::string_view::npos) return std::nullopt;
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    auto pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    auto eq = pair.find('=');
+    if (pair.substr(0, eq) != name) continue;
+    std::string value(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    for (char& c : value)
+      if (c == '+') c = ' ';
+    return providers::uri_decode(value);
+  }
+  return std::nullopt;
+}
+
+}  // namespace routeiq::api

@@ -32,3 +32,11 @@ std::string scrub(std::string text, const runtime::DeploymentRuntime& d);
 std::string make_call_id();
 
 }  // namespace routeiq::api
+
+namespace routeiq::api {
+
+// The decoded value of `name` in the query of a request target
+// ("/key/info?key=sk-%2B1" -> "sk-+1"; '+' is a space), or nullopt.
+std::optional<std::string> query_param(std::string_view target, std::string_view name);
+
+}  // namespace routeiq::api

@@ -2,8 +2,10 @@
 
 #include <boost/json.hpp>
 
+#include "routeiq/api/key_service.hpp"
 #include "routeiq/core/json.hpp"
 #include "routeiq/core/log.hpp"
+#include "routeiq/keys/key_fields.hpp"
 
 namespace routeiq::api {
 namespace asio = boost::asio;
@@ -31,20 +33,56 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 
 namespace {
 
+// LiteLLM answers every refused key with type "auth_error" (401).
 Error unauthorized() {
-  return make_error(ErrorKind::unauthorized,
+  return make_error(ErrorKind::auth_error,
                     "Authentication Error: invalid or missing API key. Pass it as "
                     "'Authorization: Bearer <key>'");
+}
+
+// LiteLLM's answer to a key it does not know; the key is shown masked and
+// its hash not at all (the hash is what the store is searched by).
+Error unknown_key(std::string_view presented) {
+  return make_error(ErrorKind::auth_error,
+                    "Authentication Error, Invalid proxy server token passed. Received API Key = " +
+                        keys::mask_key(presented) +
+                        ". Unable to find token in cache or the key database");
+}
+
+asio::awaitable<Status> authenticate_virtual_key(RequestContext& ctx, std::string_view presented) {
+  std::string token = keys::hash_key(presented);
+  auto found = co_await ctx.key_service->find(token);
+  if (!found) {
+    if (found.error().kind == ErrorKind::db_unavailable &&
+        ctx.key_service->allow_requests_on_db_unavailable()) {
+      log::warn()
+          << "key database unavailable: request let through (allow_requests_on_db_unavailable)";
+      co_return ok_status();
+    }
+    co_return found.error();
+  }
+  if (!found.value()) co_return unknown_key(presented);
+  const auto& key = *found.value();
+  if (auto st = keys::key_usable(key, std::chrono::system_clock::now()); !st) co_return st;
+  if (auto st = keys::route_allowed(key, ctx.route.group, ctx.route.path); !st) co_return st;
+  ctx.principal.kind = Principal::Kind::virtual_key;
+  ctx.principal.key = found.value();
+  co_return ok_status();
 }
 
 }  // namespace
 
 asio::awaitable<Status> AuthStage::before(RequestContext& ctx) {
   const auto& master = ctx.snapshot->config->general_settings.master_key;
-  if (ctx.route.auth == Auth::open || master.empty()) co_return ok_status();
-  if (!constant_time_equal(presented_key(ctx.exchange.request()), master)) co_return unauthorized();
-  ctx.principal.kind = Principal::Kind::master_key;
-  co_return ok_status();
+  if (ctx.route.group == RouteGroup::open || master.empty()) co_return ok_status();
+  std::string presented = presented_key(ctx.exchange.request());
+  if (presented.empty()) co_return unauthorized();
+  if (constant_time_equal(presented, master)) {
+    ctx.principal.kind = Principal::Kind::master_key;
+    co_return ok_status();
+  }
+  if (!ctx.key_service) co_return unauthorized();
+  co_return co_await authenticate_virtual_key(ctx, presented);
 }
 
 asio::awaitable<Status> JsonBodyStage::before(RequestContext& ctx) {
@@ -52,7 +90,9 @@ asio::awaitable<Status> JsonBodyStage::before(RequestContext& ctx) {
   auto body = parse_json_object(ctx.exchange.request().body(), "request body");
   if (!body) co_return body.error();
   ctx.body = std::move(body.value());
-  ctx.controls = take_controls(ctx.body);
+  // LiteLLM's own keys (metadata, user, timeout...) steer LLM calls; a
+  // management body is the object itself ("metadata" is a key's field there).
+  if (ctx.route.group == RouteGroup::llm_api) ctx.controls = take_controls(ctx.body);
   co_return ok_status();
 }
 

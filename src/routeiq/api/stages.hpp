@@ -13,7 +13,8 @@ namespace routeiq::api {
 std::string presented_key(const net::http::request<net::http::string_body>& req);
 bool constant_time_equal(std::string_view a, std::string_view b);
 
-// Routes with Auth::required need the master key when one is configured.
+// With a master key configured, every route but the open ones needs it or a
+// usable virtual key allowed on the route's group (LiteLLM's route groups).
 class AuthStage final : public Stage {
  public:
   std::string_view name() const override { return "auth"; }

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "routeiq/api/gateway.hpp"
+#include "routeiq/api/key_service.hpp"
 #include "routeiq/api/proxy.hpp"
 #include "routeiq/app/commands.hpp"
 #include "routeiq/app/startup_guide.hpp"
@@ -148,6 +149,20 @@ ErrorKind transport_error_kind(int status) {
   }
 }
 
+// Virtual keys exist only behind a master key (LiteLLM's rule: without one
+// there is no authentication at all). The store opens on first use.
+std::shared_ptr<api::KeyService> make_key_service(const config::GeneralSettings& g) {
+  if (g.master_key.empty()) return nullptr;
+  api::KeyServiceOptions options;
+  options.database_url = api::database_url_of(g.database_url);
+  options.open.pool_limit = static_cast<size_t>(g.database_connection_pool_limit);
+  options.open.connect_timeout_s = g.database_connection_timeout;
+  options.cache_ttl =
+      std::chrono::milliseconds(static_cast<int64_t>(g.user_api_key_cache_ttl * 1000));
+  options.allow_requests_on_db_unavailable = g.allow_requests_on_db_unavailable;
+  return std::make_shared<api::KeyService>(std::move(options));
+}
+
 }  // namespace
 
 int run_serve(int argc, char** argv) {
@@ -177,7 +192,8 @@ int run_serve(int argc, char** argv) {
   block_signals(signals);
   net::raise_fd_limit();
   net::configure_upstream(args.upstream);
-  api::Gateway gateway(runtime.value());
+  auto keys = make_key_service(snapshot->config->general_settings);
+  api::Gateway gateway(runtime.value(), keys);
   net::HttpServer server(
       args.server, [&gateway](net::Exchange& ex) { return gateway.handle(ex); },
       [](int status, std::string_view message) {

@@ -72,6 +72,13 @@ struct RouterSettings {
 struct GeneralSettings {
   std::string master_key;      // resolved; empty: no auth
   std::string master_key_env;  // the variable it came from (os.environ/VAR), else empty
+  // Where keys live: sqlite:///path, postgresql://...; empty: DATABASE_URL,
+  // else ./routeiq.db. Never logged (it may hold a password).
+  std::string database_url;
+  int database_connection_pool_limit = 10;
+  double database_connection_timeout = 60;  // seconds
+  double user_api_key_cache_ttl = 60;       // seconds a looked-up key is trusted
+  bool allow_requests_on_db_unavailable = false;
   boost::json::object extra;
 };
 

@@ -1,4 +1,5 @@
 // router_settings, general_settings and litellm_settings: one key table each.
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "routeiq/config/sections.hpp"
@@ -153,9 +154,23 @@ constexpr KeyRow<GeneralSettings> kGeneralKeys[] = {
        g.master_key = std::move(key.value);
        g.master_key_env = std::move(key.env_var);
      }},
-    {"database_url", not_yet, "Postgres URL for keys, teams, budgets and spend"},
-    {"database_connection_pool_limit", not_yet, "database connections per worker"},
-    {"database_connection_timeout", not_yet, "seconds to wait for a database connection"},
+    {"database_url", yes, "where keys live: sqlite:///path or postgresql://...",
+     [](GeneralSettings& g, const Entry& e, const At& at, Warnings&) {
+       g.database_url = read_string(e.value, at);
+     }},
+    {"database_connection_pool_limit", yes, "PostgreSQL connections of the gateway",
+     [](GeneralSettings& g, const Entry& e, const At& at, Warnings&) {
+       g.database_connection_pool_limit = std::max(1, read_small_count(e.value, at));
+     }},
+    {"database_connection_timeout", yes, "seconds to wait for a database connection",
+     [](GeneralSettings& g, const Entry& e, const At& at, Warnings&) {
+       g.database_connection_timeout = read_timeout(e.value, at);
+     }},
+    {"user_api_key_cache_ttl", yes,
+     "seconds a looked-up virtual key is trusted without the database",
+     [](GeneralSettings& g, const Entry& e, const At& at, Warnings&) {
+       g.user_api_key_cache_ttl = read_wait(e.value, at);
+     }},
     {"store_model_in_db", not_yet, "keep models added through the admin API in the database"},
     {"store_prompts_in_spend_logs", not_yet, "keep request and response bodies in spend logs"},
     {"alerting", not_yet, "alert channels (slack, email, ...)"},
@@ -188,7 +203,10 @@ constexpr KeyRow<GeneralSettings> kGeneralKeys[] = {
     {"max_request_size_mb", not_yet, "largest request body"},
     {"max_response_size_mb", not_yet, "largest response body"},
     {"infer_model_from_keys", not_yet, "list models inferred from the provider keys that are set"},
-    {"allow_requests_on_db_unavailable", not_yet, "serve requests while the database is down"},
+    {"allow_requests_on_db_unavailable", yes, "let unknown keys through while the database is down",
+     [](GeneralSettings& g, const Entry& e, const At& at, Warnings&) {
+       g.allow_requests_on_db_unavailable = read_bool(e.value, at);
+     }},
     {"use_redis_transaction_buffer", not_yet, "buffer spend updates in Redis, one writer"},
     {"user_header_name", not_yet, "request header naming the end user"},
     {"forward_client_headers_to_llm_api", not_yet, "forward clients' headers to the provider"},

@@ -1,4 +1,6 @@
 #include "routeiq/runtime/snapshot.hpp"
+
+#include <algorithm>
 #include "routeiq/core/env.hpp"
 
 #include <cstdlib>
@@ -158,6 +160,17 @@ Status make_router_group(const config::Deployment& d, Snapshot& snap) {
   return ok_status();
 }
 
+void add_access_groups(const config::Config& config, Snapshot& snap) {
+  for (const auto& d : config.model_list) {
+    const auto* groups = d.model_info.extra.if_contains("access_groups");
+    if (!groups || !groups->is_array()) continue;
+    auto& list = snap.access_groups[d.model_name];
+    for (const auto& g : groups->as_array())
+      if (g.is_string() && std::find(list.begin(), list.end(), g.as_string()) == list.end())
+        list.emplace_back(g.as_string());
+  }
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const Snapshot>> build_snapshot(std::shared_ptr<const config::Config> config,
@@ -191,6 +204,7 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(std::shared_ptr<const con
     snap->deployments.push_back(std::move(rt));
   }
   for (const auto& rt : snap->deployments) snap->callable.push_back(rt.not_callable_reason.empty());
+  add_access_groups(*config, *snap);
   snap->config = std::move(config);
   return std::shared_ptr<const Snapshot>(std::move(snap));
 }

@@ -50,6 +50,9 @@ struct Snapshot {
   std::vector<std::string> warnings;
   // Every learned router (strategy and router groups), for status and hot reload.
   std::vector<std::shared_ptr<LearnedRouter>> learned;
+  // model_info.access_groups of each model group (LiteLLM's access groups:
+  // a key whose `models` names one may call every group in it).
+  std::map<std::string, std::vector<std::string>, std::less<>> access_groups;
   // Model groups served by a learned router (`routeiq/<type>`), by group name.
   std::map<std::string, std::shared_ptr<LearnedRouter>> router_groups;
 };

@@ -211,20 +211,22 @@ std::string redacted(std::string message, const std::vector<std::string>& secret
   return message;
 }
 
-Result<std::unique_ptr<Store>> open_store(std::string_view url, const OpenOptions& options) {
+std::optional<std::string> sqlite_path(std::string_view url) {
   auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) {
-    if (url.empty()) return make_error(ErrorKind::invalid_request, "The database URL is empty");
-    return open_sqlite(std::string(url), options);
+  if (scheme_end == std::string_view::npos) return std::string(url);
+  // sqlite:///abs/path keeps its leading slash; sqlite://rel.db is relative.
+  if (url.substr(0, scheme_end) == "sqlite") return std::string(url.substr(scheme_end + 3));
+  return std::nullopt;
+}
+
+Result<std::unique_ptr<Store>> open_store(std::string_view url, const OpenOptions& options) {
+  if (auto path = sqlite_path(url)) {
+    if (path->empty())
+      return make_error(ErrorKind::invalid_request, "The SQLite database URL has no path");
+    return open_sqlite(*path, options);
   }
+  auto scheme_end = url.find("://");
   std::string_view scheme = url.substr(0, scheme_end);
-  if (scheme == "sqlite") {
-    // sqlite:///abs/path keeps its leading slash; sqlite://rel.db is relative.
-    std::string path(url.substr(scheme_end + 3));
-    if (path.empty())
-      return make_error(ErrorKind::invalid_request, "The sqlite:// database URL has no path");
-    return open_sqlite(path, options);
-  }
   if (scheme == "postgresql" || scheme == "postgres")
     return open_postgres(std::string(url), options);
   // Only the scheme is quoted: the rest of a URL may hold a password.

@@ -111,6 +111,10 @@ struct OpenOptions {
 };
 Result<std::unique_ptr<Store>> open_store(std::string_view url, const OpenOptions& options = {});
 
+// The file of a SQLite URL (sqlite:///abs, sqlite://relative, a plain path);
+// nullopt for other schemes.
+std::optional<std::string> sqlite_path(std::string_view url);
+
 // The schema version this build writes.
 int schema_version();
 

@@ -101,12 +101,20 @@ Pipeline three_stages(int refusing = -1) {
   return Pipeline(std::move(stages));
 }
 
-constexpr Route kTestRoute{
-    "/t",           http::verb::post,           Dialect::openai,  BodyKind::json,
-    Auth::required, Endpoint::chat_completions, recording_handler};
-constexpr Route kThrowingRoute{
-    "/t",           http::verb::post,           Dialect::openai, BodyKind::json,
-    Auth::required, Endpoint::chat_completions, throwing_handler};
+constexpr Route kTestRoute{"/t",
+                           http::verb::post,
+                           Dialect::openai,
+                           BodyKind::json,
+                           RouteGroup::llm_api,
+                           Endpoint::chat_completions,
+                           recording_handler};
+constexpr Route kThrowingRoute{"/t",
+                               http::verb::post,
+                               Dialect::openai,
+                               BodyKind::json,
+                               RouteGroup::llm_api,
+                               Endpoint::chat_completions,
+                               throwing_handler};
 
 TEST(Pipeline, StagesRunInOrderAndAfterInReverse) {
   Harness h;
@@ -141,28 +149,31 @@ TEST(Pipeline, AfterRunsWhenTheHandlerThrowsAndTheExceptionGoesOn) {
   EXPECT_EQ(ctx.record.error, "internal error");
 }
 
-Status run_auth(const std::string& master, Auth auth, const std::string& header) {
+Status run_auth(const std::string& master, RouteGroup group, const std::string& header) {
   Harness h;
   if (!header.empty()) h.request.set(http::field::authorization, header);
   Route route = kTestRoute;
-  route.auth = auth;
+  route.group = group;
   RequestContext ctx(h.exchange, snapshot(master), route);
   AuthStage stage;
   Status out = run_before(h, stage, ctx);
-  if (out && auth == Auth::required && !master.empty()) {
+  if (out && group != RouteGroup::open && !master.empty()) {
     EXPECT_EQ(ctx.principal.kind, Principal::Kind::master_key);
   }
   return out;
 }
 
 TEST(AuthStage, TheMasterKeyIsRequiredWhereTheRouteSaysSo) {
-  EXPECT_TRUE(run_auth("sk-master", Auth::required, "Bearer sk-master"));
-  auto refused = run_auth("sk-master", Auth::required, "Bearer sk-other");
+  EXPECT_TRUE(run_auth("sk-master", RouteGroup::llm_api, "Bearer sk-master"));
+  auto refused = run_auth("sk-master", RouteGroup::llm_api, "Bearer sk-other");
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().status(), 401);
-  EXPECT_FALSE(run_auth("sk-master", Auth::required, ""));
-  EXPECT_TRUE(run_auth("sk-master", Auth::open, "")) << "health probes need no key";
-  EXPECT_TRUE(run_auth("", Auth::required, "")) << "no master key: authentication is off";
+  EXPECT_FALSE(run_auth("sk-master", RouteGroup::llm_api, ""));
+  EXPECT_TRUE(run_auth("sk-master", RouteGroup::open, "")) << "health probes need no key";
+  EXPECT_TRUE(run_auth("", RouteGroup::llm_api, "")) << "no master key: authentication is off";
+  auto no_store = run_auth("sk-master", RouteGroup::management, "Bearer sk-virtual");
+  ASSERT_FALSE(no_store) << "a key other than the master key needs the key store";
+  EXPECT_EQ(no_store.error().status(), 401);
 }
 
 TEST(JsonBodyStage, ParsesOnceAndMovesLiteLLMKeysToControls) {

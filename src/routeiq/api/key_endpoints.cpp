@@ -1,0 +1,505 @@
+#include "routeiq/api/key_endpoints.hpp"
+
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "routeiq/api/key_service.hpp"
+#include "routeiq/api/request.hpp"
+#include "routeiq/core/json.hpp"
+#include "routeiq/core/time.hpp"
+#include "routeiq/keys/key_fields.hpp"
+
+namespace routeiq::api {
+namespace asio = boost::asio;
+namespace json = boost::json;
+using store::Row;
+using store::Store;
+using store::Table;
+using SysClock = std::chrono::system_clock;
+
+namespace {
+
+constexpr std::string_view kJson = "application/json";
+
+// ---------------------------------------------------------------- pure parts
+
+std::string iso_ms(int64_t ms) {
+  return iso8601(SysTime(std::chrono::milliseconds(ms)), true);
+}
+
+// A stored row as LiteLLM shows a key: its document with the times.
+json::object shown(const Row& row) {
+  json::object out = row.doc;
+  out["token"] = row.id;
+  out["created_at"] = iso_ms(row.created_ms);
+  out["updated_at"] = iso_ms(row.updated_ms);
+  return out;
+}
+
+Error not_found(std::string_view what) {
+  return make_error(ErrorKind::not_found, std::string(what));
+}
+
+// A custom key (`key` in /key/generate): LiteLLM wants the sk- prefix; bytes
+// that could not be sent back in a header or JSON are refused too.
+Status check_custom_key(std::string_view key) {
+  if (!key.starts_with("sk-") || key.size() < 8 || key.size() > 256)
+    return make_error(ErrorKind::invalid_request,
+                      "key: a custom key must start with 'sk-' and be 8 to 256 characters", "key");
+  for (unsigned char c : key)
+    if (c <= 0x20 || c >= 0x7f)
+      return make_error(ErrorKind::invalid_request,
+                        "key: only visible ASCII characters are allowed", "key");
+  return ok_status();
+}
+
+// Unique key aliases, as LiteLLM enforces them (`except` is the key being changed).
+Status alias_free(Store& s, const json::object& doc, std::string_view except) {
+  auto alias = str_or(doc, "key_alias");
+  if (alias.empty()) return ok_status();
+  store::Query q;
+  q.equals.emplace_back("key_alias", std::string(alias));
+  q.limit = 2;
+  auto rows = s.list(Table::keys, q);
+  if (!rows) return rows.error();
+  for (const auto& r : rows.value())
+    if (r.id != except)
+      return make_error(ErrorKind::invalid_request,
+                        "Unique key aliases across all keys are required. Key alias '" +
+                            std::string(alias) + "' already exists",
+                        "key_alias");
+  return ok_status();
+}
+
+std::string caller_name(const Principal& p) {
+  if (p.kind == Principal::Kind::virtual_key && p.key) return p.key->token;
+  return "proxy_admin";
+}
+
+// The document of a new key: the checked fields and who made it.
+json::object new_key_doc(json::object fields, std::string_view key, const Principal& caller) {
+  fields["key_name"] = keys::mask_key(key);
+  fields["created_by"] = caller_name(caller);
+  fields["updated_by"] = caller_name(caller);
+  return fields;
+}
+
+// The answer of generate and regenerate: the key in plaintext, once.
+json::object generated(const Row& row, std::string_view key) {
+  json::object out = shown(row);
+  out["key"] = key;
+  out["token_id"] = row.id;
+  return out;
+}
+
+Result<Row> insert_key(Store& s, const std::string& token, json::object doc) {
+  if (auto st = alias_free(s, doc, ""); !st) return st.error();
+  Row row{token, std::move(doc)};
+  auto inserted = s.insert(Table::keys, row);
+  if (!inserted) return inserted.error();
+  if (!inserted.value())
+    return make_error(ErrorKind::invalid_request, "this key already exists", "key");
+  auto stored = s.get(Table::keys, token);
+  if (!stored) return stored.error();
+  return std::move(*stored.value());
+}
+
+Result<Row> change_key(Store& s, const std::string& token, const json::object& fields,
+                       const Principal& caller) {
+  auto found = s.get(Table::keys, token);
+  if (!found) return found.error();
+  if (!found.value()) return not_found("Key not found");
+  Row row = std::move(*found.value());
+  for (const auto& [k, v] : fields) row.doc[k] = v;
+  row.doc["updated_by"] = caller_name(caller);
+  if (fields.contains("key_alias"))
+    if (auto st = alias_free(s, row.doc, token); !st) return st.error();
+  auto updated = s.update(Table::keys, row);
+  if (!updated) return updated.error();
+  auto stored = s.get(Table::keys, token);
+  if (!stored) return stored.error();
+  if (!stored.value()) return not_found("Key not found");
+  return std::move(*stored.value());
+}
+
+// Deleted keys keep their last row (LiteLLM_DeletedVerificationToken).
+Status delete_keys(Store& s, const std::vector<std::string>& tokens) {
+  for (const auto& token : tokens) {
+    auto found = s.get(Table::keys, token);
+    if (!found) return found.error();
+    if (!found.value()) return not_found("Key not found: nothing was deleted");
+    Row gone = std::move(*found.value());
+    gone.doc["deleted_at"] = iso8601(SysClock::now(), true);
+    s.remove(Table::deleted_keys, token);  // a key deleted before, then made again
+    if (auto st = s.insert(Table::deleted_keys, gone); !st) return st.error();
+    if (auto st = s.remove(Table::keys, token); !st) return st.error();
+  }
+  return ok_status();
+}
+
+Result<std::vector<std::string>> tokens_by_alias(Store& s, const json::array& aliases) {
+  std::vector<std::string> out;
+  for (const auto& a : aliases) {
+    if (!a.is_string())
+      return make_error(ErrorKind::invalid_request, "key_aliases: a list of strings",
+                        "key_aliases");
+    store::Query q;
+    q.equals.emplace_back("key_alias", std::string(a.get_string()));
+    auto rows = s.list(Table::keys, q);
+    if (!rows) return rows.error();
+    if (rows->empty())
+      return not_found("Key not found for alias '" + std::string(a.get_string()) + "'");
+    for (auto& r : rows.value()) out.push_back(std::move(r.id));
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> tokens_of(const json::array& given) {
+  std::vector<std::string> out;
+  for (const auto& k : given) {
+    if (!k.is_string())
+      return make_error(ErrorKind::invalid_request, "keys: a list of strings", "keys");
+    out.push_back(keys::token_of(k.get_string()));
+  }
+  return out;
+}
+
+// The key a body names with "key" (the plaintext key or its hash).
+Result<std::string> named_token(const json::object& body) {
+  auto key = str_or(body, "key");
+  if (key.empty()) return make_error(ErrorKind::invalid_request, "'key' is required", "key");
+  return keys::token_of(key);
+}
+
+// /key/list's filters, from the query string, on indexed columns only.
+Result<store::Query> list_query(std::string_view target) {
+  store::Query q;
+  for (auto name : {"user_id", "team_id", "organization_id", "key_alias"})
+    if (auto v = query_param(target, name); v && !v->empty()) q.equals.emplace_back(name, *v);
+  auto number = [&](const char* name, size_t dflt, size_t max) -> Result<size_t> {
+    auto v = query_param(target, name);
+    if (!v) return dflt;
+    size_t n = 0;
+    auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+    if (ec != std::errc() || end != v->data() + v->size() || n < 1 || n > max)
+      return make_error(ErrorKind::invalid_request,
+                        std::string(name) + ": a whole number from 1 to " + std::to_string(max),
+                        name);
+    return n;
+  };
+  auto page = number("page", 1, 1'000'000);
+  if (!page) return page.error();
+  auto size = number("size", 10, 100);
+  if (!size) return size.error();
+  q.limit = size.value();
+  q.offset = (page.value() - 1) * size.value();
+  return q;
+}
+
+struct KeyPage {
+  std::vector<Row> rows;
+  int64_t total = 0;
+};
+
+json::object list_body(const KeyPage& page, const store::Query& q, bool full) {
+  json::array out;
+  for (const auto& r : page.rows) {
+    if (full)
+      out.push_back(shown(r));
+    else
+      out.emplace_back(r.id);
+  }
+  int64_t size = static_cast<int64_t>(q.limit);
+  return {{"keys", std::move(out)},
+          {"total_count", page.total},
+          {"current_page", static_cast<int64_t>(q.offset) / size + 1},
+          {"total_pages", (page.total + size - 1) / size}};
+}
+
+// ---------------------------------------------------------------- handlers
+
+asio::awaitable<void> respond_json(RequestContext& ctx, const json::object& body) {
+  std::string text = json::serialize(body);
+  co_await ctx.exchange.respond(200, kJson, text);
+}
+
+// Runs `work` on the store and answers with its object, or the error.
+asio::awaitable<void> answer(RequestContext& ctx,
+                             std::function<Result<json::object>(Store&)> work) {
+  auto result = co_await ctx.key_service->with_store<json::object>(std::move(work));
+  if (!result) {
+    co_await send_error(ctx, result.error());
+    co_return;
+  }
+  co_await respond_json(ctx, result.value());
+}
+
+bool has_service(const RequestContext& ctx) {
+  return ctx.key_service != nullptr;
+}
+
+Error no_service() {
+  return make_error(ErrorKind::invalid_request,
+                    "Virtual keys need a master_key in general_settings (and a database)");
+}
+
+Result<json::object> block_body(Store& s, const json::object& body, bool blocked,
+                                const Principal& caller) {
+  auto token = named_token(body);
+  if (!token) return token.error();
+  json::object fields{{"blocked", blocked}};
+  auto row = change_key(s, token.value(), fields, caller);
+  if (!row) return row.error();
+  return shown(row.value());
+}
+
+asio::awaitable<void> set_blocked(RequestContext& ctx, bool blocked) {
+  if (!has_service(ctx)) {
+    co_await send_error(ctx, no_service());
+    co_return;
+  }
+  auto token = named_token(ctx.body);
+  const json::object* body = &ctx.body;
+  const Principal* caller = &ctx.principal;
+  std::function<Result<json::object>(Store&)> work = [body, blocked, caller](Store& s) {
+    return block_body(s, *body, blocked, *caller);
+  };
+  co_await answer(ctx, std::move(work));
+  if (token) ctx.key_service->forget(token.value());
+}
+
+}  // namespace
+
+asio::awaitable<void> handle_key_generate(RequestContext& ctx) {
+  if (!has_service(ctx)) {
+    co_await send_error(ctx, no_service());
+    co_return;
+  }
+  auto fields = keys::key_fields(ctx.body, keys::KeyOp::generate, SysClock::now());
+  if (!fields) {
+    co_await send_error(ctx, fields.error());
+    co_return;
+  }
+  std::string key(str_or(ctx.body, "key"));
+  if (key.empty()) key = keys::new_key();
+  if (auto st = check_custom_key(key); !st) {
+    co_await send_error(ctx, st.error());
+    co_return;
+  }
+  auto doc =
+      std::make_shared<json::object>(new_key_doc(std::move(fields.value()), key, ctx.principal));
+  std::string token = keys::hash_key(key);
+  std::function<Result<json::object>(Store&)> work = [doc, token,
+                                                      key](Store& s) -> Result<json::object> {
+    Result<Row> row = make_error(ErrorKind::internal, "not written");
+    auto st = s.transaction([&](Store& tx) -> Status {
+      row = insert_key(tx, token, std::move(*doc));
+      if (!row) return row.error();
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return generated(row.value(), key);
+  };
+  co_await answer(ctx, std::move(work));
+  ctx.key_service->forget(token);  // it may be cached as unknown
+}
+
+asio::awaitable<void> handle_key_update(RequestContext& ctx) {
+  if (!has_service(ctx)) {
+    co_await send_error(ctx, no_service());
+    co_return;
+  }
+  auto token = named_token(ctx.body);
+  if (!token) {
+    co_await send_error(ctx, token.error());
+    co_return;
+  }
+  auto fields = keys::key_fields(ctx.body, keys::KeyOp::update, SysClock::now());
+  if (!fields) {
+    co_await send_error(ctx, fields.error());
+    co_return;
+  }
+  auto changes = std::make_shared<json::object>(std::move(fields.value()));
+  std::string t = token.value();
+  const Principal* caller = &ctx.principal;
+  std::function<Result<json::object>(Store&)> work = [changes, t,
+                                                      caller](Store& s) -> Result<json::object> {
+    Result<Row> row = make_error(ErrorKind::internal, "not written");
+    auto st = s.transaction([&](Store& tx) -> Status {
+      row = change_key(tx, t, *changes, *caller);
+      if (!row) return row.error();
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return shown(row.value());
+  };
+  co_await answer(ctx, std::move(work));
+  ctx.key_service->forget(t);
+}
+
+asio::awaitable<void> handle_key_delete(RequestContext& ctx) {
+  if (!has_service(ctx)) {
+    co_await send_error(ctx, no_service());
+    co_return;
+  }
+  const auto* by_key = arr_at(ctx.body, "keys");
+  const auto* by_alias = arr_at(ctx.body, "key_aliases");
+  if (!by_key && !by_alias) {
+    co_await send_error(ctx, make_error(ErrorKind::invalid_request,
+                                        "give 'keys' or 'key_aliases' (a list)", "keys"));
+    co_return;
+  }
+  std::vector<std::string> tokens;
+  if (by_key) {
+    auto t = tokens_of(*by_key);
+    if (!t) {
+      co_await send_error(ctx, t.error());
+      co_return;
+    }
+    tokens = std::move(t.value());
+  }
+  auto deleted = std::make_shared<std::vector<std::string>>(std::move(tokens));
+  json::array aliases = by_alias ? *by_alias : json::array();
+  json::array given = by_key ? *by_key : aliases;
+  std::function<Result<json::object>(Store&)> work = [deleted, aliases,
+                                                      given](Store& s) -> Result<json::object> {
+    auto st = s.transaction([&](Store& tx) -> Status {
+      auto more = tokens_by_alias(tx, aliases);
+      if (!more) return more.error();
+      deleted->insert(deleted->end(), more->begin(), more->end());
+      return delete_keys(tx, *deleted);
+    });
+    if (!st) return st.error();
+    return json::object{{"deleted_keys", given}};
+  };
+  co_await answer(ctx, std::move(work));
+  for (const auto& t : *deleted) ctx.key_service->forget(t);
+}
+
+asio::awaitable<void> handle_key_info(RequestContext& ctx) {
+  if (!has_service(ctx)) {
+    co_await send_error(ctx, no_service());
+    co_return;
+  }
+  auto given = query_param(ctx.exchange.request().target(), "key");
+  const auto& p = ctx.principal;
+  bool self_only = p.kind == Principal::Kind::virtual_key && p.key &&
+                   std::find(p.key->allowed_routes.begin(), p.key->allowed_routes.end(),
+                             "management_routes") == p.key->allowed_routes.end();
+  std::string token;
+  if (given && !given->empty()) {
+    token = keys::token_of(*given);
+  } else if (p.kind == Principal::Kind::virtual_key && p.key) {
+    token = p.key->token;
+  } else {
+    co_await send_error(ctx, make_error(ErrorKind::invalid_request, "'key' is required", "key"));
+    co_return;
+  }
+  if (self_only && token != p.key->token) {
+    co_await send_error(
+        ctx, make_error(ErrorKind::forbidden, "A virtual key may only read its own /key/info"));
+    co_return;
+  }
+  std::string shown_key = given ? *given : p.key->key_name;
+  std::function<Result<json::object>(Store&)> work = [token,
+                                                      shown_key](Store& s) -> Result<json::object> {
+    auto row = s.get(Table::keys, token);
+    if (!row) return row.error();
+    if (!row.value()) return not_found("Key not found");
+    return json::object{{"key", shown_key}, {"info", shown(*row.value())}};
+  };
+  co_await answer(ctx, std::move(work));
+}
+
+asio::awaitable<void> handle_key_list(RequestContext& ctx) {
+  if (!has_service(ctx)) {
+    co_await send_error(ctx, no_service());
+    co_return;
+  }
+  auto target = ctx.exchange.request().target();
+  auto q = list_query(target);
+  if (!q) {
+    co_await send_error(ctx, q.error());
+    co_return;
+  }
+  bool full = query_param(target, "return_full_object") == std::optional<std::string>("true");
+  store::Query query = std::move(q.value());
+  std::function<Result<json::object>(Store&)> work = [query,
+                                                      full](Store& s) -> Result<json::object> {
+    KeyPage page;
+    auto rows = s.list(Table::keys, query);
+    if (!rows) return rows.error();
+    page.rows = std::move(rows.value());
+    auto total = s.count(Table::keys, query);
+    if (!total) return total.error();
+    page.total = total.value();
+    return list_body(page, query, full);
+  };
+  co_await answer(ctx, std::move(work));
+}
+
+asio::awaitable<void> handle_key_block(RequestContext& ctx) {
+  co_await set_blocked(ctx, true);
+}
+
+asio::awaitable<void> handle_key_unblock(RequestContext& ctx) {
+  co_await set_blocked(ctx, false);
+}
+
+asio::awaitable<void> handle_key_regenerate(RequestContext& ctx) {
+  if (!has_service(ctx)) {
+    co_await send_error(ctx, no_service());
+    co_return;
+  }
+  auto old_token = named_token(ctx.body);
+  if (!old_token) {
+    co_await send_error(ctx, old_token.error());
+    co_return;
+  }
+  if (ctx.body.contains("grace_period")) {
+    co_await send_error(
+        ctx, make_error(ErrorKind::invalid_request,
+                        "'grace_period' is not supported by this gateway yet", "grace_period"));
+    co_return;
+  }
+  json::object rest = ctx.body;
+  std::string key(str_or(rest, "new_key"));
+  rest.erase("new_key");
+  auto fields = keys::key_fields(rest, keys::KeyOp::update, SysClock::now());
+  if (!fields) {
+    co_await send_error(ctx, fields.error());
+    co_return;
+  }
+  if (key.empty()) key = keys::new_key();
+  if (auto st = check_custom_key(key); !st) {
+    co_await send_error(ctx, st.error());
+    co_return;
+  }
+  auto changes = std::make_shared<json::object>(std::move(fields.value()));
+  std::string old_t = old_token.value(), new_t = keys::hash_key(key);
+  const Principal* caller = &ctx.principal;
+  std::function<Result<json::object>(Store&)> work = [changes, old_t, new_t, key,
+                                                      caller](Store& s) -> Result<json::object> {
+    Result<Row> row = make_error(ErrorKind::internal, "not written");
+    auto st = s.transaction([&](Store& tx) -> Status {
+      auto old_row = tx.get(Table::keys, old_t);
+      if (!old_row) return old_row.error();
+      if (!old_row.value()) return not_found("Key not found");
+      json::object doc = std::move(old_row.value()->doc);
+      for (const auto& [k, v] : *changes) doc[k] = v;
+      doc["key_name"] = keys::mask_key(key);
+      doc["updated_by"] = caller_name(*caller);
+      if (auto gone = tx.remove(Table::keys, old_t); !gone) return gone.error();
+      row = insert_key(tx, new_t, std::move(doc));
+      if (!row) return row.error();
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return generated(row.value(), key);
+  };
+  co_await answer(ctx, std::move(work));
+  ctx.key_service->forget(old_t);
+  ctx.key_service->forget(new_t);
+}
+
+}  // namespace routeiq::api

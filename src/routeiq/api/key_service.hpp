@@ -1,0 +1,87 @@
+#pragma once
+// Virtual keys at request time: the store (opened on first use, on a database
+// thread), the threads that talk to it, and the key cache every server thread
+// shares. A cached key is trusted for user_api_key_cache_ttl; an unknown key
+// is remembered as unknown for a few seconds, so a flood of bad keys does not
+// become a flood of queries. Writes made through this instance drop the
+// cached entry at once; other instances see them within the TTL.
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "routeiq/keys/access.hpp"
+#include "routeiq/net/blocking_pool.hpp"
+#include "routeiq/store/store.hpp"
+
+namespace routeiq::api {
+
+struct KeyServiceOptions {
+  std::string database_url;  // resolved: config, DATABASE_URL, else ./routeiq.db
+  store::OpenOptions open;
+  std::chrono::milliseconds cache_ttl{60'000};
+  std::chrono::milliseconds unknown_ttl{5'000};
+  size_t max_cached = 100'000;
+  bool allow_requests_on_db_unavailable = false;
+  size_t db_threads = 2;
+  size_t max_queued = 1024;
+};
+
+// The database URL a config asks for (general_settings.database_url, else the
+// DATABASE_URL variable, else ./routeiq.db next to where the gateway runs).
+std::string database_url_of(std::string_view configured);
+
+class KeyService {
+ public:
+  explicit KeyService(KeyServiceOptions options);
+  ~KeyService();
+
+  using KeyPtr = std::shared_ptr<const keys::VirtualKey>;
+  // The key with this token (null: no such key), from the cache or the store.
+  boost::asio::awaitable<Result<KeyPtr>> find(const std::string& token);
+  // Runs `work` on a database thread with the store (opened on first use).
+  template <class T>
+  boost::asio::awaitable<Result<T>> with_store(std::function<Result<T>(store::Store&)> work);
+  // Drops a cached key after this instance changed or deleted it.
+  void forget(const std::string& token);
+
+  bool allow_requests_on_db_unavailable() const {
+    return options_.allow_requests_on_db_unavailable;
+  }
+  std::string_view backend_name() const;
+
+ private:
+  struct Cached {
+    KeyPtr key;  // null: known not to exist
+    std::chrono::steady_clock::time_point until;
+  };
+  std::optional<Cached> cached(const std::string& token);
+  void remember(const std::string& token, KeyPtr key);
+  // On a database thread. With `create` false, a SQLite file that does not
+  // exist yet is not made: no database means no virtual keys, and a wrong key
+  // must not leave a file behind.
+  Result<store::Store*> opened(bool create = true);
+
+  KeyServiceOptions options_;
+  std::mutex cache_mutex_;
+  std::unordered_map<std::string, Cached> cache_;
+  std::mutex store_mutex_;
+  std::unique_ptr<store::Store> store_;
+  net::BlockingPool pool_;
+};
+
+template <class T>
+boost::asio::awaitable<Result<T>> KeyService::with_store(
+    std::function<Result<T>(store::Store&)> work) {
+  std::function<Result<T>()> job = [this, work = std::move(work)]() -> Result<T> {
+    auto s = opened(true);
+    if (!s) return s.error();
+    return work(*s.value());
+  };
+  co_return co_await pool_.run<T>(std::move(job));
+}
+
+}  // namespace routeiq::api
