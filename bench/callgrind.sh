@@ -2,6 +2,9 @@
 # Instructions per pass-through request, counted by callgrind: a measure that a
 # busy machine does not disturb, to compare two builds of the same code path.
 #   bash bench/callgrind.sh [routeiq binary] [requests]
+# VIRTUAL_KEY=1 sends a virtual key (made with /key/generate on a SQLite file
+# in the work dir) instead of the master key: the difference is the cost of
+# the cached key check.
 # Prints "instructions/request" and leaves the profile in $OUT (default
 # /tmp/routeiq-callgrind) for callgrind_annotate.
 set -euo pipefail
@@ -34,6 +37,7 @@ model_list:
     litellm_params: {model: openai/bench-model, api_base: "http://127.0.0.1:$mock_port/v1", api_key: sk-up}
 general_settings:
   master_key: sk-master
+  database_url: "sqlite://$work/keys.db"
 YAML
 python3 - "$work/body.json" <<'PY'
 import json, sys
@@ -45,11 +49,17 @@ valgrind --tool=callgrind --callgrind-out-file="$OUT.%p" \
   "$BIN" serve --config "$work/config.yaml" --port 0 --threads 1 >"$work/gw.log" 2>&1 &
 gw=$!
 gw_port=$(port_of "$work/gw.log")
+key=sk-master
+if [ "${VIRTUAL_KEY:-0}" = 1 ]; then
+  key=$(curl -sf "http://127.0.0.1:$gw_port/key/generate" -H "Authorization: Bearer sk-master" \
+    -H 'content-type: application/json' -d '{"models":["bench-model"]}' |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+fi
 "$CLIENT" --mode latency --body "$work/body.json" --rounds 1 --requests 200 --warmup 0 \
-  --header "Authorization: Bearer sk-master" --target "gw=127.0.0.1:$gw_port" >/dev/null
+  --header "Authorization: Bearer $key" --target "gw=127.0.0.1:$gw_port" >/dev/null
 callgrind_control -z "$gw" >/dev/null
 "$CLIENT" --mode latency --body "$work/body.json" --rounds 1 --requests "$N" --warmup 0 \
-  --header "Authorization: Bearer sk-master" --target "gw=127.0.0.1:$gw_port" >/dev/null
+  --header "Authorization: Bearer $key" --target "gw=127.0.0.1:$gw_port" >/dev/null
 callgrind_control -d "$gw" >/dev/null
 sleep 0.5
 kill -INT "$gw"; wait "$gw" 2>/dev/null || true

@@ -26,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = "bench-model"
 MASTER_KEY = "sk-bench-master"
+# The key clients send: the master key, or a virtual key with --virtual-key.
+CLIENT_KEY = MASTER_KEY
 UPSTREAM_KEY = "sk-bench"
 STREAM_CHUNKS = 64
 PROXY_CORE = "0"
@@ -63,6 +65,8 @@ def parse_args():
     p.add_argument("--connections", type=int, default=64)
     p.add_argument("--min-requests", type=int, default=100000, help="before reading peak RSS")
     p.add_argument("--max-throughput-seconds", type=int, default=30, help="per target")
+    p.add_argument("--virtual-key", action="store_true",
+                   help="clients send a virtual key (made with /key/generate) instead of the master key")
     p.add_argument("--out", default=None, help="JSON path (default bench/results/<date>-gateway.json)")
     return p.parse_args()
 
@@ -248,6 +252,7 @@ ROUTEIQ_CONFIG = """model_list:
       api_key: {upstream_key}
 general_settings:
   master_key: {master_key}
+  database_url: "sqlite://{workdir}/keys.db"
 """
 
 
@@ -256,7 +261,8 @@ def start_routeiq(args, workdir, mock_port):
         raise RuntimeError(f"{args.routeiq} does not exist")
     config = Path(workdir) / "routeiq.yaml"
     config.write_text(ROUTEIQ_CONFIG.format(model=MODEL, mock_port=mock_port,
-                                            upstream_key=UPSTREAM_KEY, master_key=MASTER_KEY))
+                                            upstream_key=UPSTREAM_KEY, master_key=MASTER_KEY,
+                                            workdir=workdir))
     argv = pinned(PROXY_CORE, [args.routeiq, "serve", "--config", str(config), "--port", "0"])
     service = Service("routeiq", argv, workdir)
     port = service.wait_listening(10)
@@ -267,7 +273,25 @@ def start_routeiq(args, workdir, mock_port):
         state = "still running" if exit_code is None else f"exit {exit_code}"
         raise RuntimeError(f"routeiq did not print its port ({state}): {tail}")
     service.measured_pid = service.proc.pid
+    if args.virtual_key:
+        make_virtual_key(port)
     return service, port
+
+
+def make_virtual_key(port):
+    """Clients send a virtual key (SQLite store in the work dir) instead of the master key."""
+    global CLIENT_KEY
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("POST", "/key/generate", json.dumps({"models": [MODEL]}),
+                     {"Content-Type": "application/json", "Authorization": f"Bearer {MASTER_KEY}"})
+        res = conn.getresponse()
+        body = json.loads(res.read())
+    finally:
+        conn.close()
+    if res.status != 200:
+        raise RuntimeError(f"/key/generate: HTTP {res.status}: {body}")
+    CLIENT_KEY = body["key"]
 
 
 # ---------------------------------------------------------------- requests
@@ -301,7 +325,7 @@ def smoke_test(port, stream):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         conn.request("POST", "/v1/chat/completions", chat_body(stream),
-                     {"Content-Type": "application/json", "Authorization": f"Bearer {MASTER_KEY}"})
+                     {"Content-Type": "application/json", "Authorization": f"Bearer {CLIENT_KEY}"})
         res = conn.getresponse()
         body = res.read().decode(errors="replace")
     finally:
@@ -320,7 +344,7 @@ def run_client(args, workdir, mode, ports, rounds, requests, warmup):
     body_file.write_text(chat_body(stream=mode == "stream"))
     argv = [args.client, "--mode", mode, "--body", str(body_file), "--rounds", str(rounds),
             "--requests", str(requests), "--warmup", str(warmup),
-            "--header", f"Authorization: Bearer {MASTER_KEY}"]
+            "--header", f"Authorization: Bearer {CLIENT_KEY}"]
     for name, port in ports.items():
         argv += ["--target", f"{name}=127.0.0.1:{port}"]
     out = subprocess.run(argv, capture_output=True, text=True, timeout=240)
@@ -337,7 +361,7 @@ def wrk_script(workdir):
     path.write_text(
         'wrk.method = "POST"\n'
         'wrk.headers["Content-Type"] = "application/json"\n'
-        f'wrk.headers["Authorization"] = "Bearer {MASTER_KEY}"\n'
+        f'wrk.headers["Authorization"] = "Bearer {CLIENT_KEY}"\n'
         f"wrk.body = [==[{chat_body()}]==]\n")
     return path
 

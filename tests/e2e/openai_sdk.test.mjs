@@ -1,6 +1,9 @@
 // The official `openai` npm client against the gateway, backed by mock providers.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import { MASTER_KEY, UPSTREAM_KEY, deployment, startGateway, startMock, stop } from '../integration/lib.mjs';
 
@@ -19,6 +22,7 @@ router_settings:
   num_retries: 0
 general_settings:
   master_key: ${MASTER_KEY}
+  database_url: "sqlite://${join(mkdtempSync(join(tmpdir(), 'routeiq-sdk-')), 'keys.db')}"
 `);
     client = new OpenAI({ apiKey: MASTER_KEY, baseURL: `${gw.url}/v1`, maxRetries: 0, timeout: 10_000 });
   });
@@ -84,6 +88,29 @@ general_settings:
     await assert.rejects(
       bad.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }),
       (e) => e instanceof OpenAI.AuthenticationError && e.status === 401,
+    );
+  });
+
+  test('a virtual key works in the client where the master key did, within its models', async () => {
+    const made = await fetch(`${gw.url}/key/generate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ models: ['gpt-4o-mini'], key_alias: 'sdk-test' }),
+    });
+    const { key } = await made.json();
+    const keyed = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0, timeout: 10_000 });
+    const stream = await keyed.chat.completions.create({
+      model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true,
+    });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+    assert.ok(text.length > 0);
+    const ids = [];
+    for await (const m of keyed.models.list()) ids.push(m.id);
+    assert.deepEqual(ids, ['gpt-4o-mini']);
+    await assert.rejects(
+      keyed.embeddings.create({ model: 'embedder', input: 'x' }),
+      (e) => e instanceof OpenAI.AuthenticationError && e.status === 401 && /embedder/.test(e.message),
     );
   });
 

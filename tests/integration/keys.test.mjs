@@ -88,6 +88,8 @@ describe('virtual keys', () => {
     assert.equal(refused.status, 401);
     const error = (await refused.json()).error;
     assert.equal(error.type, 'auth_error');
+    assert.equal(error.code, '401');
+    assert.equal(error.param, 'model');
     assert.match(error.message, /key not allowed to access model gpt-4o/);
     const models = await (await get(gw, '/v1/models', key)).json();
     assert.deepEqual(models.data.map((m) => m.id), ['gpt-4o-mini']);
