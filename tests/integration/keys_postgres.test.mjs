@@ -8,14 +8,14 @@ import { after, before, describe, test } from 'node:test';
 import { MASTER_KEY, chatBody, deployment, post, sleep, startGateway, startMock, stop } from './lib.mjs';
 import { startPostgres } from './postgres.mjs';
 
-function config(mock, url) {
+function config(mock, url, extra = '') {
   return `model_list:
 ${deployment('gpt-4o', mock)}general_settings:
   master_key: ${MASTER_KEY}
   database_url: "${url}"
   database_connection_timeout: 2
   user_api_key_cache_ttl: 2
-`;
+${extra}`;
 }
 
 async function generate(gw, body = {}) {
@@ -28,16 +28,17 @@ async function generate(gw, body = {}) {
 const chat = (gw, key) => post(gw, '/v1/chat/completions', chatBody('gpt-4o'), { key });
 
 describe('virtual keys on PostgreSQL', () => {
-  let pg, mock, a, b;
+  let pg, mock, a, b, lenient;
 
   before(async () => {
     pg = await startPostgres();
     mock = await startMock('keys-pg');
     a = await startGateway(config(mock, pg.url));
     b = await startGateway(config(mock, pg.url));
+    lenient = await startGateway(config(mock, pg.url, '  allow_requests_on_db_unavailable: true\n'));
   });
   after(async () => {
-    await stop(a, b, mock);
+    await stop(a, b, lenient, mock);
     await pg?.stop();
   });
 
@@ -70,6 +71,9 @@ describe('virtual keys on PostgreSQL', () => {
     assert.equal((await down.json()).error.type, 'api_error');
     const manage = await post(a, '/key/generate', {});
     assert.equal(manage.status, 503);
+    assert.equal((await chat(lenient, uncached)).status, 200,
+      'allow_requests_on_db_unavailable lets an uncached key through');
+    assert.equal((await post(lenient, '/key/generate', {})).status, 503, 'but not a management call');
     assert.equal((await chat(a, cached)).status, 200, 'a cached key needs no database');
     stopLoad = true;
     await load;

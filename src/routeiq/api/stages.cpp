@@ -53,8 +53,10 @@ asio::awaitable<Status> authenticate_virtual_key(RequestContext& ctx, std::strin
   std::string token = keys::hash_key(presented);
   auto found = co_await ctx.key_service->find(token);
   if (!found) {
+    // LiteLLM's escape hatch for an outage, never for the routes that manage keys.
     if (found.error().kind == ErrorKind::db_unavailable &&
-        ctx.key_service->allow_requests_on_db_unavailable()) {
+        ctx.key_service->allow_requests_on_db_unavailable() &&
+        ctx.route.group != RouteGroup::management) {
       log::warn()
           << "key database unavailable: request let through (allow_requests_on_db_unavailable)";
       co_return ok_status();
