@@ -400,7 +400,7 @@ asio::awaitable<void> handle_key_info(RequestContext& ctx) {
         ctx, make_error(ErrorKind::forbidden, "A virtual key may only read its own /key/info"));
     co_return;
   }
-  std::string shown_key = given ? *given : p.key->key_name;
+  std::string shown_key = given && !given->empty() ? *given : p.key->key_name;
   std::function<Result<json::object>(Store&)> work = [token,
                                                       shown_key](Store& s) -> Result<json::object> {
     auto row = s.get(Table::keys, token);

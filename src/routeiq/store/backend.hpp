@@ -59,6 +59,16 @@ std::string placeholder(Dialect dialect, int n);
 int64_t bounded_limit(const Query& query);
 int64_t bounded_offset(const Query& query);
 
+// The statements of the Store calls, with the dialect's placeholders (and
+// PostgreSQL's ::jsonb cast on the document); both backends run these.
+Result<Sql> insert_sql(Dialect dialect, Table table, const Row& row);
+Result<Sql> update_sql(Dialect dialect, Table table, const Row& row);
+Result<Sql> remove_sql(Dialect dialect, Table table, std::string_view id);
+// " WHERE ... ORDER BY created_ms, id LIMIT .. OFFSET .." of list().
+Result<Sql> list_suffix(Dialect dialect, Table table, const Query& query);
+Result<Sql> count_sql(Dialect dialect, Table table, const Query& query);
+inline constexpr std::string_view kChangeCounterSql = "SELECT n FROM routeiq_changes WHERE id = 1";
+
 // A stored document read back; a corrupt one is an internal error.
 Result<Row> stored_row(Table table, std::string id, std::string_view doc, int64_t created_ms,
                        int64_t updated_ms);

@@ -252,73 +252,38 @@ class Session {
   }
 
   Result<bool> insert(Table table, const Row& row) {
-    auto values = row_values(table, row);
-    if (!values) return values.take_error();
-    const auto& spec = table_spec(table);
-    std::string names = "id, doc, created_ms, updated_ms", marks = "$1, $2::jsonb, $3, $4";
-    int n = 5;
-    for (const auto& column : spec.columns) {
-      names += ", " + std::string(column.name);
-      marks += ", " + placeholder(Dialect::postgresql, n++);
-    }
-    int64_t now = now_ms();
-    Sql sql{"INSERT INTO " + std::string(spec.name) + " (" + names + ") VALUES (" + marks +
-                ") ON CONFLICT (id) DO NOTHING",
-            {row.id, std::move(values->doc), now, now}};
-    for (auto& value : values->columns) sql.params.push_back(to_param(std::move(value)));
-    return write(std::move(sql));
+    auto sql = insert_sql(Dialect::postgresql, table, row);
+    if (!sql) return sql.take_error();
+    return write(std::move(sql.value()));
   }
 
   Result<bool> update(Table table, const Row& row) {
-    auto values = row_values(table, row);
-    if (!values) return values.take_error();
-    const auto& spec = table_spec(table);
-    Sql sql{"UPDATE " + std::string(spec.name) + " SET doc = $2::jsonb, updated_ms = $3",
-            {row.id, std::move(values->doc), now_ms()}};
-    int n = 4;
-    for (size_t i = 0; i < spec.columns.size(); ++i) {
-      sql.text +=
-          ", " + std::string(spec.columns[i].name) + " = " + placeholder(Dialect::postgresql, n++);
-      sql.params.push_back(to_param(std::move(values->columns[i])));
-    }
-    sql.text += " WHERE id = $1";
-    return write(std::move(sql));
+    auto sql = update_sql(Dialect::postgresql, table, row);
+    if (!sql) return sql.take_error();
+    return write(std::move(sql.value()));
   }
 
   Result<bool> remove(Table table, std::string_view id) {
-    if (auto ok = check_id(id); !ok) return ok.take_error();
-    return write(
-        {"DELETE FROM " + std::string(table_name(table)) + " WHERE id = $1", {std::string(id)}});
+    auto sql = remove_sql(Dialect::postgresql, table, id);
+    if (!sql) return sql.take_error();
+    return write(std::move(sql.value()));
   }
 
   Result<std::vector<Row>> list(Table table, const Query& query) {
-    auto where = where_clause(Dialect::postgresql, table, query);
-    if (!where) return where.take_error();
-    int n = static_cast<int>(where->params.size()) + 1;
-    where->text += " ORDER BY created_ms, id LIMIT " + placeholder(Dialect::postgresql, n) +
-                   " OFFSET " + placeholder(Dialect::postgresql, n + 1);
-    where->params.emplace_back(bounded_limit(query));
-    where->params.emplace_back(bounded_offset(query));
-    return select(table, where->text, where->params);
+    auto suffix = list_suffix(Dialect::postgresql, table, query);
+    if (!suffix) return suffix.take_error();
+    return select(table, suffix->text, suffix->params);
   }
 
   Result<int64_t> count(Table table, const Query& query) {
-    auto where = where_clause(Dialect::postgresql, table, query);
-    if (!where) return where.take_error();
-    return scalar("SELECT COUNT(*) FROM " + std::string(table_name(table)) + where->text,
-                  where->params);
+    auto sql = count_sql(Dialect::postgresql, table, query);
+    if (!sql) return sql.take_error();
+    return scalar(sql->text, sql->params);
   }
 
-  Result<int64_t> change_counter() {
-    return scalar("SELECT n FROM routeiq_changes WHERE id = 1", {});
-  }
+  Result<int64_t> change_counter() { return scalar(std::string(kChangeCounterSql), {}); }
 
  private:
-  static Param to_param(std::optional<std::string> value) {
-    if (!value) return std::monostate{};
-    return std::move(*value);
-  }
-
   Error failure(const PGresult* result) {
     const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
     std::string_view sqlstate = state ? state : "";

@@ -211,6 +211,80 @@ std::string redacted(std::string message, const std::vector<std::string>& secret
   return message;
 }
 
+namespace {
+
+Param to_param(std::optional<std::string> value) {
+  if (!value) return std::monostate{};
+  return std::move(*value);
+}
+
+std::string doc_placeholder(Dialect dialect, int n) {
+  return placeholder(dialect, n) + (dialect == Dialect::postgresql ? "::jsonb" : "");
+}
+
+}  // namespace
+
+Result<Sql> insert_sql(Dialect dialect, Table table, const Row& row) {
+  auto values = row_values(table, row);
+  if (!values) return values.take_error();
+  const auto& spec = table_spec(table);
+  std::string names = "id, doc, created_ms, updated_ms";
+  std::string marks = placeholder(dialect, 1) + ", " + doc_placeholder(dialect, 2) + ", " +
+                      placeholder(dialect, 3) + ", " + placeholder(dialect, 4);
+  int n = 5;
+  for (const auto& column : spec.columns) {
+    names += ", " + std::string(column.name);
+    marks += ", " + placeholder(dialect, n++);
+  }
+  int64_t now = now_ms();
+  Sql sql{"INSERT INTO " + std::string(spec.name) + " (" + names + ") VALUES (" + marks +
+              ") ON CONFLICT (id) DO NOTHING",
+          {row.id, std::move(values->doc), now, now}};
+  for (auto& value : values->columns) sql.params.push_back(to_param(std::move(value)));
+  return sql;
+}
+
+Result<Sql> update_sql(Dialect dialect, Table table, const Row& row) {
+  auto values = row_values(table, row);
+  if (!values) return values.take_error();
+  const auto& spec = table_spec(table);
+  Sql sql{"UPDATE " + std::string(spec.name) + " SET doc = " + doc_placeholder(dialect, 2) +
+              ", updated_ms = " + placeholder(dialect, 3),
+          {row.id, std::move(values->doc), now_ms()}};
+  int n = 4;
+  for (size_t i = 0; i < spec.columns.size(); ++i) {
+    sql.text += ", " + std::string(spec.columns[i].name) + " = " + placeholder(dialect, n++);
+    sql.params.push_back(to_param(std::move(values->columns[i])));
+  }
+  sql.text += " WHERE id = " + placeholder(dialect, 1);
+  return sql;
+}
+
+Result<Sql> remove_sql(Dialect dialect, Table table, std::string_view id) {
+  if (auto ok = check_id(id); !ok) return ok.take_error();
+  return Sql{
+      "DELETE FROM " + std::string(table_name(table)) + " WHERE id = " + placeholder(dialect, 1),
+      {std::string(id)}};
+}
+
+Result<Sql> list_suffix(Dialect dialect, Table table, const Query& query) {
+  auto where = where_clause(dialect, table, query);
+  if (!where) return where.take_error();
+  int n = static_cast<int>(where->params.size()) + 1;
+  where->text += " ORDER BY created_ms, id LIMIT " + placeholder(dialect, n) + " OFFSET " +
+                 placeholder(dialect, n + 1);
+  where->params.emplace_back(bounded_limit(query));
+  where->params.emplace_back(bounded_offset(query));
+  return where;
+}
+
+Result<Sql> count_sql(Dialect dialect, Table table, const Query& query) {
+  auto where = where_clause(dialect, table, query);
+  if (!where) return where.take_error();
+  where->text = "SELECT COUNT(*) FROM " + std::string(table_name(table)) + where->text;
+  return where;
+}
+
 std::optional<std::string> sqlite_path(std::string_view url) {
   auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return std::string(url);

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "../scoped_env.hpp"
 #include "routeiq/config/config.hpp"
 
 namespace routeiq::config::testing {
@@ -23,28 +24,6 @@ inline std::string load_error(const std::string& yaml) {
   return result.ok() ? std::string() : result.error().message;
 }
 
-// Sets a variable for one test and restores the previous state afterwards.
-class ScopedEnv {
- public:
-  ScopedEnv(std::string name, const char* value) : name_(std::move(name)) {
-    if (const char* old = std::getenv(name_.c_str())) old_ = old, had_ = true;
-    if (value)
-      ::setenv(name_.c_str(), value, 1);
-    else
-      ::unsetenv(name_.c_str());
-  }
-  ~ScopedEnv() {
-    if (had_)
-      ::setenv(name_.c_str(), old_.c_str(), 1);
-    else
-      ::unsetenv(name_.c_str());
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  std::string name_, old_;
-  bool had_ = false;
-};
+using routeiq::testing::ScopedEnv;
 
 }  // namespace routeiq::config::testing

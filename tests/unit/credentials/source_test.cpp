@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "../scoped_env.hpp"
 #include "routeiq/credentials/credentials.hpp"
 
 namespace routeiq::credentials {
@@ -18,29 +19,7 @@ namespace {
 namespace json = boost::json;
 using providers::WireFormat;
 
-// Sets (or, with nullptr, unsets) a variable for one test.
-class ScopedEnv {
- public:
-  ScopedEnv(std::string name, const char* value) : name_(std::move(name)) {
-    if (const char* old = std::getenv(name_.c_str())) old_ = old, had_ = true;
-    if (value)
-      ::setenv(name_.c_str(), value, 1);
-    else
-      ::unsetenv(name_.c_str());
-  }
-  ~ScopedEnv() {
-    if (had_)
-      ::setenv(name_.c_str(), old_.c_str(), 1);
-    else
-      ::unsetenv(name_.c_str());
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  std::string name_, old_;
-  bool had_ = false;
-};
+using routeiq::testing::ScopedEnv;
 
 boost::asio::awaitable<void> store(boost::asio::awaitable<Status> work,
                                    std::optional<Status>* out) {
