@@ -48,6 +48,7 @@ describe('virtual keys', () => {
   after(() => stop(gw, other, mock));
 
   test('generate answers as LiteLLM does and stores only the hash', async () => {
+    assert.equal((await post(gw, '/team/new', { team_id: 'search' })).status, 200);
     const k = await generate(gw, {
       key_alias: 'ci-bot', models: ['gpt-4o-mini'], team_id: 'search', duration: '30d',
       metadata: { owner: 'ana' },
@@ -187,6 +188,7 @@ describe('virtual keys', () => {
 
   test('list pages and filters on the indexed fields', async () => {
     const team = `team-${Date.now()}`;
+    assert.equal((await post(gw, '/team/new', { team_id: team })).status, 200);
     const made = [];
     for (let i = 0; i < 3; i++) made.push((await generate(gw, { team_id: team })).token);
     const page1 = await (await get(gw, `/key/list?team_id=${team}&size=2&page=1`)).json();
@@ -212,6 +214,90 @@ describe('virtual keys', () => {
     assert.match((await dup.json()).error.message, /Unique key aliases/);
     const list = await (await get(gw, `/key/list?key_alias=${encodeURIComponent(alias)}`)).json();
     assert.deepEqual(list.keys, [k.token]);
+  });
+});
+
+describe('teams', () => {
+  let mock, gw, dir;
+
+  before(async () => {
+    mock = await startMock('teams-up');
+    dir = mkdtempSync(join(tmpdir(), 'routeiq-teams-'));
+    gw = await startGateway(config(mock, join(dir, 'teams.db')));
+  });
+  after(() => stop(gw, mock));
+
+  async function team(body) {
+    const r = await post(gw, '/team/new', body);
+    const json = await r.json();
+    assert.equal(r.status, 200, JSON.stringify(json));
+    return json;
+  }
+
+  test('a team made, listed, read with its keys, changed and its members managed', async () => {
+    const t = await team({ team_alias: 'search', models: ['gpt-4o-mini'],
+      members_with_roles: [{ role: 'admin', user_id: 'ana' }], metadata: { cost_center: 7 } });
+    assert.match(t.team_id, /^[0-9a-f-]{36}$/);
+    assert.equal(t.team_alias, 'search');
+    assert.deepEqual(t.members_with_roles, [{ role: 'admin', user_id: 'ana' }]);
+    const { key, token } = await generate(gw, { team_id: t.team_id, models: ['all-team-models'] });
+    const info = await (await get(gw, `/team/info?team_id=${t.team_id}`)).json();
+    assert.equal(info.team_info.team_alias, 'search');
+    assert.deepEqual(info.keys.map((k) => k.token), [token]);
+    const list = await (await get(gw, '/team/list')).json();
+    assert.ok(Array.isArray(list), 'LiteLLM answers /team/list with an array');
+    assert.ok(list.some((x) => x.team_id === t.team_id));
+    const added = await (await post(gw, '/team/member_add', { team_id: t.team_id,
+      member: [{ role: 'user', user_id: 'bo' }, { role: 'admin', user_id: 'ana' }] })).json();
+    assert.deepEqual(added.members_with_roles.map((m) => m.user_id), ['ana', 'bo']);
+    const updated = await (await post(gw, '/team/member_update', { team_id: t.team_id, user_id: 'bo', role: 'admin' })).json();
+    assert.equal(updated.members_with_roles[1].role, 'admin');
+    const removed = await (await post(gw, '/team/member_delete', { team_id: t.team_id, user_id: 'ana' })).json();
+    assert.deepEqual(removed.members_with_roles.map((m) => m.user_id), ['bo']);
+    assert.equal((await post(gw, '/team/member_delete', { team_id: t.team_id, user_id: 'zed' })).status, 404);
+    assert.equal((await get(gw, '/team/info', key)).status, 200, 'a key reads its own team');
+    const other = await team({});
+    assert.equal((await get(gw, `/team/info?team_id=${other.team_id}`, key)).status, 403);
+  });
+
+  test("the team's models bound its keys; a blocked team blocks its keys at once", async () => {
+    const t = await team({ models: ['gpt-4o-mini'] });
+    const refused = await post(gw, '/key/generate', { team_id: t.team_id, models: ['gpt-4o'] });
+    assert.equal(refused.status, 400);
+    assert.match((await refused.json()).error.message, /not one of team/);
+    assert.equal((await post(gw, '/key/generate', { team_id: 'no-such-team' })).status, 400);
+    const { key } = await generate(gw, { team_id: t.team_id });
+    assert.equal((await post(gw, '/v1/chat/completions', chatBody('gpt-4o-mini'), { key })).status, 200);
+    assert.equal((await post(gw, '/v1/chat/completions', chatBody('gpt-4o'), { key })).status, 401,
+      'a key without its own list gets the team\'s');
+    assert.equal((await post(gw, '/team/block', { team_id: t.team_id })).status, 200);
+    const r = await post(gw, '/v1/chat/completions', chatBody('gpt-4o-mini'), { key });
+    assert.equal(r.status, 401);
+    assert.match((await r.json()).error.message, /Team=.* is blocked/);
+    await post(gw, '/team/unblock', { team_id: t.team_id });
+    assert.equal((await post(gw, '/v1/chat/completions', chatBody('gpt-4o-mini'), { key })).status, 200);
+    const wider = await post(gw, '/team/update', { team_id: t.team_id, models: ['gpt-4o', 'gpt-4o-mini'] });
+    assert.deepEqual((await wider.json()).models, ['gpt-4o', 'gpt-4o-mini']);
+    assert.equal((await post(gw, '/v1/chat/completions', chatBody('gpt-4o'), { key })).status, 200);
+  });
+
+  test('deleting a team deletes its keys; bad bodies are refused', async () => {
+    const t = await team({});
+    const { key } = await generate(gw, { team_id: t.team_id });
+    const del = await (await post(gw, '/team/delete', { team_ids: [t.team_id] })).json();
+    assert.deepEqual(del, { deleted_teams: [t.team_id], deleted_keys: 1 });
+    assert.equal((await post(gw, '/v1/chat/completions', chatBody('gpt-4o'), { key })).status, 401);
+    assert.equal((await post(gw, '/team/delete', { team_ids: [t.team_id] })).status, 404);
+    for (const body of [{ team_member_budget: 5 }, { members_with_roles: [{ role: 'owner', user_id: 'x' }] },
+      { modles: [] }]) {
+      const r = await post(gw, '/team/new', body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+    }
+    assert.equal((await post(gw, '/team/new', { team_id: 'fixed-id' })).status, 200);
+    assert.equal((await post(gw, '/team/new', { team_id: 'fixed-id' })).status, 400, 'ids are unique');
+    const plain = await generate(gw, {});
+    assert.equal((await post(gw, '/team/new', {}, { key: plain.key })).status, 401,
+      'a plain virtual key cannot make teams');
   });
 });
 

@@ -5,6 +5,7 @@
 #include "routeiq/api/llm_endpoints.hpp"
 #include "routeiq/api/request.hpp"
 #include "routeiq/api/stages.hpp"
+#include "routeiq/api/team_endpoints.hpp"
 
 namespace routeiq::api {
 namespace asio = boost::asio;
@@ -39,6 +40,16 @@ constexpr Route kRoutes[] = {
     {"/key/regenerate", kPost, kOpenAI, json, management, kChat, handle_key_regenerate},
     {"/key/info", kGet, kOpenAI, none, info, kChat, handle_key_info},
     {"/key/list", kGet, kOpenAI, none, management, kChat, handle_key_list},
+    {"/team/new", kPost, kOpenAI, json, management, kChat, handle_team_new},
+    {"/team/update", kPost, kOpenAI, json, management, kChat, handle_team_update},
+    {"/team/delete", kPost, kOpenAI, json, management, kChat, handle_team_delete},
+    {"/team/block", kPost, kOpenAI, json, management, kChat, handle_team_block},
+    {"/team/unblock", kPost, kOpenAI, json, management, kChat, handle_team_unblock},
+    {"/team/member_add", kPost, kOpenAI, json, management, kChat, handle_team_member_add},
+    {"/team/member_delete", kPost, kOpenAI, json, management, kChat, handle_team_member_delete},
+    {"/team/member_update", kPost, kOpenAI, json, management, kChat, handle_team_member_update},
+    {"/team/info", kGet, kOpenAI, none, info, kChat, handle_team_info},
+    {"/team/list", kGet, kOpenAI, none, management, kChat, handle_team_list},
     {"/health/liveliness", kGet, kOpenAI, none, open, kChat, handle_liveness},
     {"/health/liveness", kGet, kOpenAI, none, open, kChat, handle_liveness},
     {"/_health/live", kGet, kOpenAI, none, open, kChat, handle_liveness},

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "routeiq/api/key_service.hpp"
+#include "routeiq/api/management.hpp"
 #include "routeiq/api/request.hpp"
 #include "routeiq/core/json.hpp"
 #include "routeiq/core/time.hpp"
@@ -19,26 +20,7 @@ using SysClock = std::chrono::system_clock;
 
 namespace {
 
-constexpr std::string_view kJson = "application/json";
-
 // ---------------------------------------------------------------- pure parts
-
-std::string iso_ms(int64_t ms) {
-  return iso8601(SysTime(std::chrono::milliseconds(ms)), true);
-}
-
-// A stored row as LiteLLM shows a key: its document with the times.
-json::object shown(const Row& row) {
-  json::object out = row.doc;
-  out["token"] = row.id;
-  out["created_at"] = iso_ms(row.created_ms);
-  out["updated_at"] = iso_ms(row.updated_ms);
-  return out;
-}
-
-Error not_found(std::string_view what) {
-  return make_error(ErrorKind::not_found, std::string(what));
-}
 
 // A custom key (`key` in /key/generate): LiteLLM wants the sk- prefix; bytes
 // that could not be sent back in a header or JSON are refused too.
@@ -71,9 +53,35 @@ Status alias_free(Store& s, const json::object& doc, std::string_view except) {
   return ok_status();
 }
 
-std::string caller_name(const Principal& p) {
-  if (p.kind == Principal::Kind::virtual_key && p.key) return p.key->token;
-  return "proxy_admin";
+// A key's team must exist, and a key cannot be given models its team does not
+// have (LiteLLM's rule); "all-team-models" is whatever the team has.
+Status team_admits(Store& s, const json::object& doc) {
+  auto team_id = str_or(doc, "team_id");
+  if (team_id.empty()) return ok_status();
+  auto team = s.get(Table::teams, team_id);
+  if (!team) return team.error();
+  if (!team.value())
+    return make_error(ErrorKind::invalid_request, "Team not found: team_id=" + std::string(team_id),
+                      "team_id");
+  std::vector<std::string> team_models;
+  if (const auto* a = arr_at(team.value()->doc, "models"))
+    for (const auto& m : *a)
+      if (m.is_string()) team_models.emplace_back(m.get_string());
+  if (team_models.empty()) return ok_status();
+  keys::VirtualKey probe;
+  probe.team_id = std::string(team_id);
+  probe.team_models = team_models;
+  auto no_groups = [](std::string_view) { return std::vector<std::string>{}; };
+  if (const auto* a = arr_at(doc, "models"))
+    for (const auto& m : *a) {
+      std::string_view name = m.is_string() ? std::string_view(m.get_string()) : "";
+      if (name == "all-team-models" || keys::model_allowed(probe, name, no_groups)) continue;
+      return make_error(ErrorKind::invalid_request,
+                        "Model '" + std::string(name) + "' is not one of team " +
+                            std::string(team_id) + "'s models",
+                        "models");
+    }
+  return ok_status();
 }
 
 // The document of a new key: the checked fields and who made it.
@@ -94,6 +102,7 @@ json::object generated(const Row& row, std::string_view key) {
 
 Result<Row> insert_key(Store& s, const std::string& token, json::object doc) {
   if (auto st = alias_free(s, doc, ""); !st) return st.error();
+  if (auto st = team_admits(s, doc); !st) return st.error();
   Row row{token, std::move(doc)};
   auto inserted = s.insert(Table::keys, row);
   if (!inserted) return inserted.error();
@@ -114,27 +123,14 @@ Result<Row> change_key(Store& s, const std::string& token, const json::object& f
   row.doc["updated_by"] = caller_name(caller);
   if (fields.contains("key_alias"))
     if (auto st = alias_free(s, row.doc, token); !st) return st.error();
+  if (fields.contains("team_id") || fields.contains("models"))
+    if (auto st = team_admits(s, row.doc); !st) return st.error();
   auto updated = s.update(Table::keys, row);
   if (!updated) return updated.error();
   auto stored = s.get(Table::keys, token);
   if (!stored) return stored.error();
   if (!stored.value()) return not_found("Key not found");
   return std::move(*stored.value());
-}
-
-// Deleted keys keep their last row (LiteLLM_DeletedVerificationToken).
-Status delete_keys(Store& s, const std::vector<std::string>& tokens) {
-  for (const auto& token : tokens) {
-    auto found = s.get(Table::keys, token);
-    if (!found) return found.error();
-    if (!found.value()) return not_found("Key not found: nothing was deleted");
-    Row gone = std::move(*found.value());
-    gone.doc["deleted_at"] = iso8601(SysClock::now(), true);
-    s.remove(Table::deleted_keys, token);  // a key deleted before, then made again
-    if (auto st = s.insert(Table::deleted_keys, gone); !st) return st.error();
-    if (auto st = s.remove(Table::keys, token); !st) return st.error();
-  }
-  return ok_status();
 }
 
 Result<std::vector<std::string>> tokens_by_alias(Store& s, const json::array& aliases) {
@@ -218,31 +214,6 @@ json::object list_body(const KeyPage& page, const store::Query& q, bool full) {
 
 // ---------------------------------------------------------------- handlers
 
-asio::awaitable<void> respond_json(RequestContext& ctx, const json::object& body) {
-  std::string text = json::serialize(body);
-  co_await ctx.exchange.respond(200, kJson, text);
-}
-
-// Runs `work` on the store and answers with its object, or the error.
-asio::awaitable<void> answer(RequestContext& ctx,
-                             std::function<Result<json::object>(Store&)> work) {
-  auto result = co_await ctx.key_service->with_store<json::object>(std::move(work));
-  if (!result) {
-    co_await send_error(ctx, result.error());
-    co_return;
-  }
-  co_await respond_json(ctx, result.value());
-}
-
-bool has_service(const RequestContext& ctx) {
-  return ctx.key_service != nullptr;
-}
-
-Error no_service() {
-  return make_error(ErrorKind::invalid_request,
-                    "Virtual keys need a master_key in general_settings (and a database)");
-}
-
 Result<json::object> block_body(Store& s, const json::object& body, bool blocked,
                                 const Principal& caller) {
   auto token = named_token(body);
@@ -254,10 +225,7 @@ Result<json::object> block_body(Store& s, const json::object& body, bool blocked
 }
 
 asio::awaitable<void> set_blocked(RequestContext& ctx, bool blocked) {
-  if (!has_service(ctx)) {
-    co_await send_error(ctx, no_service());
-    co_return;
-  }
+  if (!co_await require_store(ctx)) co_return;
   auto token = named_token(ctx.body);
   const json::object* body = &ctx.body;
   const Principal* caller = &ctx.principal;
@@ -271,10 +239,7 @@ asio::awaitable<void> set_blocked(RequestContext& ctx, bool blocked) {
 }  // namespace
 
 asio::awaitable<void> handle_key_generate(RequestContext& ctx) {
-  if (!has_service(ctx)) {
-    co_await send_error(ctx, no_service());
-    co_return;
-  }
+  if (!co_await require_store(ctx)) co_return;
   auto fields = keys::key_fields(ctx.body, keys::KeyOp::generate, SysClock::now());
   if (!fields) {
     co_await send_error(ctx, fields.error());
@@ -305,10 +270,7 @@ asio::awaitable<void> handle_key_generate(RequestContext& ctx) {
 }
 
 asio::awaitable<void> handle_key_update(RequestContext& ctx) {
-  if (!has_service(ctx)) {
-    co_await send_error(ctx, no_service());
-    co_return;
-  }
+  if (!co_await require_store(ctx)) co_return;
   auto token = named_token(ctx.body);
   if (!token) {
     co_await send_error(ctx, token.error());
@@ -338,10 +300,7 @@ asio::awaitable<void> handle_key_update(RequestContext& ctx) {
 }
 
 asio::awaitable<void> handle_key_delete(RequestContext& ctx) {
-  if (!has_service(ctx)) {
-    co_await send_error(ctx, no_service());
-    co_return;
-  }
+  if (!co_await require_store(ctx)) co_return;
   const auto* by_key = arr_at(ctx.body, "keys");
   const auto* by_alias = arr_at(ctx.body, "key_aliases");
   if (!by_key && !by_alias) {
@@ -377,10 +336,7 @@ asio::awaitable<void> handle_key_delete(RequestContext& ctx) {
 }
 
 asio::awaitable<void> handle_key_info(RequestContext& ctx) {
-  if (!has_service(ctx)) {
-    co_await send_error(ctx, no_service());
-    co_return;
-  }
+  if (!co_await require_store(ctx)) co_return;
   auto given = query_param(ctx.exchange.request().target(), "key");
   const auto& p = ctx.principal;
   bool self_only = p.kind == Principal::Kind::virtual_key && p.key &&
@@ -412,10 +368,7 @@ asio::awaitable<void> handle_key_info(RequestContext& ctx) {
 }
 
 asio::awaitable<void> handle_key_list(RequestContext& ctx) {
-  if (!has_service(ctx)) {
-    co_await send_error(ctx, no_service());
-    co_return;
-  }
+  if (!co_await require_store(ctx)) co_return;
   auto target = ctx.exchange.request().target();
   auto q = list_query(target);
   if (!q) {
@@ -447,10 +400,7 @@ asio::awaitable<void> handle_key_unblock(RequestContext& ctx) {
 }
 
 asio::awaitable<void> handle_key_regenerate(RequestContext& ctx) {
-  if (!has_service(ctx)) {
-    co_await send_error(ctx, no_service());
-    co_return;
-  }
+  if (!co_await require_store(ctx)) co_return;
   auto old_token = named_token(ctx.body);
   if (!old_token) {
     co_await send_error(ctx, old_token.error());

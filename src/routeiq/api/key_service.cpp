@@ -67,6 +67,11 @@ void KeyService::forget(const std::string& token) {
   cache_.erase(token);
 }
 
+void KeyService::forget_all() {
+  std::lock_guard lock(cache_mutex_);
+  cache_.clear();
+}
+
 asio::awaitable<Result<KeyService::KeyPtr>> KeyService::find(const std::string& token) {
   if (auto hit = cached(token)) co_return hit->key;
   std::function<Result<KeyPtr>()> lookup = [this, token]() -> Result<KeyPtr> {
@@ -78,6 +83,11 @@ asio::awaitable<Result<KeyService::KeyPtr>> KeyService::find(const std::string& 
     if (!row.value()) return KeyPtr{};
     auto key = keys::read_key(token, std::move(row.value()->doc));
     if (!key) return key.error();
+    if (!key->team_id.empty()) {  // the team's models and block travel with the key
+      auto team = opened_store.value()->get(store::Table::teams, key->team_id);
+      if (!team) return team.error();
+      if (team.value()) keys::attach_team(key.value(), team.value()->doc);
+    }
     return std::make_shared<const keys::VirtualKey>(std::move(key.value()));
   };
   auto found = co_await pool_.run<KeyPtr>(std::move(lookup));

@@ -47,6 +47,8 @@ class KeyService {
   boost::asio::awaitable<Result<T>> with_store(std::function<Result<T>(store::Store&)> work);
   // Drops a cached key after this instance changed or deleted it.
   void forget(const std::string& token);
+  // Drops every cached key (a team changed: its keys carry its models and block).
+  void forget_all();
 
   bool allow_requests_on_db_unavailable() const {
     return options_.allow_requests_on_db_unavailable;

@@ -68,7 +68,16 @@ Result<VirtualKey> read_key(std::string token, json::object doc) {
   return k;
 }
 
+void attach_team(VirtualKey& key, const json::object& team_doc) {
+  key.team_models = strings_at(team_doc, "models");
+  key.team_blocked = bool_or(team_doc, "blocked", false);
+}
+
 Status key_usable(const VirtualKey& key, std::chrono::system_clock::time_point now) {
+  if (key.team_blocked)
+    return make_error(ErrorKind::auth_error, "Authentication Error - Team=" + key.team_id +
+                                                 " is blocked. Update via `/team/unblock` if "
+                                                 "you're admin.");
   if (key.blocked)
     return make_error(ErrorKind::auth_error,
                       "Authentication Error - Key is blocked. Update via `/key/unblock` if you're "
@@ -93,13 +102,19 @@ Status route_allowed(const VirtualKey& key, RouteGroup group, std::string_view p
                         std::string(path) + ". Allowed: the key's allowed_routes");
 }
 
-bool model_allowed(const VirtualKey& key, std::string_view model_group,
-                   const AccessGroupsOf& access_groups) {
-  if (key.models.empty()) return true;
+namespace {
+
+// Whether a `models` list admits a group: empty admits all; entries are
+// groups, access groups, wildcards, all-proxy-models, or all-team-models
+// (left to the team's own list).
+bool list_admits(const std::vector<std::string>& models, std::string_view model_group,
+                 const AccessGroupsOf& access_groups) {
+  if (models.empty()) return true;
   std::vector<std::string> groups_of_model;
   bool groups_read = false;
-  for (const auto& m : key.models) {
-    if (m == model_group || m == "all-proxy-models" || m == "*") return true;
+  for (const auto& m : models) {
+    if (m == model_group || m == "all-proxy-models" || m == "all-team-models" || m == "*")
+      return true;
     if (wildcard_match(m, model_group)) return true;
     if (!groups_read) {
       groups_of_model = access_groups(model_group);
@@ -108,6 +123,14 @@ bool model_allowed(const VirtualKey& key, std::string_view model_group,
     if (listed(groups_of_model, m)) return true;
   }
   return false;
+}
+
+}  // namespace
+
+bool model_allowed(const VirtualKey& key, std::string_view model_group,
+                   const AccessGroupsOf& access_groups) {
+  if (!list_admits(key.models, model_group, access_groups)) return false;
+  return key.team_id.empty() || list_admits(key.team_models, model_group, access_groups);
 }
 
 Error model_refused(std::string_view model) {

@@ -34,8 +34,15 @@ struct VirtualKey {
   std::map<std::string, std::string, std::less<>> aliases;  // model alias -> model group
   std::optional<std::chrono::system_clock::time_point> expires;
   bool blocked = false;
+  // The key's team, read with the key: its models narrow the key's, and a
+  // blocked team blocks its keys.
+  std::vector<std::string> team_models;  // empty: the team admits every model
+  bool team_blocked = false;
   boost::json::object doc;  // the whole stored row, for limits and /key/info
 };
+
+// Sets the team fields of a key from its team's stored document.
+void attach_team(VirtualKey& key, const boost::json::object& team_doc);
 
 // Reads a stored key document. A malformed expires is an error (the row was
 // not written by this gateway's API).

@@ -9,7 +9,9 @@
 #include <charconv>
 #include <cmath>
 #include <functional>
+#include <initializer_list>
 #include <memory>
+#include <span>
 
 #include "routeiq/core/json.hpp"
 #include "routeiq/core/time.hpp"
@@ -104,6 +106,20 @@ Status anything(std::string_view, const json::value&) {
   return ok_status();
 }
 
+// members_with_roles: [{"role": "admin" | "user", "user_id": ..., "user_email": ...}]
+Status members(std::string_view n, const json::value& v) {
+  if (!v.is_array()) return bad(n, "a list of {role, user_id} objects");
+  for (const auto& m : v.as_array()) {
+    const auto* o = m.if_object();
+    if (!o) return bad(n, "a list of {role, user_id} objects");
+    auto role = str_or(*o, "role", "user");
+    if (role != "admin" && role != "user") return bad(n, "members whose role is admin or user");
+    if (str_or(*o, "user_id").empty() && str_or(*o, "user_email").empty())
+      return bad(n, "members with a user_id or a user_email");
+  }
+  return ok_status();
+}
+
 using enum Support;
 
 // One row per field of LiteLLM's GenerateKeyRequest / UpdateKeyRequest.
@@ -159,8 +175,45 @@ constexpr Field kFields[] = {
     {"temp_budget_expiry", not_yet, anything, false, true},
 };
 
-const Field* find_field(std::string_view name) {
-  for (const auto& f : kFields)
+// One row per field of LiteLLM's NewTeamRequest / UpdateTeamRequest.
+constexpr Field kTeamFields[] = {
+    {"team_id", yes, string_or_null, true, false},
+    {"team_alias", yes, string_or_null},
+    {"organization_id", yes, string_or_null},
+    {"models", yes, string_list},
+    {"blocked", yes, boolean},
+    {"members_with_roles", yes, members},
+    {"metadata", yes, object_or_null},
+    {"tags", yes, string_list},
+    // Limits and budgets: stored now, enforced by the spend and limits stage.
+    {"max_budget", stored, non_negative_or_null},
+    {"soft_budget", stored, non_negative_or_null},
+    {"budget_duration", stored, duration_or_null},
+    {"tpm_limit", stored, count_or_null},
+    {"rpm_limit", stored, count_or_null},
+    {"max_parallel_requests", stored, count_or_null},
+    {"model_rpm_limit", stored, count_map},
+    {"model_tpm_limit", stored, count_map},
+    {"model_aliases", stored, string_map},
+    {"team_member_permissions", stored, string_list},
+    {"model_max_budget", not_yet, anything},
+    {"guardrails", not_yet, anything},
+    {"policies", not_yet, anything},
+    {"prompts", not_yet, anything},
+    {"object_permission", not_yet, anything},
+    {"router_settings", not_yet, anything},
+    {"team_member_budget", not_yet, anything},
+    {"team_member_key_duration", not_yet, anything},
+    {"team_member_rpm_limit", not_yet, anything},
+    {"team_member_tpm_limit", not_yet, anything},
+    {"allowed_passthrough_routes", not_yet, anything},
+    {"secret_manager_settings", not_yet, anything},
+    {"admins", not_yet, anything},
+    {"members", not_yet, anything},
+};
+
+const Field* find_field(std::span<const Field> table, std::string_view name) {
+  for (const auto& f : table)
     if (f.name == name) return &f;
   return nullptr;
 }
@@ -196,28 +249,41 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
   return std::chrono::seconds(n * scale);
 }
 
-Result<json::object> key_fields(const json::object& body, KeyOp op,
-                                std::chrono::system_clock::time_point now) {
-  json::object doc;
+namespace {
+
+Status refuse_unsupported(const Field& f) {
+  return make_error(ErrorKind::invalid_request,
+                    "'" + std::string(f.name) + "' is not supported by this gateway yet",
+                    std::string(f.name));
+}
+
+// Checks every member of `body` against `table`; `route` names the endpoint
+// in errors. Members named in `skip` are the caller's (the key to change...).
+Status check_members(const json::object& body, std::span<const Field> table, KeyOp op,
+                     std::string_view route, std::initializer_list<std::string_view> skip) {
   for (const auto& [name, value] : body) {
-    if (name == "key") continue;  // the key itself: read by the caller
-    const Field* f = find_field(name);
+    if (std::find(skip.begin(), skip.end(), std::string_view(name)) != skip.end()) continue;
+    const Field* f = find_field(table, name);
     bool allowed = f && (op == KeyOp::generate ? f->on_generate : f->on_update);
     if (!allowed)
       return make_error(ErrorKind::invalid_request,
-                        "Unknown field '" + std::string(name) + "' for /key/" +
-                            (op == KeyOp::generate ? "generate" : "update"),
+                        "Unknown field '" + std::string(name) + "' for " + std::string(route),
                         std::string(name));
-    if (f->support == Support::not_yet)
-      return make_error(ErrorKind::invalid_request,
-                        "'" + std::string(name) + "' is not supported by this gateway yet",
-                        std::string(name));
-    if (auto st = f->check(name, value); !st) return st.error();
-    if (name == "models" && std::find(value.as_array().begin(), value.as_array().end(),
-                                      json::value("all-team-models")) != value.as_array().end())
-      return make_error(ErrorKind::invalid_request,
-                        "'all-team-models' needs teams, which this gateway does not store yet",
-                        "models");
+    if (f->support == Support::not_yet) return refuse_unsupported(*f);
+    if (auto st = f->check(name, value); !st) return st;
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Result<json::object> key_fields(const json::object& body, KeyOp op,
+                                std::chrono::system_clock::time_point now) {
+  auto route = op == KeyOp::generate ? "/key/generate" : "/key/update";
+  if (auto st = check_members(body, kFields, op, route, {"key"}); !st) return st.error();
+  json::object doc;
+  for (const auto& [name, value] : body) {
+    if (name == "key") continue;  // the key itself: read by the caller
     if (name == "duration") {
       if (value.is_null()) {
         doc["expires"] = nullptr;
@@ -239,6 +305,20 @@ Result<json::object> key_fields(const json::object& body, KeyOp op,
     if (!doc.contains("spend")) doc["spend"] = 0.0;
     if (!doc.contains("blocked")) doc["blocked"] = false;
     if (!doc.contains("expires")) doc["expires"] = nullptr;
+  }
+  return doc;
+}
+
+Result<json::object> team_fields(const json::object& body, KeyOp op) {
+  auto route = op == KeyOp::generate ? "/team/new" : "/team/update";
+  if (auto st = check_members(body, kTeamFields, op, route, {}); !st) return st.error();
+  json::object doc = body;
+  if (op == KeyOp::generate) {
+    for (auto name : {"models", "members_with_roles", "tags"})
+      if (!doc.contains(name)) doc[name] = json::array();
+    if (!doc.contains("metadata")) doc["metadata"] = json::object();
+    if (!doc.contains("blocked")) doc["blocked"] = false;
+    if (!doc.contains("spend")) doc["spend"] = 0.0;
   }
   return doc;
 }

@@ -1,6 +1,7 @@
 #pragma once
-// The fields of LiteLLM's /key/generate and /key/update bodies
-// (GenerateKeyRequest, UpdateKeyRequest in LiteLLM's proxy/_types.py), checked
+// The fields of LiteLLM's /key/generate, /key/update, /team/new and
+// /team/update bodies (GenerateKeyRequest, UpdateKeyRequest, NewTeamRequest,
+// UpdateTeamRequest in LiteLLM's proxy/_types.py), checked
 // one table row per field: a field is used, stored as given, or refused with
 // a clear 400 when the gateway does not implement it yet. Nothing is dropped
 // silently. Pure: no store, no network.
@@ -22,6 +23,10 @@ enum class KeyOp { generate, update };
 // not part of the result: callers read it with str_or(body, "key").
 Result<boost::json::object> key_fields(const boost::json::object& body, KeyOp op,
                                        std::chrono::system_clock::time_point now);
+
+// The fields of a /team/new (KeyOp::generate) or /team/update body
+// (NewTeamRequest, UpdateTeamRequest), checked the same way.
+Result<boost::json::object> team_fields(const boost::json::object& body, KeyOp op);
 
 // LiteLLM's durations: "30s", "30m", "30h", "30d", "2w", "1mo" (30 days).
 std::optional<std::chrono::seconds> parse_duration(std::string_view text);

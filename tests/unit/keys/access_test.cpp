@@ -73,6 +73,23 @@ TEST(Access, Models) {
   EXPECT_EQ(model_refused("gpt-4o").message.find("gpt-4o-mini"), std::string::npos);
 }
 
+TEST(Access, TheTeamNarrowsAndBlocks) {
+  auto k = key(R"({"team_id":"search","models":["all-team-models"]})");
+  attach_team(k, json::parse(R"({"models":["gpt-4o-mini"]})").as_object());
+  EXPECT_TRUE(model_allowed(k, "gpt-4o-mini", no_groups));
+  EXPECT_FALSE(model_allowed(k, "gpt-4o", no_groups)) << "all-team-models means the team's";
+  auto wide = key(R"({"team_id":"search","models":["gpt-4o","gpt-4o-mini"]})");
+  attach_team(wide, json::parse(R"({"models":["gpt-4o-mini"]})").as_object());
+  EXPECT_FALSE(model_allowed(wide, "gpt-4o", no_groups)) << "the team's list bounds the key's";
+  auto open_team = key(R"({"team_id":"search"})");
+  attach_team(open_team, json::parse(R"({"models":[]})").as_object());
+  EXPECT_TRUE(model_allowed(open_team, "anything", no_groups));
+  attach_team(open_team, json::parse(R"({"blocked":true})").as_object());
+  auto st = key_usable(open_team, system_clock::now());
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().message.find("Team=search is blocked"), std::string::npos);
+}
+
 TEST(Access, ReadKeyKeepsAliasesAndDoc) {
   auto k = key(R"({"key_alias":"ci","aliases":{"fast":"gpt-4o-mini","bad":1},"team_id":"s"})");
   EXPECT_EQ(k.key_alias, "ci");

@@ -75,7 +75,22 @@ TEST(KeyFields, UnknownAndUnsupportedFieldsAreRefusedNotDropped) {
   auto later = key_fields(body(R"({"guardrails":["pii"]})"), KeyOp::generate, kNow);
   ASSERT_FALSE(later);
   EXPECT_EQ(later.error().message, "'guardrails' is not supported by this gateway yet");
-  EXPECT_FALSE(key_fields(body(R"({"models":["all-team-models"]})"), KeyOp::generate, kNow));
+  EXPECT_TRUE(key_fields(body(R"({"models":["all-team-models"]})"), KeyOp::generate, kNow));
+}
+
+TEST(TeamFields, MembersAndUnsupportedFields) {
+  auto doc = team_fields(body(R"({"team_alias":"search","models":["gpt-4o"],
+                                   "members_with_roles":[{"role":"admin","user_id":"ana"}]})"),
+                         KeyOp::generate);
+  ASSERT_TRUE(doc) << doc.error().message;
+  EXPECT_FALSE(doc->at("blocked").as_bool());
+  EXPECT_TRUE(doc->at("tags").as_array().empty());
+  for (auto text : {R"({"members_with_roles":[{"role":"owner","user_id":"a"}]})",
+                    R"({"members_with_roles":[{"role":"user"}]})", R"({"models":"x"})",
+                    R"({"team_member_budget":5})", R"({"tem_alias":"x"})"})
+    EXPECT_FALSE(team_fields(body(text), KeyOp::generate)) << text;
+  EXPECT_FALSE(team_fields(body(R"({"team_id":"other"})"), KeyOp::update))
+      << "a team's id is chosen when it is made";
 }
 
 TEST(KeyFields, UpdateSetsOnlyWhatIsGiven) {
