@@ -301,6 +301,58 @@ describe('teams', () => {
   });
 });
 
+describe('users', () => {
+  let mock, gw;
+
+  before(async () => {
+    mock = await startMock('users-up');
+    const dir = mkdtempSync(join(tmpdir(), 'routeiq-users-'));
+    gw = await startGateway(config(mock, join(dir, 'users.db')));
+  });
+  after(() => stop(gw, mock));
+
+  test('/user/new makes the user and a key for it; info shows its keys and teams', async () => {
+    assert.equal((await post(gw, '/team/new', { team_id: 'u-team' })).status, 200);
+    const r = await post(gw, '/user/new', { user_id: 'ana', user_email: 'ana@example.com',
+      models: ['gpt-4o-mini'], teams: ['u-team'], key_alias: 'ana-key', duration: '1h' });
+    const u = await r.json();
+    assert.equal(r.status, 200, JSON.stringify(u));
+    assert.equal(u.user_id, 'ana');
+    assert.equal(u.user_role, 'internal_user', "LiteLLM's default role");
+    assert.match(u.key, /^sk-/);
+    assert.ok(Date.parse(u.expires) > Date.now());
+    assert.equal((await post(gw, '/v1/chat/completions', chatBody('gpt-4o-mini'), { key: u.key })).status, 200);
+    assert.equal((await post(gw, '/v1/chat/completions', chatBody('gpt-4o'), { key: u.key })).status, 401,
+      "the user's models bound its key");
+    const info = await (await get(gw, '/user/info?user_id=ana')).json();
+    assert.equal(info.user_info.user_email, 'ana@example.com');
+    assert.deepEqual(info.keys.map((k) => k.key_alias), ['ana-key']);
+    assert.deepEqual(info.teams.map((t) => t.team_id), ['u-team']);
+    assert.equal((await get(gw, '/user/info', u.key)).status, 200, 'a key reads its own user');
+    assert.equal((await post(gw, '/user/new', { user_id: 'ana' })).status, 400, 'ids are unique');
+    const quiet = await (await post(gw, '/user/new', { user_id: 'bo', auto_create_key: false })).json();
+    assert.equal(quiet.key, undefined);
+    assert.equal((await get(gw, '/user/info?user_id=bo', u.key)).status, 403, "not another user's");
+  });
+
+  test('update, list, delete (with the keys), bad bodies', async () => {
+    const u = await (await post(gw, '/user/new', { user_id: 'cy', models: [] })).json();
+    const up = await (await post(gw, '/user/update', { user_id: 'cy', user_role: 'proxy_admin_viewer' })).json();
+    assert.equal(up.user_role, 'proxy_admin_viewer');
+    assert.equal((await post(gw, '/user/update', { user_id: 'cy', user_role: 'king' })).status, 400);
+    assert.equal((await post(gw, '/user/update', { user_id: 'nobody-here', metadata: {} })).status, 404);
+    const page = await (await get(gw, '/user/list?page=1&page_size=2')).json();
+    assert.equal(page.page_size, 2);
+    assert.ok(page.total >= 3);
+    assert.equal(page.users.length, 2);
+    const del = await (await post(gw, '/user/delete', { user_ids: ['cy'] })).json();
+    assert.deepEqual(del, { deleted_users: ['cy'], deleted_keys: 1 });
+    assert.equal((await post(gw, '/v1/chat/completions', chatBody('gpt-4o'), { key: u.key })).status, 401);
+    for (const body of [{ password: 'x' }, { user_rol: 'x' }, { teams: 'a' }])
+      assert.equal((await post(gw, '/user/new', body)).status, 400, JSON.stringify(body));
+  });
+});
+
 describe('virtual keys without a database', () => {
   test('a wrong key leaves no database file behind; a bad database path is a 503', async () => {
     const mock = await startMock('keys-none');

@@ -6,6 +6,7 @@
 #include "routeiq/api/request.hpp"
 #include "routeiq/api/stages.hpp"
 #include "routeiq/api/team_endpoints.hpp"
+#include "routeiq/api/user_endpoints.hpp"
 
 namespace routeiq::api {
 namespace asio = boost::asio;
@@ -50,6 +51,11 @@ constexpr Route kRoutes[] = {
     {"/team/member_update", kPost, kOpenAI, json, management, kChat, handle_team_member_update},
     {"/team/info", kGet, kOpenAI, none, info, kChat, handle_team_info},
     {"/team/list", kGet, kOpenAI, none, management, kChat, handle_team_list},
+    {"/user/new", kPost, kOpenAI, json, management, kChat, handle_user_new},
+    {"/user/update", kPost, kOpenAI, json, management, kChat, handle_user_update},
+    {"/user/delete", kPost, kOpenAI, json, management, kChat, handle_user_delete},
+    {"/user/info", kGet, kOpenAI, none, info, kChat, handle_user_info},
+    {"/user/list", kGet, kOpenAI, none, management, kChat, handle_user_list},
     {"/health/liveliness", kGet, kOpenAI, none, open, kChat, handle_liveness},
     {"/health/liveness", kGet, kOpenAI, none, open, kChat, handle_liveness},
     {"/_health/live", kGet, kOpenAI, none, open, kChat, handle_liveness},

@@ -238,6 +238,13 @@ asio::awaitable<void> set_blocked(RequestContext& ctx, bool blocked) {
 
 }  // namespace
 
+Result<json::object> create_key(Store& s, json::object fields, const std::string& key,
+                                const Principal& caller) {
+  auto row = insert_key(s, keys::hash_key(key), new_key_doc(std::move(fields), key, caller));
+  if (!row) return row.error();
+  return generated(row.value(), key);
+}
+
 asio::awaitable<void> handle_key_generate(RequestContext& ctx) {
   if (!co_await require_store(ctx)) co_return;
   auto fields = keys::key_fields(ctx.body, keys::KeyOp::generate, SysClock::now());
@@ -251,19 +258,19 @@ asio::awaitable<void> handle_key_generate(RequestContext& ctx) {
     co_await send_error(ctx, st.error());
     co_return;
   }
-  auto doc =
-      std::make_shared<json::object>(new_key_doc(std::move(fields.value()), key, ctx.principal));
+  auto fields_ptr = std::make_shared<json::object>(std::move(fields.value()));
   std::string token = keys::hash_key(key);
-  std::function<Result<json::object>(Store&)> work = [doc, token,
-                                                      key](Store& s) -> Result<json::object> {
-    Result<Row> row = make_error(ErrorKind::internal, "not written");
+  const Principal* caller = &ctx.principal;
+  std::function<Result<json::object>(Store&)> work = [fields_ptr, key,
+                                                      caller](Store& s) -> Result<json::object> {
+    Result<json::object> out = make_error(ErrorKind::internal, "not written");
     auto st = s.transaction([&](Store& tx) -> Status {
-      row = insert_key(tx, token, std::move(*doc));
-      if (!row) return row.error();
+      out = create_key(tx, std::move(*fields_ptr), key, *caller);
+      if (!out) return out.error();
       return ok_status();
     });
     if (!st) return st.error();
-    return generated(row.value(), key);
+    return out;
   };
   co_await answer(ctx, std::move(work));
   ctx.key_service->forget(token);  // it may be cached as unknown

@@ -21,6 +21,11 @@ std::string caller_name(const Principal& p);
 // Moves keys to the deleted-keys table (their last row kept, with deleted_at).
 Status delete_keys(store::Store& s, const std::vector<std::string>& tokens);
 
+// Stores a new key made of checked /key/generate fields (its team checked,
+// its alias unique) and returns LiteLLM's answer with the plaintext key.
+Result<boost::json::object> create_key(store::Store& s, boost::json::object fields,
+                                       const std::string& key, const Principal& caller);
+
 // False (after answering with an error) when there is no key store.
 boost::asio::awaitable<bool> require_store(RequestContext& ctx);
 // Runs `work` on the store and answers with its object, or the error.

@@ -212,6 +212,47 @@ constexpr Field kTeamFields[] = {
     {"members", not_yet, anything},
 };
 
+Status user_role(std::string_view n, const json::value& v) {
+  for (auto role : {"proxy_admin", "proxy_admin_viewer", "internal_user", "internal_user_viewer"})
+    if (v.is_string() && v.get_string() == role) return ok_status();
+  return bad(n, "one of proxy_admin, proxy_admin_viewer, internal_user, internal_user_viewer");
+}
+
+// One row per field of LiteLLM's NewUserRequest / UpdateUserRequest.
+// auto_create_key, key_alias and duration shape the key /user/new makes.
+constexpr Field kUserFields[] = {
+    {"user_id", yes, string_or_null, true, false},
+    {"user_email", yes, string_or_null},
+    {"user_alias", yes, string_or_null},
+    {"user_role", yes, user_role},
+    {"teams", yes, string_list},
+    {"models", yes, string_list},
+    {"metadata", yes, object_or_null},
+    {"organization_id", yes, string_or_null},
+    {"auto_create_key", yes, boolean, true, false},
+    {"key_alias", yes, string_or_null, true, false},
+    {"duration", yes, duration_or_null, true, false},
+    {"spend", yes, non_negative_or_null},
+    {"max_budget", stored, non_negative_or_null},
+    {"soft_budget", stored, non_negative_or_null},
+    {"budget_duration", stored, duration_or_null},
+    {"tpm_limit", stored, count_or_null},
+    {"rpm_limit", stored, count_or_null},
+    {"max_parallel_requests", stored, count_or_null},
+    {"model_rpm_limit", stored, count_map},
+    {"model_tpm_limit", stored, count_map},
+    {"send_invite_email", stored, anything},
+    {"model_max_budget", not_yet, anything},
+    {"aliases", not_yet, anything},
+    {"config", not_yet, anything},
+    {"allowed_cache_controls", not_yet, anything},
+    {"guardrails", not_yet, anything},
+    {"object_permission", not_yet, anything},
+    {"prompts", not_yet, anything},
+    {"sso_user_id", not_yet, anything},
+    {"password", not_yet, anything},
+};
+
 const Field* find_field(std::span<const Field> table, std::string_view name) {
   for (const auto& f : table)
     if (f.name == name) return &f;
@@ -318,6 +359,21 @@ Result<json::object> team_fields(const json::object& body, KeyOp op) {
       if (!doc.contains(name)) doc[name] = json::array();
     if (!doc.contains("metadata")) doc["metadata"] = json::object();
     if (!doc.contains("blocked")) doc["blocked"] = false;
+    if (!doc.contains("spend")) doc["spend"] = 0.0;
+  }
+  return doc;
+}
+
+Result<json::object> user_fields(const json::object& body, KeyOp op) {
+  auto route = op == KeyOp::generate ? "/user/new" : "/user/update";
+  if (auto st = check_members(body, kUserFields, op, route, {}); !st) return st.error();
+  json::object doc = body;
+  for (auto name : {"auto_create_key", "key_alias", "duration"}) doc.erase(name);  // the key's
+  if (op == KeyOp::generate) {
+    if (!doc.contains("user_role")) doc["user_role"] = "internal_user";
+    for (auto name : {"models", "teams"})
+      if (!doc.contains(name)) doc[name] = json::array();
+    if (!doc.contains("metadata")) doc["metadata"] = json::object();
     if (!doc.contains("spend")) doc["spend"] = 0.0;
   }
   return doc;

@@ -93,6 +93,19 @@ TEST(TeamFields, MembersAndUnsupportedFields) {
       << "a team's id is chosen when it is made";
 }
 
+TEST(UserFields, DefaultsAndTheKeyFieldsLeftOut) {
+  auto doc = user_fields(body(R"({"user_id":"ana","key_alias":"k","duration":"1h",
+                                   "auto_create_key":true})"),
+                         KeyOp::generate);
+  ASSERT_TRUE(doc) << doc.error().message;
+  EXPECT_EQ(doc->at("user_role").as_string(), "internal_user");
+  EXPECT_FALSE(doc->contains("key_alias")) << "it names the user's key, not the user";
+  EXPECT_FALSE(doc->contains("auto_create_key"));
+  EXPECT_FALSE(user_fields(body(R"({"user_role":"king"})"), KeyOp::generate));
+  EXPECT_FALSE(user_fields(body(R"({"password":"x"})"), KeyOp::generate));
+  EXPECT_FALSE(user_fields(body(R"({"auto_create_key":true})"), KeyOp::update));
+}
+
 TEST(KeyFields, UpdateSetsOnlyWhatIsGiven) {
   auto doc =
       key_fields(body(R"({"key":"sk-x","models":["a"],"duration":null})"), KeyOp::update, kNow);
