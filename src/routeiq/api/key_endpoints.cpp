@@ -169,26 +169,10 @@ Result<std::string> named_token(const json::object& body) {
 
 // /key/list's filters, from the query string, on indexed columns only.
 Result<store::Query> list_query(std::string_view target) {
-  store::Query q;
+  auto q = paged_query(target, "size", 10);
+  if (!q) return q;
   for (auto name : {"user_id", "team_id", "organization_id", "key_alias"})
-    if (auto v = query_param(target, name); v && !v->empty()) q.equals.emplace_back(name, *v);
-  auto number = [&](const char* name, size_t dflt, size_t max) -> Result<size_t> {
-    auto v = query_param(target, name);
-    if (!v) return dflt;
-    size_t n = 0;
-    auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-    if (ec != std::errc() || end != v->data() + v->size() || n < 1 || n > max)
-      return make_error(ErrorKind::invalid_request,
-                        std::string(name) + ": a whole number from 1 to " + std::to_string(max),
-                        name);
-    return n;
-  };
-  auto page = number("page", 1, 1'000'000);
-  if (!page) return page.error();
-  auto size = number("size", 10, 100);
-  if (!size) return size.error();
-  q.limit = size.value();
-  q.offset = (page.value() - 1) * size.value();
+    if (auto v = query_param(target, name); v && !v->empty()) q->equals.emplace_back(name, *v);
   return q;
 }
 

@@ -1,8 +1,11 @@
 #include "routeiq/api/management.hpp"
 
 #include <boost/json.hpp>
+#include <charconv>
 
 #include "routeiq/api/key_service.hpp"
+#include "routeiq/api/request.hpp"
+#include "routeiq/core/json.hpp"
 #include "routeiq/core/time.hpp"
 
 namespace routeiq::api {
@@ -51,6 +54,87 @@ Status delete_keys(Store& s, const std::vector<std::string>& tokens) {
     if (auto st = s.remove(Table::keys, token); !st) return st.error();
   }
   return ok_status();
+}
+
+Result<std::vector<Row>> keys_where(Store& s, std::string_view column, const std::string& id) {
+  store::Query q;
+  q.equals.emplace_back(std::string(column), id);
+  q.limit = store::kMaxListLimit;
+  return s.list(Table::keys, q);
+}
+
+Result<json::object> delete_owners(Store& s, Table table, std::string_view column,
+                                   const std::vector<std::string>& ids) {
+  int64_t keys_deleted = 0;
+  auto st = s.transaction([&](Store& tx) -> Status {
+    for (const auto& id : ids) {
+      auto owner = tx.get(table, id);
+      if (!owner) return owner.error();
+      if (!owner.value())
+        return not_found("Not found: " + std::string(column) + "=" + id + "; nothing was deleted");
+      auto keys = keys_where(tx, column, id);
+      if (!keys) return keys.error();
+      std::vector<std::string> tokens;
+      for (const auto& k : keys.value()) tokens.push_back(k.id);
+      if (auto del = delete_keys(tx, tokens); !del) return del;
+      keys_deleted += static_cast<int64_t>(tokens.size());
+      if (auto gone = tx.remove(table, id); !gone) return gone.error();
+    }
+    return ok_status();
+  });
+  if (!st) return st.error();
+  std::string owners = table == Table::teams ? "deleted_teams" : "deleted_users";
+  return json::object{{owners, json::array(ids.begin(), ids.end())},
+                      {"deleted_keys", keys_deleted}};
+}
+
+Result<std::vector<std::string>> id_list(const json::object& body, std::string_view name) {
+  const auto* given = arr_at(body, name);
+  std::vector<std::string> ids;
+  if (given)
+    for (const auto& v : *given)
+      if (v.is_string()) ids.emplace_back(v.get_string());
+  if (ids.empty() || ids.size() != given->size())
+    return make_error(ErrorKind::invalid_request, "'" + std::string(name) + "': a list of ids",
+                      std::string(name));
+  return ids;
+}
+
+Result<std::string> readable_id(const RequestContext& ctx, std::string_view param,
+                                const std::string& own) {
+  auto given = query_param(ctx.exchange.request().target(), param);
+  std::string id = given && !given->empty() ? *given : own;
+  if (id.empty())
+    return make_error(ErrorKind::invalid_request, "'" + std::string(param) + "' is required",
+                      std::string(param));
+  if (ctx.principal.kind == Principal::Kind::virtual_key && id != own)
+    return make_error(ErrorKind::forbidden,
+                      "A virtual key may only read the info of its own " +
+                          std::string(param.substr(0, param.find('_'))));  // "team", "user"
+  return id;
+}
+
+Result<store::Query> paged_query(std::string_view target, std::string_view size_param,
+                                 size_t default_size) {
+  auto number = [&](std::string_view name, size_t dflt, size_t max) -> Result<size_t> {
+    auto v = query_param(target, name);
+    if (!v) return dflt;
+    size_t n = 0;
+    auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+    if (ec != std::errc() || end != v->data() + v->size() || n < 1 || n > max)
+      return make_error(ErrorKind::invalid_request,
+                        std::string(name) + ": a whole number from 1 to " + std::to_string(max),
+                        std::string(name));
+    return n;
+  };
+  auto page = number("page", 1, 1'000'000);
+  if (!page) return page.error();
+  auto size = number(size_param, default_size, 100);
+  if (!size) return size.error();
+  store::Query q;
+  q.limit = size.value();
+  q.offset = (page.value() - 1) * size.value();
+  return q;
 }
 
 asio::awaitable<bool> require_store(RequestContext& ctx) {

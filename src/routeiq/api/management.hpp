@@ -5,6 +5,7 @@
 #include <boost/json/object.hpp>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "routeiq/api/pipeline.hpp"
@@ -25,6 +26,27 @@ Status delete_keys(store::Store& s, const std::vector<std::string>& tokens);
 // its alias unique) and returns LiteLLM's answer with the plaintext key.
 Result<boost::json::object> create_key(store::Store& s, boost::json::object fields,
                                        const std::string& key, const Principal& caller);
+
+// The keys whose `column` (team_id, user_id) is `id`.
+Result<std::vector<store::Row>> keys_where(store::Store& s, std::string_view column,
+                                           const std::string& id);
+// Deletes owners (teams, users) and every key they own, all or nothing: an
+// owner that does not exist is a 404 and nothing is deleted. The answer is
+// {"deleted_<owners>": ids, "deleted_keys": n}, as LiteLLM's.
+Result<boost::json::object> delete_owners(store::Store& s, store::Table table,
+                                          std::string_view column,
+                                          const std::vector<std::string>& ids);
+
+// The strings of a body's list member (team_ids, user_ids); an error naming it
+// when it is missing, empty or holds something else.
+Result<std::vector<std::string>> id_list(const boost::json::object& body, std::string_view name);
+// The id an /x/info route reads: `param` of the query, else the caller's own
+// (`own`: its key's team_id, user_id). A virtual key may read only its own.
+Result<std::string> readable_id(const RequestContext& ctx, std::string_view param,
+                                const std::string& own);
+// page and `size_param` of a list route's query as a store query (1-based pages).
+Result<store::Query> paged_query(std::string_view target, std::string_view size_param,
+                                 size_t default_size);
 
 // False (after answering with an error) when there is no key store.
 boost::asio::awaitable<bool> require_store(RequestContext& ctx);

@@ -95,35 +95,13 @@ Result<json::object> team_with_keys(Store& s, const std::string& id) {
   auto team = s.get(Table::teams, id);
   if (!team) return team.error();
   if (!team.value()) return not_found("Team not found: team_id=" + id);
-  store::Query q;
-  q.equals.emplace_back("team_id", id);
-  q.limit = store::kMaxListLimit;
-  auto keys = s.list(Table::keys, q);
+  auto keys = keys_where(s, "team_id", id);
   if (!keys) return keys.error();
   json::array shown_keys;
   for (const auto& k : keys.value()) shown_keys.push_back(shown(k));
   return json::object{{"team_id", id},
                       {"team_info", shown(*team.value(), "team_id")},
                       {"keys", std::move(shown_keys)}};
-}
-
-Status delete_teams(Store& s, const std::vector<std::string>& ids, int64_t& keys_deleted) {
-  for (const auto& id : ids) {
-    auto team = s.get(Table::teams, id);
-    if (!team) return team.error();
-    if (!team.value()) return not_found("Team not found: team_id=" + id + "; nothing was deleted");
-    store::Query q;
-    q.equals.emplace_back("team_id", id);
-    q.limit = store::kMaxListLimit;
-    auto keys = s.list(Table::keys, q);
-    if (!keys) return keys.error();
-    std::vector<std::string> tokens;
-    for (const auto& k : keys.value()) tokens.push_back(k.id);
-    if (auto st = delete_keys(s, tokens); !st) return st;
-    keys_deleted += static_cast<int64_t>(tokens.size());
-    if (auto st = s.remove(Table::teams, id); !st) return st.error();
-  }
-  return ok_status();
 }
 
 }  // namespace
@@ -250,44 +228,27 @@ asio::awaitable<void> handle_team_member_update(RequestContext& ctx) {
 
 asio::awaitable<void> handle_team_delete(RequestContext& ctx) {
   if (!co_await require_store(ctx)) co_return;
-  const auto* given = arr_at(ctx.body, "team_ids");
-  std::vector<std::string> ids;
-  if (given)
-    for (const auto& v : *given)
-      if (v.is_string()) ids.emplace_back(v.get_string());
-  if (ids.empty() || ids.size() != given->size()) {
-    co_await send_error(
-        ctx, make_error(ErrorKind::invalid_request, "'team_ids': a list of team ids", "team_ids"));
+  auto ids = id_list(ctx.body, "team_ids");
+  if (!ids) {
+    co_await send_error(ctx, ids.error());
     co_return;
   }
-  Work work = [ids](Store& s) -> Result<json::object> {
-    int64_t keys_deleted = 0;
-    auto st = s.transaction([&](Store& tx) { return delete_teams(tx, ids, keys_deleted); });
-    if (!st) return st.error();
-    json::array deleted(ids.begin(), ids.end());
-    return json::object{{"deleted_teams", std::move(deleted)}, {"deleted_keys", keys_deleted}};
-  };
+  std::vector<std::string> team_ids = std::move(ids.value());
+  Work work = [team_ids](Store& s) { return delete_owners(s, Table::teams, "team_id", team_ids); };
   co_await answer(ctx, std::move(work));
   ctx.key_service->forget_all();
 }
 
 asio::awaitable<void> handle_team_info(RequestContext& ctx) {
   if (!co_await require_store(ctx)) co_return;
-  auto given = query_param(ctx.exchange.request().target(), "team_id");
-  const auto& p = ctx.principal;
-  std::string id = given ? *given : std::string();
-  if (id.empty() && p.key) id = p.key->team_id;
-  if (id.empty()) {
-    co_await send_error(ctx,
-                        make_error(ErrorKind::invalid_request, "'team_id' is required", "team_id"));
+  std::string own = ctx.principal.key ? ctx.principal.key->team_id : std::string();
+  auto id = readable_id(ctx, "team_id", own);
+  if (!id) {
+    co_await send_error(ctx, id.error());
     co_return;
   }
-  if (p.kind == Principal::Kind::virtual_key && p.key && p.key->team_id != id) {
-    co_await send_error(ctx, make_error(ErrorKind::forbidden,
-                                        "A virtual key may only read its own team's /team/info"));
-    co_return;
-  }
-  Work work = [id](Store& s) { return team_with_keys(s, id); };
+  std::string team_id = id.value();
+  Work work = [team_id](Store& s) { return team_with_keys(s, team_id); };
   co_await answer(ctx, std::move(work));
 }
 

@@ -1,7 +1,6 @@
 #include "routeiq/api/user_endpoints.hpp"
 
 #include <boost/json.hpp>
-#include <charconv>
 #include <memory>
 
 #include "routeiq/api/key_service.hpp"
@@ -20,20 +19,6 @@ using Work = std::function<Result<json::object>(Store&)>;
 using SysClock = std::chrono::system_clock;
 
 namespace {
-
-std::vector<std::string> tokens_of_user(Store& s, const std::string& user, Status& st) {
-  store::Query q;
-  q.equals.emplace_back("user_id", user);
-  q.limit = store::kMaxListLimit;
-  std::vector<std::string> out;
-  auto rows = s.list(Table::keys, q);
-  if (!rows) {
-    st = rows.error();
-    return out;
-  }
-  for (const auto& r : rows.value()) out.push_back(r.id);
-  return out;
-}
 
 // The key /user/new makes: the user's id and models, and the body's
 // key_alias and duration.
@@ -78,10 +63,7 @@ Result<json::object> user_info(Store& s, const std::string& id) {
   auto user = s.get(Table::users, id);
   if (!user) return user.error();
   if (!user.value()) return not_found("User not found: user_id=" + id);
-  store::Query q;
-  q.equals.emplace_back("user_id", id);
-  q.limit = store::kMaxListLimit;
-  auto keys = s.list(Table::keys, q);
+  auto keys = keys_where(s, "user_id", id);
   if (!keys) return keys.error();
   json::array shown_keys, teams;
   for (const auto& k : keys.value()) shown_keys.push_back(shown(k));
@@ -96,18 +78,6 @@ Result<json::object> user_info(Store& s, const std::string& id) {
                       {"user_info", shown(*user.value(), "user_id")},
                       {"keys", std::move(shown_keys)},
                       {"teams", std::move(teams)}};
-}
-
-Result<size_t> positive_param(std::string_view target, const char* name, size_t dflt, size_t max) {
-  auto v = query_param(target, name);
-  if (!v) return dflt;
-  size_t n = 0;
-  auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-  if (ec != std::errc() || end != v->data() + v->size() || n < 1 || n > max)
-    return make_error(ErrorKind::invalid_request,
-                      std::string(name) + ": a whole number from 1 to " + std::to_string(max),
-                      name);
-  return n;
 }
 
 }  // namespace
@@ -180,73 +150,39 @@ asio::awaitable<void> handle_user_update(RequestContext& ctx) {
 
 asio::awaitable<void> handle_user_delete(RequestContext& ctx) {
   if (!co_await require_store(ctx)) co_return;
-  const auto* given = arr_at(ctx.body, "user_ids");
-  std::vector<std::string> ids;
-  if (given)
-    for (const auto& v : *given)
-      if (v.is_string()) ids.emplace_back(v.get_string());
-  if (ids.empty() || ids.size() != given->size()) {
-    co_await send_error(
-        ctx, make_error(ErrorKind::invalid_request, "'user_ids': a list of user ids", "user_ids"));
+  auto ids = id_list(ctx.body, "user_ids");
+  if (!ids) {
+    co_await send_error(ctx, ids.error());
     co_return;
   }
-  Work work = [ids](Store& s) -> Result<json::object> {
-    int64_t keys_deleted = 0;
-    auto st = s.transaction([&](Store& tx) -> Status {
-      for (const auto& id : ids) {
-        auto user = tx.get(Table::users, id);
-        if (!user) return user.error();
-        if (!user.value())
-          return not_found("User not found: user_id=" + id + "; nothing was deleted");
-        Status listed = ok_status();
-        auto tokens = tokens_of_user(tx, id, listed);
-        if (!listed) return listed;
-        if (auto del = delete_keys(tx, tokens); !del) return del;
-        keys_deleted += static_cast<int64_t>(tokens.size());
-        if (auto gone = tx.remove(Table::users, id); !gone) return gone.error();
-      }
-      return ok_status();
-    });
-    if (!st) return st.error();
-    json::array deleted(ids.begin(), ids.end());
-    return json::object{{"deleted_users", std::move(deleted)}, {"deleted_keys", keys_deleted}};
-  };
+  std::vector<std::string> user_ids = std::move(ids.value());
+  Work work = [user_ids](Store& s) { return delete_owners(s, Table::users, "user_id", user_ids); };
   co_await answer(ctx, std::move(work));
   ctx.key_service->forget_all();
 }
 
 asio::awaitable<void> handle_user_info(RequestContext& ctx) {
   if (!co_await require_store(ctx)) co_return;
-  auto given = query_param(ctx.exchange.request().target(), "user_id");
-  const auto& p = ctx.principal;
-  std::string id = given ? *given : std::string();
-  if (id.empty() && p.key) id = p.key->user_id;
-  if (id.empty()) {
-    co_await send_error(ctx,
-                        make_error(ErrorKind::invalid_request, "'user_id' is required", "user_id"));
+  std::string own = ctx.principal.key ? ctx.principal.key->user_id : std::string();
+  auto id = readable_id(ctx, "user_id", own);
+  if (!id) {
+    co_await send_error(ctx, id.error());
     co_return;
   }
-  if (p.kind == Principal::Kind::virtual_key && p.key && p.key->user_id != id) {
-    co_await send_error(ctx, make_error(ErrorKind::forbidden,
-                                        "A virtual key may only read its own user's /user/info"));
-    co_return;
-  }
-  Work work = [id](Store& s) { return user_info(s, id); };
+  std::string user_id = id.value();
+  Work work = [user_id](Store& s) { return user_info(s, user_id); };
   co_await answer(ctx, std::move(work));
 }
 
 asio::awaitable<void> handle_user_list(RequestContext& ctx) {
   if (!co_await require_store(ctx)) co_return;
   auto target = ctx.exchange.request().target();
-  auto page = positive_param(target, "page", 1, 1'000'000);
-  auto size = positive_param(target, "page_size", 25, 100);
-  if (!page || !size) {
-    co_await send_error(ctx, page ? size.error() : page.error());
+  auto paged = paged_query(target, "page_size", 25);
+  if (!paged) {
+    co_await send_error(ctx, paged.error());
     co_return;
   }
-  store::Query q;
-  q.limit = size.value();
-  q.offset = (page.value() - 1) * size.value();
+  store::Query q = std::move(paged.value());
   if (auto org = query_param(target, "organization_id"); org && !org->empty())
     q.equals.emplace_back("organization_id", *org);
   Work work = [q](Store& s) -> Result<json::object> {
