@@ -12,10 +12,9 @@
 #include <string_view>
 
 #include "routeiq/core/error.hpp"
+#include "routeiq/keys/field_checks.hpp"
 
 namespace routeiq::keys {
-
-enum class KeyOp { generate, update };
 
 // The document fields a /key/generate or /key/update body sets, validated,
 // with `duration` turned into `expires` (ISO 8601, or null: never) relative to
