@@ -117,7 +117,11 @@ describe('virtual keys', () => {
     assert.equal((await r.json()).error.type, 'auth_error');
     const ro = await generate(gw, { key_type: 'read_only' });
     assert.deepEqual(ro.allowed_routes, ['info_routes']);
-    assert.equal((await post(gw, '/v1/chat/completions', chatBody('gpt-4o'), { key: ro.key })).status, 401);
+    const roChat = await post(gw, '/v1/chat/completions', chatBody('gpt-4o'), { key: ro.key });
+    assert.equal(roChat.status, 403, "LiteLLM answers a route outside a key's allowed_routes with 403");
+    const roError = (await roChat.json()).error;
+    assert.equal(roError.type, 'auth_error');
+    assert.match(roError.message, /Only allowed to call routes: \[info_routes\]/);
     const own = await get(gw, '/key/info', ro.key);
     assert.equal(own.status, 200);
     assert.equal((await own.json()).info.token, ro.token);

@@ -39,6 +39,7 @@ constexpr Route kRoutes[] = {
     {"/key/block", kPost, kOpenAI, json, management, kChat, handle_key_block},
     {"/key/unblock", kPost, kOpenAI, json, management, kChat, handle_key_unblock},
     {"/key/regenerate", kPost, kOpenAI, json, management, kChat, handle_key_regenerate},
+    {"/key/*/regenerate", kPost, kOpenAI, json, management, kChat, handle_key_regenerate},
     {"/key/info", kGet, kOpenAI, none, info, kChat, handle_key_info},
     {"/key/list", kGet, kOpenAI, none, management, kChat, handle_key_list},
     {"/team/new", kPost, kOpenAI, json, management, kChat, handle_team_new},
@@ -63,14 +64,17 @@ constexpr Route kRoutes[] = {
     {"/_health/ready", kGet, kOpenAI, none, open, kChat, handle_readiness},
 };
 
-// "/models/*" matches "/models/<one non-empty segment>".
+// "/models/*" matches "/models/<one non-empty segment>"; "/key/*/regenerate"
+// matches "/key/<segment>/regenerate".
 bool path_matches(std::string_view pattern, std::string_view path, std::string& parameter) {
-  if (!pattern.ends_with("/*")) return pattern == path;
-  auto prefix = pattern.substr(0, pattern.size() - 1);
-  if (!path.starts_with(prefix) || path.size() == prefix.size()) return false;
-  auto rest = path.substr(prefix.size());
-  if (rest.find('/') != std::string_view::npos) return false;
-  parameter = std::string(rest);
+  auto star = pattern.find("/*");
+  if (star == std::string_view::npos) return pattern == path;
+  auto prefix = pattern.substr(0, star + 1), suffix = pattern.substr(star + 2);
+  if (path.size() <= prefix.size() + suffix.size()) return false;
+  if (!path.starts_with(prefix) || !path.ends_with(suffix)) return false;
+  auto segment = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+  if (segment.find('/') != std::string_view::npos) return false;
+  parameter = std::string(segment);
   return true;
 }
 

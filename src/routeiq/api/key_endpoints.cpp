@@ -119,8 +119,10 @@ Result<Row> change_key(Store& s, const std::string& token, const json::object& f
   if (!found) return found.error();
   if (!found.value()) return not_found("Key not found");
   Row row = std::move(*found.value());
+  if (auto st = may_manage_key(s, caller, row.doc, "/key/update"); !st) return st.error();
   for (const auto& [k, v] : fields) row.doc[k] = v;
   row.doc["updated_by"] = caller_name(caller);
+  if (auto st = may_manage_key(s, caller, row.doc, "/key/update"); !st) return st.error();
   if (fields.contains("key_alias"))
     if (auto st = alias_free(s, row.doc, token); !st) return st.error();
   if (fields.contains("team_id") || fields.contains("models"))
@@ -196,6 +198,27 @@ json::object list_body(const KeyPage& page, const store::Query& q, bool full) {
           {"total_pages", (page.total + size - 1) / size}};
 }
 
+// The keys exist and the caller may manage each (admins: checked by delete_keys).
+Status may_manage_all(Store& s, const Principal& caller, const std::vector<std::string>& tokens,
+                      std::string_view route) {
+  if (caller.is_admin()) return ok_status();
+  for (const auto& token : tokens) {
+    auto row = s.get(Table::keys, token);
+    if (!row) return row.error();
+    if (!row.value()) return not_found("Key not found: nothing was deleted");
+    if (auto st = may_manage_key(s, caller, row.value()->doc, route); !st) return st;
+  }
+  return ok_status();
+}
+
+// Whether the caller may read a key: any for admins and viewers, else its
+// own key or its user's keys.
+bool may_read_key(const Principal& p, const Row& row) {
+  if (p.reads_all()) return true;
+  if (p.key && row.id == p.key->token) return true;
+  return !p.user_id().empty() && str_or(row.doc, "user_id") == p.user_id();
+}
+
 // ---------------------------------------------------------------- handlers
 
 Result<json::object> block_body(Store& s, const json::object& body, bool blocked,
@@ -242,6 +265,10 @@ asio::awaitable<void> handle_key_generate(RequestContext& ctx) {
     co_await send_error(ctx, st.error());
     co_return;
   }
+  // A user's own key unless an admin says otherwise, as LiteLLM does: a key
+  // without a user would escape its maker's role.
+  if (!ctx.principal.is_admin() && str_or(fields.value(), "user_id").empty())
+    fields.value()["user_id"] = ctx.principal.user_id();
   auto fields_ptr = std::make_shared<json::object>(std::move(fields.value()));
   std::string token = keys::hash_key(key);
   const Principal* caller = &ctx.principal;
@@ -249,6 +276,7 @@ asio::awaitable<void> handle_key_generate(RequestContext& ctx) {
                                                       caller](Store& s) -> Result<json::object> {
     Result<json::object> out = make_error(ErrorKind::internal, "not written");
     auto st = s.transaction([&](Store& tx) -> Status {
+      if (auto mine = may_manage_key(tx, *caller, *fields_ptr, "/key/generate"); !mine) return mine;
       out = create_key(tx, std::move(*fields_ptr), key, *caller);
       if (!out) return out.error();
       return ok_status();
@@ -311,12 +339,14 @@ asio::awaitable<void> handle_key_delete(RequestContext& ctx) {
   auto deleted = std::make_shared<std::vector<std::string>>(std::move(tokens));
   json::array aliases = by_alias ? *by_alias : json::array();
   json::array given = by_key ? *by_key : aliases;
-  std::function<Result<json::object>(Store&)> work = [deleted, aliases,
-                                                      given](Store& s) -> Result<json::object> {
+  const Principal* caller = &ctx.principal;
+  std::function<Result<json::object>(Store&)> work = [deleted, aliases, given,
+                                                      caller](Store& s) -> Result<json::object> {
     auto st = s.transaction([&](Store& tx) -> Status {
       auto more = tokens_by_alias(tx, aliases);
       if (!more) return more.error();
       deleted->insert(deleted->end(), more->begin(), more->end());
+      if (auto mine = may_manage_all(tx, *caller, *deleted, "/key/delete"); !mine) return mine;
       return delete_keys(tx, *deleted);
     });
     if (!st) return st.error();
@@ -330,9 +360,6 @@ asio::awaitable<void> handle_key_info(RequestContext& ctx) {
   if (!co_await require_store(ctx)) co_return;
   auto given = query_param(ctx.exchange.request().target(), "key");
   const auto& p = ctx.principal;
-  bool self_only = p.kind == Principal::Kind::virtual_key && p.key &&
-                   std::find(p.key->allowed_routes.begin(), p.key->allowed_routes.end(),
-                             "management_routes") == p.key->allowed_routes.end();
   std::string token;
   if (given && !given->empty()) {
     token = keys::token_of(*given);
@@ -342,17 +369,16 @@ asio::awaitable<void> handle_key_info(RequestContext& ctx) {
     co_await send_error(ctx, make_error(ErrorKind::invalid_request, "'key' is required", "key"));
     co_return;
   }
-  if (self_only && token != p.key->token) {
-    co_await send_error(
-        ctx, make_error(ErrorKind::forbidden, "A virtual key may only read its own /key/info"));
-    co_return;
-  }
   std::string shown_key = given && !given->empty() ? *given : p.key->key_name;
-  std::function<Result<json::object>(Store&)> work = [token,
-                                                      shown_key](Store& s) -> Result<json::object> {
+  const Principal* caller = &p;
+  std::function<Result<json::object>(Store&)> work = [token, shown_key,
+                                                      caller](Store& s) -> Result<json::object> {
     auto row = s.get(Table::keys, token);
     if (!row) return row.error();
     if (!row.value()) return not_found("Key not found");
+    if (!may_read_key(*caller, *row.value()))
+      return make_error(ErrorKind::auth_forbidden,
+                        "A virtual key may only read its own keys' /key/info");
     return json::object{{"key", shown_key}, {"info", shown(*row.value())}};
   };
   co_await answer(ctx, std::move(work));
@@ -368,6 +394,13 @@ asio::awaitable<void> handle_key_list(RequestContext& ctx) {
   }
   bool full = query_param(target, "return_full_object") == std::optional<std::string>("true");
   store::Query query = std::move(q.value());
+  const auto& p = ctx.principal;
+  if (!p.reads_all()) {  // a user lists its own keys; a key without a user, itself
+    if (!p.user_id().empty())
+      query.equals.emplace_back("user_id", std::string(p.user_id()));
+    else
+      query.ids = {p.key->token};
+  }
   std::function<Result<json::object>(Store&)> work = [query,
                                                       full](Store& s) -> Result<json::object> {
     KeyPage page;
@@ -390,57 +423,103 @@ asio::awaitable<void> handle_key_unblock(RequestContext& ctx) {
   co_await set_blocked(ctx, false);
 }
 
+namespace {
+
+// The regenerated key's old token, kept in the deleted keys with the token
+// that replaced it; with a grace period, the old key keeps authenticating
+// (as the new one) until revoke_at.
+Status retire_key(Store& s, Row old_row, const std::string& new_token,
+                  std::optional<std::chrono::seconds> grace) {
+  auto now = SysClock::now();
+  old_row.doc["deleted_at"] = iso8601(now, true);
+  old_row.doc["regenerated_to"] = new_token;
+  if (grace) old_row.doc["revoke_at"] = iso8601(now + *grace, true);
+  s.remove(Table::deleted_keys, old_row.id);
+  auto inserted = s.insert(Table::deleted_keys, old_row);
+  if (!inserted) return inserted.error();
+  auto gone = s.remove(Table::keys, old_row.id);
+  if (!gone) return gone.error();
+  return ok_status();
+}
+
+struct Regeneration {
+  std::string old_token, key;
+  std::optional<std::chrono::seconds> grace;
+  json::object changes;
+};
+
+// The key to regenerate (the path's /key/{key}/regenerate, else the body's
+// `key`), the new key, the grace period and the fields to change.
+Result<Regeneration> regeneration(const RequestContext& ctx) {
+  Regeneration r;
+  json::object rest = ctx.body;
+  if (!ctx.path_parameter.empty()) {
+    r.old_token = keys::token_of(ctx.path_parameter);
+  } else {
+    auto token = named_token(rest);
+    if (!token) return token.error();
+    r.old_token = token.value();
+  }
+  rest.erase("key");
+  r.key = std::string(str_or(rest, "new_key"));
+  rest.erase("new_key");
+  if (const auto* g = rest.if_contains("grace_period"); g && !g->is_null()) {
+    auto d = g->is_string() ? keys::parse_duration(g->get_string()) : std::nullopt;
+    if (!d)
+      return make_error(ErrorKind::invalid_request,
+                        "Invalid value for 'grace_period': expected a duration such as \"24h\"",
+                        "grace_period");
+    r.grace = *d;
+  }
+  rest.erase("grace_period");
+  auto fields = keys::key_fields(rest, keys::KeyOp::update, SysClock::now());
+  if (!fields) return fields.error();
+  r.changes = std::move(fields.value());
+  if (r.key.empty()) r.key = keys::new_key();
+  if (auto st = check_custom_key(r.key); !st) return st.error();
+  return r;
+}
+
+Result<json::object> regenerate(Store& s, const Regeneration& r, const Principal& caller) {
+  std::string new_token = keys::hash_key(r.key);
+  Result<Row> row = make_error(ErrorKind::internal, "not written");
+  auto st = s.transaction([&](Store& tx) -> Status {
+    auto old_row = tx.get(Table::keys, r.old_token);
+    if (!old_row) return old_row.error();
+    if (!old_row.value()) return not_found("Key not found");
+    if (auto mine = may_manage_key(tx, caller, old_row.value()->doc, "/key/regenerate"); !mine)
+      return mine;
+    json::object doc = old_row.value()->doc;
+    for (const auto& [k, v] : r.changes) doc[k] = v;
+    doc["key_name"] = keys::mask_key(r.key);
+    doc["updated_by"] = caller_name(caller);
+    if (auto retired = retire_key(tx, std::move(*old_row.value()), new_token, r.grace); !retired)
+      return retired;
+    row = insert_key(tx, new_token, std::move(doc));
+    if (!row) return row.error();
+    return ok_status();
+  });
+  if (!st) return st.error();
+  return generated(row.value(), r.key);
+}
+
+}  // namespace
+
 asio::awaitable<void> handle_key_regenerate(RequestContext& ctx) {
   if (!co_await require_store(ctx)) co_return;
-  auto old_token = named_token(ctx.body);
-  if (!old_token) {
-    co_await send_error(ctx, old_token.error());
+  auto r = regeneration(ctx);
+  if (!r) {
+    co_await send_error(ctx, r.error());
     co_return;
   }
-  if (ctx.body.contains("grace_period")) {
-    co_await send_error(
-        ctx, make_error(ErrorKind::invalid_request,
-                        "'grace_period' is not supported by this gateway yet", "grace_period"));
-    co_return;
-  }
-  json::object rest = ctx.body;
-  std::string key(str_or(rest, "new_key"));
-  rest.erase("new_key");
-  auto fields = keys::key_fields(rest, keys::KeyOp::update, SysClock::now());
-  if (!fields) {
-    co_await send_error(ctx, fields.error());
-    co_return;
-  }
-  if (key.empty()) key = keys::new_key();
-  if (auto st = check_custom_key(key); !st) {
-    co_await send_error(ctx, st.error());
-    co_return;
-  }
-  auto changes = std::make_shared<json::object>(std::move(fields.value()));
-  std::string old_t = old_token.value(), new_t = keys::hash_key(key);
+  auto shared = std::make_shared<const Regeneration>(std::move(r.value()));
   const Principal* caller = &ctx.principal;
-  std::function<Result<json::object>(Store&)> work = [changes, old_t, new_t, key,
-                                                      caller](Store& s) -> Result<json::object> {
-    Result<Row> row = make_error(ErrorKind::internal, "not written");
-    auto st = s.transaction([&](Store& tx) -> Status {
-      auto old_row = tx.get(Table::keys, old_t);
-      if (!old_row) return old_row.error();
-      if (!old_row.value()) return not_found("Key not found");
-      json::object doc = std::move(old_row.value()->doc);
-      for (const auto& [k, v] : *changes) doc[k] = v;
-      doc["key_name"] = keys::mask_key(key);
-      doc["updated_by"] = caller_name(*caller);
-      if (auto gone = tx.remove(Table::keys, old_t); !gone) return gone.error();
-      row = insert_key(tx, new_t, std::move(doc));
-      if (!row) return row.error();
-      return ok_status();
-    });
-    if (!st) return st.error();
-    return generated(row.value(), key);
+  std::function<Result<json::object>(Store&)> work = [shared, caller](Store& s) {
+    return regenerate(s, *shared, *caller);
   };
   co_await answer(ctx, std::move(work));
-  ctx.key_service->forget(old_t);
-  ctx.key_service->forget(new_t);
+  ctx.key_service->forget(shared->old_token);
+  ctx.key_service->forget(keys::hash_key(shared->key));
 }
 
 }  // namespace routeiq::api

@@ -3,7 +3,9 @@
 #include <filesystem>
 
 #include "routeiq/core/env.hpp"
+#include "routeiq/core/json.hpp"
 #include "routeiq/core/log.hpp"
+#include "routeiq/core/time.hpp"
 
 namespace routeiq::api {
 namespace asio = boost::asio;
@@ -16,7 +18,10 @@ std::string database_url_of(std::string_view configured) {
 }
 
 KeyService::KeyService(KeyServiceOptions options)
-    : options_(std::move(options)), pool_(options_.db_threads, options_.max_queued) {}
+    : options_(std::move(options)),
+      keys_(options_.max_cached),
+      end_users_(options_.max_cached),
+      pool_(options_.db_threads, options_.max_queued) {}
 
 KeyService::~KeyService() = default;
 
@@ -41,58 +46,102 @@ Result<store::Store*> KeyService::opened(bool create) {
   return store_.get();
 }
 
-std::optional<KeyService::Cached> KeyService::cached(const std::string& token) {
-  std::lock_guard lock(cache_mutex_);
-  auto it = cache_.find(token);
-  if (it == cache_.end()) return std::nullopt;
-  if (SteadyClock::now() >= it->second.until) {
-    cache_.erase(it);
-    return std::nullopt;
-  }
-  return it->second;
-}
-
-void KeyService::remember(const std::string& token, KeyPtr key) {
-  auto ttl = key ? options_.cache_ttl : std::min(options_.cache_ttl, options_.unknown_ttl);
-  if (ttl.count() <= 0) return;
-  std::lock_guard lock(cache_mutex_);
-  // A full cache starts over rather than tracking ages: rare, and the next
-  // requests refill it from the store.
-  if (cache_.size() >= options_.max_cached) cache_.clear();
-  cache_[token] = Cached{std::move(key), SteadyClock::now() + ttl};
+std::chrono::milliseconds KeyService::ttl_for(bool found) const {
+  return found ? options_.cache_ttl : std::min(options_.cache_ttl, options_.unknown_ttl);
 }
 
 void KeyService::forget(const std::string& token) {
-  std::lock_guard lock(cache_mutex_);
-  cache_.erase(token);
+  keys_.erase(token);
 }
 
 void KeyService::forget_all() {
-  std::lock_guard lock(cache_mutex_);
-  cache_.clear();
+  keys_.clear();
 }
 
+namespace {
+
+using SysClock = std::chrono::system_clock;
+
+// The row a presented token stands for: its own, or, within a rotation's
+// grace period, the row of the key it was regenerated to (followed a few
+// times: a key rotated twice within the period). `grace_ends`: when that
+// borrowed row stops being valid for this token.
+Result<std::optional<store::Row>> active_row(store::Store& s, std::string token,
+                                             std::optional<SysClock::time_point>& grace_ends) {
+  auto now = SysClock::now();
+  for (int hop = 0; hop < 4; ++hop) {
+    auto row = s.get(store::Table::keys, token);
+    if (!row || row.value()) return row;
+    auto gone = s.get(store::Table::deleted_keys, token);
+    if (!gone) return gone.error();
+    if (!gone.value()) break;
+    auto next = str_or(gone.value()->doc, "regenerated_to");
+    auto revoke = parse_iso8601(str_or(gone.value()->doc, "revoke_at"));
+    if (next.empty() || !revoke || *revoke <= now) break;
+    grace_ends = grace_ends ? std::min(*grace_ends, *revoke) : *revoke;
+    token = std::string(next);
+  }
+  return std::optional<store::Row>();
+}
+
+// A stored key as the auth stage checks it: with its team's models and block
+// and its user's role.
+Result<KeyService::KeyPtr> key_with_owners(store::Store& s, store::Row row) {
+  auto key = keys::read_key(row.id, std::move(row.doc));
+  if (!key) return key.error();
+  if (!key->team_id.empty()) {
+    auto team = s.get(store::Table::teams, key->team_id);
+    if (!team) return team.error();
+    if (team.value()) keys::attach_team(key.value(), team.value()->doc);
+  }
+  if (!key->user_id.empty()) {
+    auto user = s.get(store::Table::users, key->user_id);
+    if (!user) return user.error();
+    if (user.value()) keys::attach_user(key.value(), user.value()->doc);
+  }
+  return std::make_shared<const keys::VirtualKey>(std::move(key.value()));
+}
+
+}  // namespace
+
 asio::awaitable<Result<KeyService::KeyPtr>> KeyService::find(const std::string& token) {
-  if (auto hit = cached(token)) co_return hit->key;
-  std::function<Result<KeyPtr>()> lookup = [this, token]() -> Result<KeyPtr> {
+  if (auto hit = keys_.get(token)) co_return *hit;
+  auto grace_ends = std::make_shared<std::optional<SysClock::time_point>>();
+  std::function<Result<KeyPtr>()> lookup = [this, token, grace_ends]() -> Result<KeyPtr> {
     auto opened_store = opened(false);
     if (!opened_store) return opened_store.error();
     if (!opened_store.value()) return KeyPtr{};  // no database yet: no keys
-    auto row = opened_store.value()->get(store::Table::keys, token);
+    auto& s = *opened_store.value();
+    auto row = active_row(s, token, *grace_ends);
     if (!row) return row.error();
     if (!row.value()) return KeyPtr{};
-    auto key = keys::read_key(token, std::move(row.value()->doc));
-    if (!key) return key.error();
-    if (!key->team_id.empty()) {  // the team's models and block travel with the key
-      auto team = opened_store.value()->get(store::Table::teams, key->team_id);
-      if (!team) return team.error();
-      if (team.value()) keys::attach_team(key.value(), team.value()->doc);
-    }
-    return std::make_shared<const keys::VirtualKey>(std::move(key.value()));
+    return key_with_owners(s, std::move(*row.value()));
   };
   auto found = co_await pool_.run<KeyPtr>(std::move(lookup));
   if (!found) co_return found.error();
-  remember(token, found.value());
+  auto ttl = ttl_for(found.value() != nullptr);
+  if (*grace_ends)  // an old key in its grace period: trusted no longer than that
+    ttl = std::min(
+        ttl, std::chrono::duration_cast<std::chrono::milliseconds>(**grace_ends - SysClock::now()));
+  keys_.put(token, found.value(), ttl);
+  co_return found.value();
+}
+
+asio::awaitable<Result<KeyService::EndUserPtr>> KeyService::find_end_user(const std::string& id) {
+  if (auto hit = end_users_.get(id)) co_return *hit;
+  std::function<Result<EndUserPtr>()> lookup = [this, id]() -> Result<EndUserPtr> {
+    auto opened_store = opened(false);
+    if (!opened_store) return opened_store.error();
+    if (!opened_store.value()) return EndUserPtr{};
+    auto row = opened_store.value()->get(store::Table::end_users, id);
+    if (!row) return row.error();
+    if (!row.value()) return EndUserPtr{};
+    EndUser user{id, bool_or(row.value()->doc, "blocked", false), std::move(row.value()->doc)};
+    return std::make_shared<const EndUser>(std::move(user));
+  };
+  auto found = co_await pool_.run<EndUserPtr>(std::move(lookup));
+  if (!found) co_return found.error();
+  end_users_.put(id, found.value(), ttl_for(found.value() != nullptr));
   co_return found.value();
 }
 

@@ -10,9 +10,10 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
-#include <unordered_map>
 
+#include "routeiq/api/ttl_cache.hpp"
 #include "routeiq/keys/access.hpp"
 #include "routeiq/net/blocking_pool.hpp"
 #include "routeiq/store/store.hpp"
@@ -34,6 +35,14 @@ struct KeyServiceOptions {
 // DATABASE_URL variable, else ./routeiq.db next to where the gateway runs).
 std::string database_url_of(std::string_view configured);
 
+// An end user (LiteLLM's customer): the `user` of a request, or its
+// x-litellm-customer-id header, as /customer/new stored it.
+struct EndUser {
+  std::string id;
+  bool blocked = false;
+  boost::json::object doc;
+};
+
 class KeyService {
  public:
   explicit KeyService(KeyServiceOptions options);
@@ -42,6 +51,9 @@ class KeyService {
   using KeyPtr = std::shared_ptr<const keys::VirtualKey>;
   // The key with this token (null: no such key), from the cache or the store.
   boost::asio::awaitable<Result<KeyPtr>> find(const std::string& token);
+  using EndUserPtr = std::shared_ptr<const EndUser>;
+  // The end user with this id (null: not stored), from the cache or the store.
+  boost::asio::awaitable<Result<EndUserPtr>> find_end_user(const std::string& id);
   // Runs `work` on a database thread with the store (opened on first use).
   template <class T>
   boost::asio::awaitable<Result<T>> with_store(std::function<Result<T>(store::Store&)> work);
@@ -49,6 +61,8 @@ class KeyService {
   void forget(const std::string& token);
   // Drops every cached key (a team changed: its keys carry its models and block).
   void forget_all();
+  // Drops a cached end user after this instance changed it.
+  void forget_end_user(const std::string& id) { end_users_.erase(id); }
 
   bool allow_requests_on_db_unavailable() const {
     return options_.allow_requests_on_db_unavailable;
@@ -56,20 +70,15 @@ class KeyService {
   std::string_view backend_name() const;
 
  private:
-  struct Cached {
-    KeyPtr key;  // null: known not to exist
-    std::chrono::steady_clock::time_point until;
-  };
-  std::optional<Cached> cached(const std::string& token);
-  void remember(const std::string& token, KeyPtr key);
+  std::chrono::milliseconds ttl_for(bool found) const;
   // On a database thread. With `create` false, a SQLite file that does not
   // exist yet is not made: no database means no virtual keys, and a wrong key
   // must not leave a file behind.
   Result<store::Store*> opened(bool create = true);
 
   KeyServiceOptions options_;
-  std::mutex cache_mutex_;
-  std::unordered_map<std::string, Cached> cache_;
+  TtlCache<keys::VirtualKey> keys_;
+  TtlCache<EndUser> end_users_;
   std::mutex store_mutex_;
   std::unique_ptr<store::Store> store_;
   net::BlockingPool pool_;

@@ -56,6 +56,60 @@ Status delete_keys(Store& s, const std::vector<std::string>& tokens) {
   return ok_status();
 }
 
+bool team_admin(const json::object& team_doc, std::string_view user_id) {
+  if (user_id.empty()) return false;
+  if (const auto* members = arr_at(team_doc, "members_with_roles"))
+    for (const auto& m : *members)
+      if (const auto* o = m.if_object(); o && str_or(*o, "user_id") == user_id)
+        return str_or(*o, "role") == "admin";
+  return false;
+}
+
+namespace {
+
+bool team_member(const json::object& team_doc, std::string_view user_id) {
+  if (const auto* members = arr_at(team_doc, "members_with_roles"))
+    for (const auto& m : *members)
+      if (const auto* o = m.if_object(); o && str_or(*o, "user_id") == user_id) return true;
+  return false;
+}
+
+bool team_permits(const json::object& team_doc, std::string_view route) {
+  if (const auto* allowed = arr_at(team_doc, "team_member_permissions"))
+    for (const auto& r : *allowed)
+      if (r.is_string() && r.get_string() == route) return true;
+  return false;
+}
+
+Error not_yours(std::string_view why) {
+  return make_error(ErrorKind::auth_forbidden, std::string(why));
+}
+
+}  // namespace
+
+Status may_manage_key(Store& s, const Principal& caller, const json::object& key_doc,
+                      std::string_view route) {
+  if (caller.is_admin()) return ok_status();
+  auto me = caller.user_id();
+  auto team_id = str_or(key_doc, "team_id");
+  auto owner = str_or(key_doc, "user_id");
+  if (!team_id.empty()) {
+    auto team = s.get(Table::teams, team_id);
+    if (!team) return team.error();
+    const json::object empty;
+    const json::object& doc = team.value() ? team.value()->doc : empty;
+    if (team_admin(doc, me)) return ok_status();
+    if (owner == me && team_member(doc, me) && team_permits(doc, route)) return ok_status();
+    return not_yours("user_id=" + std::string(me) +
+                     " is not an admin of team_id=" + std::string(team_id) +
+                     ": only the team's admins may call " + std::string(route) + " for its keys");
+  }
+  if (me.empty() || owner != me)
+    return not_yours("A key may only manage keys of its own user: call " + std::string(route) +
+                     " with the key's user_id, or ask an admin");
+  return ok_status();
+}
+
 Result<std::vector<Row>> keys_where(Store& s, std::string_view column, const std::string& id) {
   store::Query q;
   q.equals.emplace_back(std::string(column), id);
@@ -107,8 +161,8 @@ Result<std::string> readable_id(const RequestContext& ctx, std::string_view para
   if (id.empty())
     return make_error(ErrorKind::invalid_request, "'" + std::string(param) + "' is required",
                       std::string(param));
-  if (ctx.principal.kind == Principal::Kind::virtual_key && id != own)
-    return make_error(ErrorKind::forbidden,
+  if (!ctx.principal.reads_all() && id != own)
+    return make_error(ErrorKind::auth_forbidden,
                       "A virtual key may only read the info of its own " +
                           std::string(param.substr(0, param.find('_'))));  // "team", "user"
   return id;

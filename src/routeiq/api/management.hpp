@@ -22,6 +22,15 @@ std::string caller_name(const Principal& p);
 // Moves keys to the deleted-keys table (their last row kept, with deleted_at).
 Status delete_keys(store::Store& s, const std::vector<std::string>& tokens);
 
+// Whether `user_id` is an admin in a team's members_with_roles.
+bool team_admin(const boost::json::object& team_doc, std::string_view user_id);
+// Whether the caller may make or change a key with this document, as LiteLLM
+// lets users manage keys: an admin any key; anyone else only keys of its own
+// user, and a team's keys only as that team's admin (or a member the team's
+// team_member_permissions allow `route`). Runs in the store work.
+Status may_manage_key(store::Store& s, const Principal& caller, const boost::json::object& key_doc,
+                      std::string_view route);
+
 // Stores a new key made of checked /key/generate fields (its team checked,
 // its alias unique) and returns LiteLLM's answer with the plaintext key.
 Result<boost::json::object> create_key(store::Store& s, boost::json::object fields,

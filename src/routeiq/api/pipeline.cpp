@@ -45,6 +45,21 @@ asio::awaitable<void> Pipeline::run(RequestContext& ctx) const {
   finish(stages_, ran, ctx);
 }
 
+bool Principal::is_admin() const {
+  if (kind != Kind::virtual_key) return true;  // the master key, or no authentication at all
+  if (!key) return false;
+  if (key->role == keys::Role::proxy_admin) return true;
+  return key->user_id.empty() && keys::routes_name(*key, keys::RouteGroup::management, "");
+}
+
+bool Principal::reads_all() const {
+  return is_admin() || (key && key->role == keys::Role::proxy_admin_viewer);
+}
+
+std::string_view Principal::user_id() const {
+  return key ? std::string_view(key->user_id) : std::string_view();
+}
+
 // Rebuilt rather than erased in place: object::erase moves the last member
 // into the hole, and the provider should see the client's key order.
 json::object take_controls(json::object& body) {

@@ -44,12 +44,19 @@ struct Route {
 };
 
 // Who is calling: nobody (no master key configured, or an open route), the
-// master key (LiteLLM's proxy_admin), or a virtual key. Teams, users and
-// limits extend it.
+// master key (LiteLLM's proxy_admin), or a virtual key, with its user's role.
 struct Principal {
   enum class Kind { anonymous, master_key, virtual_key } kind = Kind::anonymous;
   std::shared_ptr<const keys::VirtualKey> key;  // set for virtual_key
-  bool is_admin() const { return kind == Kind::master_key; }
+  std::string end_user;  // the request's customer (`user`, x-litellm-customer-id)
+
+  // May act on anything: the master key, a proxy_admin user's key, or a
+  // management key that belongs to no user (made by an admin for tooling).
+  bool is_admin() const;
+  // May read anything: an admin or a proxy_admin_viewer.
+  bool reads_all() const;
+  // The user a virtual key acts for ("" for the master key and keys without one).
+  std::string_view user_id() const;
 };
 
 // What happened to one request, filled as it goes and read by `after` stages.

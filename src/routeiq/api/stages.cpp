@@ -66,7 +66,9 @@ asio::awaitable<Status> authenticate_virtual_key(RequestContext& ctx, std::strin
   if (!found.value()) co_return unknown_key(presented);
   const auto& key = *found.value();
   if (auto st = keys::key_usable(key, std::chrono::system_clock::now()); !st) co_return st;
-  if (auto st = keys::route_allowed(key, ctx.route.group, ctx.route.path); !st) co_return st;
+  bool read_only = ctx.exchange.request().method() == http::verb::get;
+  if (auto st = keys::route_allowed(key, ctx.route.group, ctx.route.path, read_only); !st)
+    co_return st;
   ctx.principal.kind = Principal::Kind::virtual_key;
   ctx.principal.key = found.value();
   co_return ok_status();
@@ -98,6 +100,36 @@ asio::awaitable<Status> JsonBodyStage::before(RequestContext& ctx) {
   co_return ok_status();
 }
 
+std::string end_user_of(const RequestContext& ctx) {
+  const auto& req = ctx.exchange.request();
+  for (std::string_view header : {"x-litellm-customer-id", "x-litellm-end-user-id"})
+    if (auto v = req[header]; !v.empty()) return std::string(v);
+  if (auto user = str_or(ctx.body, "user"); !user.empty()) return std::string(user);
+  if (const auto* m = obj_at(ctx.controls, "litellm_metadata"))
+    if (auto user = str_or(*m, "user"); !user.empty()) return std::string(user);
+  if (const auto* m = obj_at(ctx.controls, "metadata"))  // Anthropic's metadata.user_id
+    if (auto user = str_or(*m, "user_id"); !user.empty()) return std::string(user);
+  return {};
+}
+
+asio::awaitable<Status> EndUserStage::before(RequestContext& ctx) {
+  if (ctx.route.group != RouteGroup::llm_api || !ctx.key_service) co_return ok_status();
+  ctx.principal.end_user = end_user_of(ctx);
+  if (ctx.principal.end_user.empty()) co_return ok_status();
+  auto found = co_await ctx.key_service->find_end_user(ctx.principal.end_user);
+  // Unknown end users pass (LiteLLM records them as they come); an outage
+  // must not turn every request with a `user` into an error.
+  if (!found) {
+    log::warn() << "end user lookup failed: " << found.error().message;
+    co_return ok_status();
+  }
+  if (found.value() && found.value()->blocked)
+    co_return make_error(ErrorKind::auth_error,
+                         "Authentication Error - End User=" + ctx.principal.end_user +
+                             " is blocked. Update via `/customer/unblock` if you're admin.");
+  co_return ok_status();
+}
+
 void RecordLogStage::after(const RequestContext& ctx) noexcept {
   if (!log::enabled(log::Level::debug)) return;
   const auto& r = ctx.record;
@@ -117,6 +149,7 @@ std::vector<std::unique_ptr<Stage>> default_stages() {
   stages.push_back(std::make_unique<RecordLogStage>());  // first: it sees refusals too
   stages.push_back(std::make_unique<AuthStage>());
   stages.push_back(std::make_unique<JsonBodyStage>());
+  stages.push_back(std::make_unique<EndUserStage>());
   return stages;
 }
 

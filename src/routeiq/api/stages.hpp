@@ -1,6 +1,6 @@
 #pragma once
 // The stages every request goes through: the record log (outermost, so it
-// sees refusals too), auth, then the body.
+// sees refusals too), auth, the body, then the end user.
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +28,19 @@ class JsonBodyStage final : public Stage {
   std::string_view name() const override { return "json_body"; }
   boost::asio::awaitable<Status> before(RequestContext& ctx) override;
 };
+
+// LLM routes: the request's end user (LiteLLM's customer: the
+// x-litellm-customer-id or x-litellm-end-user-id header, else the body's
+// `user`, litellm_metadata.user or metadata.user_id) rides in the principal,
+// and a customer blocked with /customer/block is refused.
+class EndUserStage final : public Stage {
+ public:
+  std::string_view name() const override { return "end_user"; }
+  boost::asio::awaitable<Status> before(RequestContext& ctx) override;
+};
+
+// The end user a request names ("" when none), in LiteLLM's order.
+std::string end_user_of(const RequestContext& ctx);
 
 // One debug line per request with its record: status, group, deployment,
 // model, tokens, completeness, attempts and time.

@@ -35,6 +35,11 @@ Result<json::object> change_team(Store& s, const std::string& id, const Change& 
     if (!found) return found.error();
     if (!found.value()) return not_found("Team not found: team_id=" + id);
     Row row = std::move(*found.value());
+    // Past the route check, a caller that is not an admin is a team admin or nothing.
+    if (!caller.is_admin() && !team_admin(row.doc, caller.user_id()))
+      return make_error(
+          ErrorKind::auth_forbidden,
+          "Only an admin of team_id=" + id + " (or a proxy admin) may change its members");
     if (auto edited = change(row.doc); !edited) return edited;
     row.doc["updated_by"] = caller_name(caller);
     if (auto up = tx.update(Table::teams, row); !up) return up.error();

@@ -111,6 +111,7 @@ asio::awaitable<void> handle_user_new(RequestContext& ctx) {
     return new_user(s, id, std::move(*doc), std::move(*key_doc), key, *caller);
   };
   co_await answer(ctx, std::move(work));
+  ctx.key_service->forget_all();  // keys made for this user id before now carry its role
 }
 
 asio::awaitable<void> handle_user_update(RequestContext& ctx) {
@@ -146,6 +147,7 @@ asio::awaitable<void> handle_user_update(RequestContext& ctx) {
     return out;
   };
   co_await answer(ctx, std::move(work));
+  ctx.key_service->forget_all();  // cached keys carry their user's role
 }
 
 asio::awaitable<void> handle_user_delete(RequestContext& ctx) {

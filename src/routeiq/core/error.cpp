@@ -65,6 +65,10 @@ constexpr std::array kTable{
         {503, "api_error", "db_unavailable", "overloaded_error"}},
     // LiteLLM's ProxyException for key checks: type "auth_error", code "401".
     Row{ErrorKind::auth_error, "auth_error", {401, "auth_error", "401", "authentication_error"}},
+    // The same ProxyException carrying LiteLLM's 403 (route and role checks).
+    Row{ErrorKind::auth_forbidden,
+        "auth_forbidden",
+        {403, "auth_error", "403", "permission_error"}},
 };
 
 constexpr bool table_in_enum_order() {
@@ -73,7 +77,7 @@ constexpr bool table_in_enum_order() {
   return true;
 }
 static_assert(table_in_enum_order(), "kTable rows must follow ErrorKind's order");
-static_assert(kTable.size() == static_cast<size_t>(ErrorKind::auth_error) + 1);
+static_assert(kTable.size() == static_cast<size_t>(ErrorKind::auth_forbidden) + 1);
 
 const Row& row(ErrorKind kind) {
   return kTable[static_cast<size_t>(kind)];

@@ -28,6 +28,7 @@ enum class ErrorKind {
   overloaded,
   db_unavailable,  // the key/management database cannot be reached: 503
   auth_error,      // a virtual key refused (unknown, blocked, expired, no access): LiteLLM's 401
+  auth_forbidden,  // a known caller refused a route or an object (role, allowed_routes): 403
 };
 
 struct ErrorSpec {

@@ -89,17 +89,107 @@ Status key_usable(const VirtualKey& key, std::chrono::system_clock::time_point n
   return ok_status();
 }
 
-Status route_allowed(const VirtualKey& key, RouteGroup group, std::string_view path) {
-  if (group == RouteGroup::open) return ok_status();
-  if (key.allowed_routes.empty()) {
-    // LiteLLM's default for a virtual key: LLM and info routes, no management.
-    if (group != RouteGroup::management) return ok_status();
-  } else if (listed(key.allowed_routes, group_token(group)) || listed(key.allowed_routes, path)) {
-    return ok_status();
+Role role_named(std::string_view name) {
+  for (auto role : {Role::proxy_admin, Role::proxy_admin_viewer, Role::internal_user,
+                    Role::internal_user_viewer})
+    if (role_name(role) == name) return role;
+  return Role::none;
+}
+
+std::string_view role_name(Role role) {
+  switch (role) {
+    case Role::proxy_admin:
+      return "proxy_admin";
+    case Role::proxy_admin_viewer:
+      return "proxy_admin_viewer";
+    case Role::internal_user:
+      return "internal_user";
+    case Role::internal_user_viewer:
+      return "internal_user_viewer";
+    case Role::none:
+      break;
   }
+  return "unknown";
+}
+
+void attach_user(VirtualKey& key, const json::object& user_doc) {
+  key.role = role_named(str_or(user_doc, "user_role"));
+}
+
+bool routes_name(const VirtualKey& key, RouteGroup group, std::string_view path) {
+  for (const auto& r : key.allowed_routes) {
+    if (r.empty()) continue;
+    if (r == group_token(group) || r == path) return true;
+    // LiteLLM's prefix forms: "/key" admits "/key/info"; "/key/*" too.
+    std::string_view prefix(r);
+    if (prefix.ends_with('*')) prefix.remove_suffix(1);
+    if (prefix.ends_with('/')) prefix.remove_suffix(1);
+    if (!prefix.empty() && path.starts_with(prefix) && path.size() > prefix.size() &&
+        path[prefix.size()] == '/')
+      return true;
+  }
+  return false;
+}
+
+namespace {
+
+// LiteLLM's internal_user_routes that this gateway serves: a user's own keys.
+bool internal_user_route(std::string_view path) {
+  for (std::string_view r :
+       {"/key/generate", "/key/update", "/key/delete", "/key/regenerate", "/key/info", "/key/list"})
+    if (path == r) return true;
+  return path.starts_with("/key/") && path.ends_with("/regenerate");
+}
+
+// LiteLLM's self_managed_routes: the endpoint checks the caller is the team's admin.
+bool self_managed_route(std::string_view path) {
+  return path == "/team/member_add" || path == "/team/member_delete" ||
+         path == "/team/member_update";
+}
+
+// The first six and last two characters of an id, as LiteLLM masks it in refusals.
+std::string masked_id(std::string_view id) {
+  if (id.size() <= 8) return "***";
+  return std::string(id.substr(0, 6)) + std::string(id.size() - 8, '*') +
+         std::string(id.substr(id.size() - 2));
+}
+
+Error forbidden(std::string message) {
+  return make_error(ErrorKind::auth_forbidden, std::move(message));
+}
+
+}  // namespace
+
+Status route_allowed(const VirtualKey& key, RouteGroup group, std::string_view path,
+                     bool read_only) {
+  if (group == RouteGroup::open) return ok_status();
+  bool named = routes_name(key, group, path);
+  if (!key.allowed_routes.empty() && !named) {
+    std::string listed_routes;
+    for (const auto& r : key.allowed_routes)
+      listed_routes += (listed_routes.empty() ? "" : ", ") + r;
+    return forbidden(
+        "Virtual key is not allowed to call this route. Only allowed to call routes: [" +
+        listed_routes + "]. Tried to call route: " + std::string(path));
+  }
+  if (key.role == Role::proxy_admin) return ok_status();
+  std::string role(role_name(key.role));
+  if (key.role == Role::proxy_admin_viewer) {
+    if (group == RouteGroup::llm_api)
+      return forbidden("user not allowed to access this OpenAI routes, role= " + role);
+    if (group == RouteGroup::info || read_only) return ok_status();
+    return forbidden("user not allowed to access this route, role= " + role +
+                     ". Trying to access: " + std::string(path));
+  }
+  if (group != RouteGroup::management) return ok_status();
+  if (key.role == Role::internal_user && internal_user_route(path)) return ok_status();
+  if (self_managed_route(path) && !key.user_id.empty()) return ok_status();
+  if (named) return ok_status();  // a management key
   return make_error(ErrorKind::auth_error,
-                    "Authentication Error - virtual key not allowed to call route " +
-                        std::string(path) + ". Allowed: the key's allowed_routes");
+                    "Authentication Error, Only proxy admin can be used to generate, delete, "
+                    "update info for new keys/users/teams. Route=" +
+                        std::string(path) + ". Your role=" + role +
+                        ". Your user_id=" + masked_id(key.user_id));
 }
 
 namespace {

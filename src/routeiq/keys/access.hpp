@@ -26,6 +26,12 @@ enum class RouteGroup {
   management,  // /key/generate, /key/update...: the master key or a management key
 };
 
+// LiteLLM's user roles (LitellmUserRoles). The master key is proxy_admin; a
+// virtual key has its user's role, and `none` when it has no user.
+enum class Role { proxy_admin, proxy_admin_viewer, internal_user, internal_user_viewer, none };
+Role role_named(std::string_view name);  // unknown names: none
+std::string_view role_name(Role role);
+
 struct VirtualKey {
   std::string token;  // SHA-256 hex of the key
   std::string key_name, key_alias, user_id, team_id, organization_id, key_type;
@@ -38,6 +44,9 @@ struct VirtualKey {
   // blocked team blocks its keys.
   std::vector<std::string> team_models;  // empty: the team admits every model
   bool team_blocked = false;
+  // The key's user, read with the key: its role decides what the key may
+  // manage (internal_user: its own keys; proxy_admin: everything).
+  Role role = Role::none;
   boost::json::object doc;  // the whole stored row, for limits and /key/info
 };
 
@@ -51,8 +60,22 @@ Result<VirtualKey> read_key(std::string token, boost::json::object doc);
 // Blocked or expired keys are refused with LiteLLM's messages.
 Status key_usable(const VirtualKey& key, std::chrono::system_clock::time_point now);
 
-// Whether the key's allowed_routes admit a route of `group` at `path`.
-Status route_allowed(const VirtualKey& key, RouteGroup group, std::string_view path);
+// Sets the role of a key from its user's stored document.
+void attach_user(VirtualKey& key, const boost::json::object& user_doc);
+
+// Whether the key's own allowed_routes name this route (its group, its path,
+// or a "/prefix/*" pattern). Empty allowed_routes name nothing.
+bool routes_name(const VirtualKey& key, RouteGroup group, std::string_view path);
+
+// Whether a key may call a route of `group` at `path`, as LiteLLM decides:
+// first the key's allowed_routes (403 when they do not admit the route), then
+// its role: proxy_admin_viewer reads everything and calls no LLM route nor
+// any write; internal_user manages its own keys (the endpoints check whose
+// they are); a key whose allowed_routes grant management routes (key_type
+// "management") may call them; anyone else gets LiteLLM's "Only proxy admin"
+// refusal. `read_only`: the request cannot change anything (GET).
+Status route_allowed(const VirtualKey& key, RouteGroup group, std::string_view path,
+                     bool read_only);
 
 // The groups a deployment's model_info.access_groups put a model group in.
 using AccessGroupsOf = std::function<std::vector<std::string>(std::string_view model_group)>;

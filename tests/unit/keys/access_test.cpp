@@ -37,23 +37,72 @@ TEST(Access, BlockedAndExpired) {
   EXPECT_FALSE(read_key("t", json::parse(R"({"expires":"soon"})").as_object()));
 }
 
+// A key as the cache holds it: its document, and its user's role.
+VirtualKey key_of(std::string_view doc, Role role) {
+  auto k = key(doc);
+  k.role = role;
+  return k;
+}
+
+Status call(const VirtualKey& k, RouteGroup group, std::string_view path, bool get = false) {
+  return route_allowed(k, group, path, get);
+}
+
 TEST(Access, RouteGroups) {
   auto plain = key(R"({})");
-  EXPECT_TRUE(route_allowed(plain, RouteGroup::llm_api, "/chat/completions"));
-  EXPECT_TRUE(route_allowed(plain, RouteGroup::info, "/key/info"));
-  EXPECT_FALSE(route_allowed(plain, RouteGroup::management, "/key/generate"));
+  EXPECT_TRUE(call(plain, RouteGroup::llm_api, "/chat/completions"));
+  EXPECT_TRUE(call(plain, RouteGroup::info, "/key/info", true));
+  auto no_user = call(plain, RouteGroup::management, "/key/generate");
+  ASSERT_FALSE(no_user);
+  EXPECT_EQ(no_user.error().kind, ErrorKind::auth_error);
+  EXPECT_NE(no_user.error().message.find("Only proxy admin"), std::string::npos);
   auto read_only = key(R"({"allowed_routes":["info_routes"]})");
-  EXPECT_FALSE(route_allowed(read_only, RouteGroup::llm_api, "/chat/completions"));
-  EXPECT_TRUE(route_allowed(read_only, RouteGroup::info, "/key/info"));
+  auto refused = call(read_only, RouteGroup::llm_api, "/chat/completions");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, ErrorKind::auth_forbidden) << "LiteLLM: 403 for allowed_routes";
+  EXPECT_NE(refused.error().message.find("[info_routes]"), std::string::npos);
+  EXPECT_TRUE(call(read_only, RouteGroup::info, "/key/info", true));
   auto llm = key(R"({"allowed_routes":["llm_api_routes"]})");
-  EXPECT_TRUE(route_allowed(llm, RouteGroup::llm_api, "/embeddings"));
-  EXPECT_FALSE(route_allowed(llm, RouteGroup::info, "/key/info"));
+  EXPECT_TRUE(call(llm, RouteGroup::llm_api, "/embeddings"));
+  EXPECT_FALSE(call(llm, RouteGroup::info, "/key/info", true));
   auto one_path = key(R"({"allowed_routes":["/embeddings"]})");
-  EXPECT_TRUE(route_allowed(one_path, RouteGroup::llm_api, "/embeddings"));
-  EXPECT_FALSE(route_allowed(one_path, RouteGroup::llm_api, "/chat/completions"));
+  EXPECT_TRUE(call(one_path, RouteGroup::llm_api, "/embeddings"));
+  EXPECT_FALSE(call(one_path, RouteGroup::llm_api, "/chat/completions"));
+  auto prefix = key(R"({"allowed_routes":["/key/*"]})");
+  EXPECT_TRUE(call(prefix, RouteGroup::info, "/key/info", true));
+  EXPECT_FALSE(call(prefix, RouteGroup::info, "/keys/info", true));
   auto management = key(R"({"allowed_routes":["management_routes"]})");
-  EXPECT_TRUE(route_allowed(management, RouteGroup::management, "/key/generate"));
-  EXPECT_TRUE(route_allowed(management, RouteGroup::open, "/health/liveliness"));
+  EXPECT_TRUE(call(management, RouteGroup::management, "/key/generate"));
+  EXPECT_TRUE(call(management, RouteGroup::open, "/health/liveliness"));
+}
+
+TEST(Access, Roles) {
+  EXPECT_EQ(role_named("proxy_admin_viewer"), Role::proxy_admin_viewer);
+  EXPECT_EQ(role_named("customer"), Role::none);
+  EXPECT_EQ(role_name(Role::internal_user), "internal_user");
+  auto admin = key_of(R"({"user_id":"root"})", Role::proxy_admin);
+  EXPECT_TRUE(call(admin, RouteGroup::management, "/team/new"));
+  auto viewer = key_of(R"({"user_id":"auditor"})", Role::proxy_admin_viewer);
+  EXPECT_TRUE(call(viewer, RouteGroup::management, "/key/list", true)) << "reads everything";
+  auto write = call(viewer, RouteGroup::management, "/key/generate");
+  ASSERT_FALSE(write);
+  EXPECT_EQ(write.error().kind, ErrorKind::auth_forbidden);
+  EXPECT_NE(write.error().message.find("role= proxy_admin_viewer"), std::string::npos);
+  EXPECT_FALSE(call(viewer, RouteGroup::llm_api, "/chat/completions")) << "no spending";
+  auto user = key_of(R"({"user_id":"ana-1234567"})", Role::internal_user);
+  EXPECT_TRUE(call(user, RouteGroup::management, "/key/generate"));
+  EXPECT_TRUE(call(user, RouteGroup::management, "/key/sk-abc/regenerate"));
+  EXPECT_TRUE(call(user, RouteGroup::management, "/team/member_add")) << "the endpoint checks";
+  auto team_new = call(user, RouteGroup::management, "/team/new");
+  ASSERT_FALSE(team_new);
+  EXPECT_NE(team_new.error().message.find("Your role=internal_user"), std::string::npos);
+  EXPECT_NE(team_new.error().message.find("ana-12***67"), std::string::npos) << "user id masked";
+  auto user_viewer = key_of(R"({"user_id":"bo"})", Role::internal_user_viewer);
+  EXPECT_FALSE(call(user_viewer, RouteGroup::management, "/key/generate"));
+  EXPECT_TRUE(call(user_viewer, RouteGroup::info, "/key/info", true));
+  auto limited_admin = key_of(R"({"allowed_routes":["llm_api_routes"]})", Role::proxy_admin);
+  EXPECT_FALSE(call(limited_admin, RouteGroup::management, "/key/generate"))
+      << "a key's allowed_routes bind every role";
 }
 
 TEST(Access, Models) {
