@@ -62,16 +62,23 @@ namespace {
 
 using SysClock = std::chrono::system_clock;
 
-// The row a presented token stands for: its own, or, within a rotation's
-// grace period, the row of the key it was regenerated to (followed a few
-// times: a key rotated twice within the period). `grace_ends`: when that
-// borrowed row stops being valid for this token.
-Result<std::optional<store::Row>> active_row(store::Store& s, std::string token,
-                                             std::optional<SysClock::time_point>& grace_ends) {
+const std::vector<store::Link> kKeyOwners = {{"team_id", store::Table::teams},
+                                             {"user_id", store::Table::users}};
+
+// A key row with its team and user rows, in one round trip on PostgreSQL.
+using KeyRows = std::vector<std::optional<store::Row>>;
+
+// The rows a presented token stands for: its own, or, within a rotation's
+// grace period, those of the key it was regenerated to (followed a few
+// times: a key rotated twice within the period). `grace_ends`: when the
+// borrowed rows stop being valid for this token. Empty: no such key.
+Result<KeyRows> active_rows(store::Store& s, std::string token,
+                            std::optional<SysClock::time_point>& grace_ends) {
   auto now = SysClock::now();
   for (int hop = 0; hop < 4; ++hop) {
-    auto row = s.get(store::Table::keys, token);
-    if (!row || row.value()) return row;
+    auto rows = s.get_linked(store::Table::keys, token, kKeyOwners);
+    if (!rows) return rows.take_error();
+    if (rows->front()) return rows;
     auto gone = s.get(store::Table::deleted_keys, token);
     if (!gone) return gone.error();
     if (!gone.value()) break;
@@ -81,24 +88,16 @@ Result<std::optional<store::Row>> active_row(store::Store& s, std::string token,
     grace_ends = grace_ends ? std::min(*grace_ends, *revoke) : *revoke;
     token = std::string(next);
   }
-  return std::optional<store::Row>();
+  return KeyRows{};
 }
 
 // A stored key as the auth stage checks it: with its team's models and block
 // and its user's role.
-Result<KeyService::KeyPtr> key_with_owners(store::Store& s, store::Row row) {
-  auto key = keys::read_key(row.id, std::move(row.doc));
+Result<KeyService::KeyPtr> key_with_owners(KeyRows rows) {
+  auto key = keys::read_key(rows[0]->id, std::move(rows[0]->doc));
   if (!key) return key.error();
-  if (!key->team_id.empty()) {
-    auto team = s.get(store::Table::teams, key->team_id);
-    if (!team) return team.error();
-    if (team.value()) keys::attach_team(key.value(), team.value()->doc);
-  }
-  if (!key->user_id.empty()) {
-    auto user = s.get(store::Table::users, key->user_id);
-    if (!user) return user.error();
-    if (user.value()) keys::attach_user(key.value(), user.value()->doc);
-  }
+  if (rows[1]) keys::attach_team(key.value(), rows[1]->doc);
+  if (rows[2]) keys::attach_user(key.value(), rows[2]->doc);
   return std::make_shared<const keys::VirtualKey>(std::move(key.value()));
 }
 
@@ -112,10 +111,10 @@ asio::awaitable<Result<KeyService::KeyPtr>> KeyService::find(const std::string& 
     if (!opened_store) return opened_store.error();
     if (!opened_store.value()) return KeyPtr{};  // no database yet: no keys
     auto& s = *opened_store.value();
-    auto row = active_row(s, token, *grace_ends);
-    if (!row) return row.error();
-    if (!row.value()) return KeyPtr{};
-    return key_with_owners(s, std::move(*row.value()));
+    auto rows = active_rows(s, token, *grace_ends);
+    if (!rows) return rows.error();
+    if (rows->empty()) return KeyPtr{};
+    return key_with_owners(std::move(rows.value()));
   };
   auto found = co_await pool_.run<KeyPtr>(std::move(lookup));
   if (!found) co_return found.error();

@@ -67,6 +67,10 @@ Result<Sql> remove_sql(Dialect dialect, Table table, std::string_view id);
 // " WHERE ... ORDER BY created_ms, id LIMIT .. OFFSET .." of list().
 Result<Sql> list_suffix(Dialect dialect, Table table, const Query& query);
 Result<Sql> count_sql(Dialect dialect, Table table, const Query& query);
+// get_linked() as one statement: rows of (tag, id, doc, created_ms,
+// updated_ms), tag 0 for the row itself and i for links[i - 1].
+Result<Sql> linked_sql(Dialect dialect, Table table, std::string_view id,
+                       const std::vector<Link>& links);
 inline constexpr std::string_view kChangeCounterSql = "SELECT n FROM routeiq_changes WHERE id = 1";
 
 // A stored document read back; a corrupt one is an internal error.

@@ -304,6 +304,18 @@ class Session {
     return make_error(ErrorKind::internal, "PostgreSQL: " + message);
   }
 
+  // Row `i` of a result whose columns from `first` are id, doc, created_ms, updated_ms.
+  Result<Row> row_at(PGresult* r, int i, Table table, int first) {
+    auto created = to_int64(PQgetvalue(r, i, first + 2));
+    auto updated = to_int64(PQgetvalue(r, i, first + 3));
+    if (!created || !updated)
+      return make_error(ErrorKind::internal,
+                        "Corrupt row in " + std::string(table_name(table)) + ": bad times");
+    return stored_row(table, std::string(PQgetvalue(r, i, first), PQgetlength(r, i, first)),
+                      std::string_view(PQgetvalue(r, i, first + 1), PQgetlength(r, i, first + 1)),
+                      *created, *updated);
+  }
+
   Result<std::vector<Row>> select(Table table, const std::string& where,
                                   const std::vector<Param>& params) {
     auto result = exec("SELECT id, doc::text, created_ms, updated_ms FROM " +
@@ -313,19 +325,34 @@ class Session {
     PGresult* r = result->get();
     std::vector<Row> rows;
     for (int i = 0, n = PQntuples(r); i < n; ++i) {
-      auto created = to_int64(PQgetvalue(r, i, 2)), updated = to_int64(PQgetvalue(r, i, 3));
-      if (!created || !updated)
-        return make_error(ErrorKind::internal,
-                          "Corrupt row in " + std::string(table_name(table)) + ": bad times");
-      auto row = stored_row(table, std::string(PQgetvalue(r, i, 0), PQgetlength(r, i, 0)),
-                            std::string_view(PQgetvalue(r, i, 1), PQgetlength(r, i, 1)), *created,
-                            *updated);
+      auto row = row_at(r, i, table, 0);
       if (!row) return row.take_error();
       rows.push_back(std::move(row.value()));
     }
     return rows;
   }
 
+ public:
+  Result<std::vector<std::optional<Row>>> get_linked(Table table, std::string_view id,
+                                                     const std::vector<Link>& links) {
+    auto sql = linked_sql(Dialect::postgresql, table, id, links);
+    if (!sql) return sql.take_error();
+    auto result = exec(sql->text, sql->params);
+    if (!result) return result.take_error();
+    PGresult* r = result->get();
+    std::vector<std::optional<Row>> out(links.size() + 1);
+    for (int i = 0, n = PQntuples(r); i < n; ++i) {
+      auto tag = to_int64(PQgetvalue(r, i, 0));
+      if (!tag || *tag < 0 || static_cast<size_t>(*tag) > links.size())
+        return make_error(ErrorKind::internal, "Corrupt linked row");
+      auto row = row_at(r, i, *tag == 0 ? table : links[*tag - 1].table, 1);
+      if (!row) return row.take_error();
+      out[*tag] = std::move(row.value());
+    }
+    return out;
+  }
+
+ private:
   Result<int64_t> scalar(const std::string& sql, const std::vector<Param>& params) {
     auto result = exec(sql, params);
     if (!result) return result.take_error();
@@ -396,6 +423,10 @@ class PostgresStore final : public Store {
 
   Result<std::optional<Row>> get(Table table, std::string_view id) override {
     return with_session([&](Session& s) { return s.get(table, id, false); });
+  }
+  Result<std::vector<std::optional<Row>>> get_linked(Table table, std::string_view id,
+                                                     const std::vector<Link>& links) override {
+    return with_session([&](Session& s) { return s.get_linked(table, id, links); });
   }
   Result<bool> insert(Table table, const Row& row) override {
     return with_session([&](Session& s) { return s.insert(table, row); });

@@ -285,6 +285,50 @@ Result<Sql> count_sql(Dialect dialect, Table table, const Query& query) {
   return where;
 }
 
+Result<Sql> linked_sql(Dialect dialect, Table table, std::string_view id,
+                       const std::vector<Link>& links) {
+  if (auto ok = check_id(id); !ok) return ok.take_error();
+  const bool pg = dialect == Dialect::postgresql;
+  const std::string doc = pg ? "doc::text" : "doc", p1 = placeholder(dialect, 1);
+  const std::string name(table_name(table));
+  std::string text =
+      "SELECT 0, id, " + doc + ", created_ms, updated_ms FROM " + name + " WHERE id = " + p1;
+  auto columns = indexed_columns(table);
+  for (size_t i = 0; i < links.size(); ++i) {
+    if (std::find(columns.begin(), columns.end(), links[i].column) == columns.end())
+      return make_error(ErrorKind::invalid_request,
+                        "Not an indexed column of " + name + ": " + std::string(links[i].column));
+    text += " UNION ALL SELECT " + std::to_string(i + 1) + ", l.id, l." + doc +
+            ", l.created_ms, l.updated_ms FROM " + std::string(table_name(links[i].table)) +
+            " l JOIN " + name + " r ON l.id = r." + std::string(links[i].column) +
+            " WHERE r.id = " + p1;
+  }
+  return Sql{std::move(text), {std::string(id)}};
+}
+
+Result<std::vector<std::optional<Row>>> Store::get_linked(Table table, std::string_view id,
+                                                          const std::vector<Link>& links) {
+  // The same statement checks as the one-query form, so both refuse alike.
+  if (auto sql = linked_sql(Dialect::sqlite, table, id, links); !sql) return sql.take_error();
+  std::vector<std::optional<Row>> out;
+  auto row = get(table, id);
+  if (!row) return row.take_error();
+  out.push_back(std::move(row.value()));
+  for (const auto& link : links) {
+    std::optional<Row> linked;
+    if (out.front()) {
+      auto target = str_or(out.front()->doc, link.column);
+      if (!target.empty()) {
+        auto found = get(link.table, target);
+        if (!found) return found.take_error();
+        linked = std::move(found.value());
+      }
+    }
+    out.push_back(std::move(linked));
+  }
+  return out;
+}
+
 std::optional<std::string> sqlite_path(std::string_view url) {
   auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return std::string(url);

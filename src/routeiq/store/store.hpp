@@ -65,6 +65,13 @@ struct Query {
 
 constexpr size_t kMaxListLimit = 10000;
 
+// A row's indexed column that holds the id of a row of another table (a
+// key's team_id, in teams).
+struct Link {
+  std::string_view column;
+  Table table;
+};
+
 // Store failures: ErrorKind::db_unavailable when the database cannot be
 // reached (the gateway then answers 503), invalid_request for a bad Query.
 class Store {
@@ -74,6 +81,11 @@ class Store {
   virtual std::string_view backend() const = 0;  // "sqlite", "postgresql"
 
   virtual Result<std::optional<Row>> get(Table table, std::string_view id) = 0;
+  // The row `id` of `table`, then for each link the row its column names
+  // (nullopt: no row, or the column is NULL). PostgreSQL answers in one round
+  // trip (a cold key with its team and user); the default asks row by row.
+  virtual Result<std::vector<std::optional<Row>>> get_linked(Table table, std::string_view id,
+                                                             const std::vector<Link>& links);
   // false when a row with this id already exists (nothing written).
   virtual Result<bool> insert(Table table, const Row& row) = 0;
   // false when there is no such row (nothing written).

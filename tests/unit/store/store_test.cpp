@@ -211,6 +211,33 @@ TEST_P(StoreTest, EveryTableStoresRows) {
   }
 }
 
+TEST_P(StoreTest, GetLinkedReadsARowWithTheRowsItsColumnsName) {
+  ASSERT_TRUE(*store_->insert(Table::teams, key_row("t1", {{"models", json::array{"m"}}})));
+  ASSERT_TRUE(*store_->insert(Table::users, key_row("u1", {{"user_role", "internal_user"}})));
+  ASSERT_TRUE(*store_->insert(Table::keys, key_row("k1", {{"team_id", "t1"}, {"user_id", "u1"}})));
+  ASSERT_TRUE(*store_->insert(Table::keys, key_row("k2", {{"team_id", "gone"}})));
+  const std::vector<Link> owners = {{"team_id", Table::teams}, {"user_id", Table::users}};
+  auto both = store_->get_linked(Table::keys, "k1", owners);
+  ASSERT_TRUE(both.ok()) << both.error().message;
+  ASSERT_EQ(both->size(), 3u);
+  ASSERT_TRUE((*both)[0] && (*both)[1] && (*both)[2]);
+  EXPECT_EQ((*both)[0]->id, "k1");
+  EXPECT_EQ((*both)[1]->id, "t1");
+  EXPECT_EQ((*both)[1]->doc.at("models"), (json::array{"m"}));
+  EXPECT_EQ((*both)[2]->doc.at("user_role"), "internal_user");
+  EXPECT_GT((*both)[1]->created_ms, 0);
+  auto dangling = store_->get_linked(Table::keys, "k2", owners);
+  ASSERT_TRUE(dangling.ok());
+  EXPECT_TRUE((*dangling)[0]);
+  EXPECT_FALSE((*dangling)[1]) << "a team that does not exist";
+  EXPECT_FALSE((*dangling)[2]) << "no user_id";
+  auto missing = store_->get_linked(Table::keys, "nope", owners);
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE((*missing)[0]);
+  EXPECT_FALSE(store_->get_linked(Table::keys, "k1", {{"doc", Table::teams}}).ok())
+      << "only indexed columns link";
+}
+
 TEST_P(StoreTest, ListsInCreationOrderWithOffsetAndLimit) {
   insert_slowly(Table::teams, {key_row("c", {}), key_row("a", {}), key_row("e", {}),
                                key_row("b", {}), key_row("d", {})});
