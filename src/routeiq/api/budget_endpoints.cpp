@@ -74,7 +74,7 @@ Result<json::object> remove_budget(Store& s, const std::string& id) {
   return out;
 }
 
-ListWork budgets_work(store::Query q) {
+ListWork budgets_work(const store::Query& q) {
   return [q](Store& s) -> Result<json::array> {
     auto rows = s.list(Table::budgets, q);
     if (!rows) return rows.error();
@@ -213,14 +213,14 @@ asio::awaitable<void> handle_budget_info(RequestContext& ctx) {
   store::Query q;
   q.ids = std::move(ids.value());
   q.limit = store::kMaxListLimit;
-  co_await answer_list(ctx, budgets_work(std::move(q)));
+  co_await answer_list(ctx, budgets_work(q));
 }
 
 asio::awaitable<void> handle_budget_list(RequestContext& ctx) {
   if (!co_await require_store(ctx)) co_return;
   store::Query q;
   q.limit = store::kMaxListLimit;
-  co_await answer_list(ctx, budgets_work(std::move(q)));
+  co_await answer_list(ctx, budgets_work(q));
 }
 
 asio::awaitable<void> handle_budget_settings(RequestContext& ctx) {
