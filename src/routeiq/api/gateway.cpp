@@ -1,8 +1,11 @@
 #include "routeiq/api/gateway.hpp"
 
+#include "routeiq/api/budget_endpoints.hpp"
+#include "routeiq/api/customer_endpoints.hpp"
 #include "routeiq/api/info_endpoints.hpp"
 #include "routeiq/api/key_endpoints.hpp"
 #include "routeiq/api/llm_endpoints.hpp"
+#include "routeiq/api/organization_endpoints.hpp"
 #include "routeiq/api/request.hpp"
 #include "routeiq/api/stages.hpp"
 #include "routeiq/api/team_endpoints.hpp"
@@ -20,6 +23,8 @@ constexpr auto kOpenAI = Dialect::openai;
 constexpr auto kAnthropic = Dialect::anthropic;
 constexpr auto kGet = http::verb::get;
 constexpr auto kPost = http::verb::post;
+constexpr auto kPatch = http::verb::patch;     // LiteLLM's /organization/update, member_update
+constexpr auto kDelete = http::verb::delete_;  // LiteLLM's /organization/delete, member_delete
 constexpr auto kChat = Endpoint::chat_completions;
 
 // Adding an endpoint is adding a row (and its handler).
@@ -57,6 +62,39 @@ constexpr Route kRoutes[] = {
     {"/user/delete", kPost, kOpenAI, json, management, kChat, handle_user_delete},
     {"/user/info", kGet, kOpenAI, none, info, kChat, handle_user_info},
     {"/user/list", kGet, kOpenAI, none, management, kChat, handle_user_list},
+    {"/customer/new", kPost, kOpenAI, json, management, kChat, handle_customer_new},
+    {"/customer/update", kPost, kOpenAI, json, management, kChat, handle_customer_update},
+    {"/customer/delete", kPost, kOpenAI, json, management, kChat, handle_customer_delete},
+    {"/customer/block", kPost, kOpenAI, json, management, kChat, handle_customer_block},
+    {"/customer/unblock", kPost, kOpenAI, json, management, kChat, handle_customer_unblock},
+    {"/customer/info", kGet, kOpenAI, none, management, kChat, handle_customer_info},
+    {"/customer/list", kGet, kOpenAI, none, management, kChat, handle_customer_list},
+    // LiteLLM's former names of the /customer routes, still served.
+    {"/end_user/new", kPost, kOpenAI, json, management, kChat, handle_customer_new},
+    {"/end_user/update", kPost, kOpenAI, json, management, kChat, handle_customer_update},
+    {"/end_user/delete", kPost, kOpenAI, json, management, kChat, handle_customer_delete},
+    {"/end_user/block", kPost, kOpenAI, json, management, kChat, handle_customer_block},
+    {"/end_user/unblock", kPost, kOpenAI, json, management, kChat, handle_customer_unblock},
+    {"/end_user/info", kGet, kOpenAI, none, management, kChat, handle_customer_info},
+    {"/end_user/list", kGet, kOpenAI, none, management, kChat, handle_customer_list},
+    {"/organization/new", kPost, kOpenAI, json, management, kChat, handle_organization_new},
+    {"/organization/update", kPatch, kOpenAI, json, management, kChat, handle_organization_update},
+    {"/organization/delete", kDelete, kOpenAI, json, management, kChat, handle_organization_delete},
+    {"/organization/info", kGet, kOpenAI, none, management, kChat, handle_organization_info},
+    {"/organization/info", kPost, kOpenAI, json, management, kChat, handle_organization_info_list},
+    {"/organization/list", kGet, kOpenAI, none, info, kChat, handle_organization_list},
+    {"/organization/member_add", kPost, kOpenAI, json, management, kChat,
+     handle_organization_member_add},
+    {"/organization/member_update", kPatch, kOpenAI, json, management, kChat,
+     handle_organization_member_update},
+    {"/organization/member_delete", kDelete, kOpenAI, json, management, kChat,
+     handle_organization_member_delete},
+    {"/budget/new", kPost, kOpenAI, json, management, kChat, handle_budget_new},
+    {"/budget/update", kPost, kOpenAI, json, management, kChat, handle_budget_update},
+    {"/budget/delete", kPost, kOpenAI, json, management, kChat, handle_budget_delete},
+    {"/budget/info", kPost, kOpenAI, json, management, kChat, handle_budget_info},
+    {"/budget/list", kGet, kOpenAI, none, management, kChat, handle_budget_list},
+    {"/budget/settings", kGet, kOpenAI, none, management, kChat, handle_budget_settings},
     {"/health/liveliness", kGet, kOpenAI, none, open, kChat, handle_liveness},
     {"/health/liveness", kGet, kOpenAI, none, open, kChat, handle_liveness},
     {"/_health/live", kGet, kOpenAI, none, open, kChat, handle_liveness},

@@ -1,5 +1,6 @@
 #include "routeiq/api/management.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
 
@@ -111,10 +112,65 @@ Status may_manage_key(Store& s, const Principal& caller, const json::object& key
 }
 
 Result<std::vector<Row>> keys_where(Store& s, std::string_view column, const std::string& id) {
+  return rows_where(s, Table::keys, column, id);
+}
+
+Result<std::vector<Row>> rows_where(Store& s, Table table, std::string_view column,
+                                    const std::string& id) {
   store::Query q;
   q.equals.emplace_back(std::string(column), id);
   q.limit = store::kMaxListLimit;
-  return s.list(Table::keys, q);
+  return s.list(table, q);
+}
+
+namespace {
+
+// A user's `teams` list without `team_id` (the user row may be gone already).
+Status drop_user_team(Store& s, const std::string& user_id, const std::string& team_id) {
+  auto user = s.get(Table::users, user_id);
+  if (!user) return user.error();
+  if (!user.value()) return ok_status();
+  Row row = std::move(*user.value());
+  auto* teams = row.doc.if_contains("teams");
+  if (!teams || !teams->is_array()) return ok_status();
+  auto& list = teams->as_array();
+  auto gone = std::remove_if(list.begin(), list.end(), [&](const json::value& t) {
+    return t.is_string() && t.get_string() == team_id;
+  });
+  if (gone == list.end()) return ok_status();
+  list.erase(gone, list.end());
+  if (auto up = s.update(Table::users, row); !up) return up.error();
+  return ok_status();
+}
+
+}  // namespace
+
+Status drop_memberships(Store& s, std::string_view column, const std::string& id) {
+  auto rows = rows_where(s, Table::memberships, column, id);
+  if (!rows) return rows.error();
+  for (const auto& m : rows.value()) {
+    if (column == "team_id")
+      if (auto st = drop_user_team(s, std::string(str_or(m.doc, "user_id")), id); !st) return st;
+    if (auto gone = s.remove(Table::memberships, m.id); !gone) return gone.error();
+  }
+  return ok_status();
+}
+
+Result<int64_t> delete_owner(Store& s, Table table, std::string_view column,
+                             const std::string& id) {
+  auto owner = s.get(table, id);
+  if (!owner) return owner.error();
+  if (!owner.value())
+    return not_found("Not found: " + std::string(column) + "=" + id + "; nothing was deleted");
+  auto keys = keys_where(s, column, id);
+  if (!keys) return keys.error();
+  std::vector<std::string> tokens;
+  for (const auto& k : keys.value()) tokens.push_back(k.id);
+  if (auto del = delete_keys(s, tokens); !del) return del.error();
+  if (table == Table::teams || table == Table::users)
+    if (auto st = drop_memberships(s, column, id); !st) return st.error();
+  if (auto gone = s.remove(table, id); !gone) return gone.error();
+  return static_cast<int64_t>(tokens.size());
 }
 
 Result<json::object> delete_owners(Store& s, Table table, std::string_view column,
@@ -122,17 +178,9 @@ Result<json::object> delete_owners(Store& s, Table table, std::string_view colum
   int64_t keys_deleted = 0;
   auto st = s.transaction([&](Store& tx) -> Status {
     for (const auto& id : ids) {
-      auto owner = tx.get(table, id);
-      if (!owner) return owner.error();
-      if (!owner.value())
-        return not_found("Not found: " + std::string(column) + "=" + id + "; nothing was deleted");
-      auto keys = keys_where(tx, column, id);
-      if (!keys) return keys.error();
-      std::vector<std::string> tokens;
-      for (const auto& k : keys.value()) tokens.push_back(k.id);
-      if (auto del = delete_keys(tx, tokens); !del) return del;
-      keys_deleted += static_cast<int64_t>(tokens.size());
-      if (auto gone = tx.remove(table, id); !gone) return gone.error();
+      auto deleted = delete_owner(tx, table, column, id);
+      if (!deleted) return deleted.error();
+      keys_deleted += deleted.value();
     }
     return ok_status();
   });
@@ -140,6 +188,16 @@ Result<json::object> delete_owners(Store& s, Table table, std::string_view colum
   std::string owners = table == Table::teams ? "deleted_teams" : "deleted_users";
   return json::object{{owners, json::array(ids.begin(), ids.end())},
                       {"deleted_keys", keys_deleted}};
+}
+
+Status known_fields(const json::object& body, std::initializer_list<std::string_view> names,
+                    std::string_view route) {
+  for (const auto& [name, value] : body)
+    if (std::find(names.begin(), names.end(), std::string_view(name)) == names.end())
+      return make_error(ErrorKind::invalid_request,
+                        "Unknown field '" + std::string(name) + "' for " + std::string(route),
+                        std::string(name));
+  return ok_status();
 }
 
 Result<std::vector<std::string>> id_list(const json::object& body, std::string_view name) {

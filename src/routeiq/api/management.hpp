@@ -1,9 +1,11 @@
 #pragma once
-// What the management endpoints (/key/*, /team/*) share: a stored row as the
+// What the management endpoints (/key, /team, /user, /customer, /organization,
+// /budget) share: a stored row as the
 // API shows it, running work on the store and answering with its object or
 // its error, and who made a change.
 #include <boost/json/object.hpp>
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +41,16 @@ Result<boost::json::object> create_key(store::Store& s, boost::json::object fiel
 // The keys whose `column` (team_id, user_id) is `id`.
 Result<std::vector<store::Row>> keys_where(store::Store& s, std::string_view column,
                                            const std::string& id);
+// The rows of `table` whose indexed `column` is `id` (at most kMaxListLimit).
+Result<std::vector<store::Row>> rows_where(store::Store& s, store::Table table,
+                                           std::string_view column, const std::string& id);
+// Drops the team membership rows whose `column` (team_id, user_id) is `id`;
+// for a team, the team also leaves its members' `teams` lists.
+Status drop_memberships(store::Store& s, std::string_view column, const std::string& id);
+// Deletes one owner (team, user) with its keys and memberships, inside the
+// caller's transaction: the number of keys deleted, or a 404.
+Result<int64_t> delete_owner(store::Store& s, store::Table table, std::string_view column,
+                             const std::string& id);
 // Deletes owners (teams, users) and every key they own, all or nothing: an
 // owner that does not exist is a 404 and nothing is deleted. The answer is
 // {"deleted_<owners>": ids, "deleted_keys": n}, as LiteLLM's.
@@ -46,6 +58,9 @@ Result<boost::json::object> delete_owners(store::Store& s, store::Table table,
                                           std::string_view column,
                                           const std::vector<std::string>& ids);
 
+// A 400 naming the first member of `body` that is not one of `names`.
+Status known_fields(const boost::json::object& body, std::initializer_list<std::string_view> names,
+                    std::string_view route);
 // The strings of a body's list member (team_ids, user_ids); an error naming it
 // when it is missing, empty or holds something else.
 Result<std::vector<std::string>> id_list(const boost::json::object& body, std::string_view name);

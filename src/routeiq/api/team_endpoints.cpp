@@ -17,6 +17,8 @@ using store::Store;
 using store::Table;
 using Work = std::function<Result<json::object>(Store&)>;
 using Change = std::function<Status(json::object& team)>;
+// What else a team change writes in its transaction (membership rows).
+using Sync = std::function<Status(Store& s, const std::string& team_id)>;
 
 namespace {
 
@@ -26,9 +28,10 @@ Result<std::string> named_team(const json::object& body) {
   return std::string(id);
 }
 
-// Reads a team, lets `change` edit its document, writes it back: one transaction.
+// Reads a team, lets `change` edit its document, writes it back, then runs
+// `sync`: one transaction.
 Result<json::object> change_team(Store& s, const std::string& id, const Change& change,
-                                 const Principal& caller) {
+                                 const Sync& sync, const Principal& caller) {
   Result<json::object> out = make_error(ErrorKind::internal, "not written");
   auto st = s.transaction([&](Store& tx) -> Status {
     auto found = tx.get(Table::teams, id);
@@ -43,6 +46,8 @@ Result<json::object> change_team(Store& s, const std::string& id, const Change& 
     if (auto edited = change(row.doc); !edited) return edited;
     row.doc["updated_by"] = caller_name(caller);
     if (auto up = tx.update(Table::teams, row); !up) return up.error();
+    if (sync)
+      if (auto synced = sync(tx, id); !synced) return synced;
     auto stored = tx.get(Table::teams, id);
     if (!stored) return stored.error();
     out = shown(*stored.value(), "team_id");
@@ -54,7 +59,7 @@ Result<json::object> change_team(Store& s, const std::string& id, const Change& 
 
 // Runs a change of one team named in the body, then drops cached keys (they
 // carry their team's models and block).
-asio::awaitable<void> answer_change(RequestContext& ctx, Change change) {
+asio::awaitable<void> answer_change(RequestContext& ctx, Change change, Sync sync = {}) {
   if (!co_await require_store(ctx)) co_return;
   auto id = named_team(ctx.body);
   if (!id) {
@@ -63,8 +68,8 @@ asio::awaitable<void> answer_change(RequestContext& ctx, Change change) {
   }
   std::string team_id = id.value();
   const Principal* caller = &ctx.principal;
-  Work work = [team_id, change = std::move(change), caller](Store& s) {
-    return change_team(s, team_id, change, *caller);
+  Work work = [team_id, change = std::move(change), sync = std::move(sync), caller](Store& s) {
+    return change_team(s, team_id, change, sync, *caller);
   };
   co_await answer(ctx, std::move(work));
   ctx.key_service->forget_all();
@@ -82,6 +87,72 @@ std::string member_id(const json::value& m) {
   if (!o) return {};
   auto id = str_or(*o, "user_id");
   return std::string(id.empty() ? str_or(*o, "user_email") : id);
+}
+
+std::string membership_id(const std::string& team_id, const std::string& user_id) {
+  return team_id + "\n" + user_id;
+}
+
+// LiteLLM_TeamMembership and the user's `teams` list follow a member added to
+// a team, when the member is a known user (by user_id).
+Status add_membership(Store& s, const std::string& team_id, const std::string& user_id) {
+  auto user = s.get(Table::users, user_id);
+  if (!user) return user.error();
+  if (!user.value()) return ok_status();
+  Row membership{
+      membership_id(team_id, user_id),
+      json::object{
+          {"team_id", team_id}, {"user_id", user_id}, {"spend", 0.0}, {"budget_id", nullptr}}};
+  if (auto in = s.insert(Table::memberships, membership); !in) return in.error();
+  Row row = std::move(*user.value());
+  auto& teams = row.doc["teams"];
+  if (!teams.is_array()) teams = json::array();
+  for (const auto& t : teams.as_array())
+    if (t.is_string() && t.get_string() == team_id) return ok_status();
+  teams.as_array().emplace_back(team_id);
+  if (auto up = s.update(Table::users, row); !up) return up.error();
+  return ok_status();
+}
+
+Status add_memberships(Store& s, const std::string& team_id, const json::array& members) {
+  for (const auto& m : members) {
+    const auto* o = m.if_object();
+    std::string user_id(o ? str_or(*o, "user_id") : std::string_view());
+    if (user_id.empty()) continue;
+    if (auto st = add_membership(s, team_id, user_id); !st) return st;
+  }
+  return ok_status();
+}
+
+// The member's membership row goes, and the team leaves its `teams` list.
+Status drop_membership(Store& s, const std::string& team_id, const std::string& user_id) {
+  if (auto gone = s.remove(Table::memberships, membership_id(team_id, user_id)); !gone)
+    return gone.error();
+  auto user = s.get(Table::users, user_id);
+  if (!user) return user.error();
+  if (!user.value()) return ok_status();
+  Row row = std::move(*user.value());
+  auto* teams = row.doc.if_contains("teams");
+  if (!teams || !teams->is_array()) return ok_status();
+  auto& list = teams->as_array();
+  for (auto it = list.begin(); it != list.end(); ++it)
+    if (it->is_string() && it->get_string() == team_id) {
+      list.erase(it);
+      auto up = s.update(Table::users, row);
+      return up ? ok_status() : Status(up.error());
+    }
+  return ok_status();
+}
+
+// A team's organization_id must name an organisation, as LiteLLM checks.
+Status require_organization(Store& s, const json::object& team) {
+  std::string org(str_or(team, "organization_id"));
+  if (org.empty()) return ok_status();
+  auto found = s.get(Table::organizations, org);
+  if (!found) return found.error();
+  if (found.value()) return ok_status();
+  return make_error(ErrorKind::invalid_request, "Organization not found for organization_id=" + org,
+                    "organization_id");
 }
 
 Status put_member(json::object& team, const json::value& member) {
@@ -104,9 +175,15 @@ Result<json::object> team_with_keys(Store& s, const std::string& id) {
   if (!keys) return keys.error();
   json::array shown_keys;
   for (const auto& k : keys.value()) shown_keys.push_back(shown(k));
+  // LiteLLM's team_memberships: one LiteLLM_TeamMembership row per known user.
+  auto memberships = rows_where(s, Table::memberships, "team_id", id);
+  if (!memberships) return memberships.error();
+  json::array shown_memberships;
+  for (const auto& m : memberships.value()) shown_memberships.push_back(m.doc);
   return json::object{{"team_id", id},
                       {"team_info", shown(*team.value(), "team_id")},
-                      {"keys", std::move(shown_keys)}};
+                      {"keys", std::move(shown_keys)},
+                      {"team_memberships", std::move(shown_memberships)}};
 }
 
 }  // namespace
@@ -124,15 +201,23 @@ asio::awaitable<void> handle_team_new(RequestContext& ctx) {
   (*fields)["created_by"] = caller_name(ctx.principal);
   auto doc = std::make_shared<json::object>(std::move(fields.value()));
   Work work = [doc, id](Store& s) -> Result<json::object> {
-    Row row{id, std::move(*doc)};
-    auto inserted = s.insert(Table::teams, row);
-    if (!inserted) return inserted.error();
-    if (!inserted.value())
-      return make_error(ErrorKind::invalid_request, "Team already exists: team_id=" + id,
-                        "team_id");
-    auto stored = s.get(Table::teams, id);
-    if (!stored) return stored.error();
-    return shown(*stored.value(), "team_id");
+    Result<json::object> out = make_error(ErrorKind::internal, "not written");
+    auto st = s.transaction([&](Store& tx) -> Status {
+      if (auto org = require_organization(tx, *doc); !org) return org;
+      const json::array members = doc->at("members_with_roles").as_array();
+      auto inserted = tx.insert(Table::teams, Row{id, std::move(*doc)});
+      if (!inserted) return inserted.error();
+      if (!inserted.value())
+        return make_error(ErrorKind::invalid_request, "Team already exists: team_id=" + id,
+                          "team_id");
+      if (auto synced = add_memberships(tx, id, members); !synced) return synced;
+      auto stored = tx.get(Table::teams, id);
+      if (!stored) return stored.error();
+      out = shown(*stored.value(), "team_id");
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
   };
   co_await answer(ctx, std::move(work));
 }
@@ -188,7 +273,10 @@ asio::awaitable<void> handle_team_member_add(RequestContext& ctx) {
       if (auto st = put_member(team, m); !st) return st;
     return ok_status();
   };
-  co_await answer_change(ctx, std::move(change));
+  Sync sync = [added](Store& s, const std::string& team_id) {
+    return add_memberships(s, team_id, added);
+  };
+  co_await answer_change(ctx, std::move(change), std::move(sync));
 }
 
 asio::awaitable<void> handle_team_member_delete(RequestContext& ctx) {
@@ -208,7 +296,10 @@ asio::awaitable<void> handle_team_member_delete(RequestContext& ctx) {
       }
     return not_found("No member " + user + " in this team");
   };
-  co_await answer_change(ctx, std::move(change));
+  Sync sync = [user](Store& s, const std::string& team_id) {
+    return drop_membership(s, team_id, user);
+  };
+  co_await answer_change(ctx, std::move(change), std::move(sync));
 }
 
 asio::awaitable<void> handle_team_member_update(RequestContext& ctx) {
