@@ -201,3 +201,31 @@ describe('key rotation with a grace period', () => {
     await ok(await post(gw, '/v1/chat/completions', chatBody('gpt-4o'), { key: old.key }));
   });
 });
+describe('end users', () => {
+  let mock, gw, dir, key;
+
+  before(async () => {
+    mock = await startMock('customers-up');
+    dir = mkdtempSync(join(tmpdir(), 'routeiq-customers-'));
+    gw = await startGateway(config(mock, join(dir, 'customers.db')));
+    key = (await ok(await post(gw, '/key/generate', {}))).key;
+  });
+  after(() => stop(gw, mock));
+
+  test('a blocked end user is refused by its `user`, its header or Anthropic metadata', async () => {
+    await ok(await post(gw, '/v1/chat/completions', chatBody('gpt-4o', { user: 'cust-42' }), { key }));
+    await ok(await post(gw, '/customer/new', { user_id: 'cust-42', blocked: true }));
+    const byBody = await post(gw, '/v1/chat/completions', chatBody('gpt-4o', { user: 'cust-42' }), { key });
+    await refused(byBody, 401, /End User=cust-42 is blocked/);
+    const byHeader = await post(gw, '/v1/chat/completions', chatBody('gpt-4o'),
+      { key, headers: { 'x-litellm-customer-id': 'cust-42' } });
+    await refused(byHeader, 401, /cust-42/);
+    const messages = await post(gw, '/v1/messages', {
+      model: 'gpt-4o', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }],
+      metadata: { user_id: 'cust-42' },
+    }, { key });
+    assert.equal(messages.status, 401);
+    assert.equal((await messages.json()).type, 'error', 'in the Anthropic dialect');
+    await ok(await post(gw, '/v1/chat/completions', chatBody('gpt-4o', { user: 'cust-43' }), { key }));
+  });
+});

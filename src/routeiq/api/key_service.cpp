@@ -56,6 +56,7 @@ void KeyService::forget(const std::string& token) {
 
 void KeyService::forget_all() {
   keys_.clear();
+  end_users_.clear();
 }
 
 namespace {

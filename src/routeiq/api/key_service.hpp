@@ -59,7 +59,8 @@ class KeyService {
   boost::asio::awaitable<Result<T>> with_store(std::function<Result<T>(store::Store&)> work);
   // Drops a cached key after this instance changed or deleted it.
   void forget(const std::string& token);
-  // Drops every cached key (a team changed: its keys carry its models and block).
+  // Drops every cached key and end user (a team, user or customer changed:
+  // keys carry their team's models and block and their user's role).
   void forget_all();
   // Drops a cached end user after this instance changed it.
   void forget_end_user(const std::string& id) { end_users_.erase(id); }
