@@ -217,6 +217,8 @@ Result<Row> litellm_row(Table table, json::object columns, const ColumnKinds& ki
 namespace {
 
 using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
+// (column, data_type) of a table, from information_schema.
+using ColumnTypes = std::vector<std::pair<std::string, std::string>>;
 
 std::string first_line(std::string_view text) {
   text = text.substr(0, text.find('\n'));
@@ -255,6 +257,7 @@ class Source {
 
   Result<ResultPtr> exec(const std::string& sql, const std::vector<std::string>& params) {
     std::vector<const char*> values;
+    values.reserve(params.size());
     for (const auto& p : params) values.push_back(p.c_str());
     ResultPtr result(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
                                   values.data(), nullptr, nullptr, 0),
@@ -290,13 +293,13 @@ class Source {
   }
 
   // (column, data_type) of a table; empty when there is no such table.
-  Result<std::vector<std::pair<std::string, std::string>>> column_types(std::string_view name) {
+  Result<ColumnTypes> column_types(std::string_view name) {
     auto result = exec(
         "SELECT column_name::text, data_type::text FROM information_schema.columns WHERE "
         "table_schema = $1 AND table_name = $2 ORDER BY ordinal_position",
         {schema_, std::string(name)});
     if (!result) return result.error();
-    std::vector<std::pair<std::string, std::string>> out;
+    ColumnTypes out;
     for (int i = 0, n = PQntuples(result->get()); i < n; ++i)
       out.emplace_back(PQgetvalue(result->get(), i, 0), PQgetvalue(result->get(), i, 1));
     return out;
@@ -308,7 +311,7 @@ class Source {
   std::string schema_;
 };
 
-ColumnKinds kinds_of(const std::vector<std::pair<std::string, std::string>>& columns) {
+ColumnKinds kinds_of(const ColumnTypes& columns) {
   ColumnKinds kinds;
   for (const auto& [name, type] : columns) {
     if (type.starts_with("timestamp")) kinds.timestamps.push_back(name);
@@ -317,15 +320,13 @@ ColumnKinds kinds_of(const std::vector<std::pair<std::string, std::string>>& col
   return kinds;
 }
 
-bool has_column(const std::vector<std::pair<std::string, std::string>>& columns,
-                std::string_view name) {
+bool has_column(const ColumnTypes& columns, std::string_view name) {
   return std::any_of(columns.begin(), columns.end(),
                      [&](const auto& column) { return column.first == name; });
 }
 
 // The SQL of the second column a table's rows are read with (see litellm_row).
-Result<std::string> extra_sql(Source& source, Table table,
-                              const std::vector<std::pair<std::string, std::string>>& columns) {
+Result<std::string> extra_sql(Source& source, Table table, const ColumnTypes& columns) {
   if (table == Table::teams && has_column(columns, "model_id")) {
     auto models = source.has_table("LiteLLM_ModelTable");
     if (!models) return models.error();
@@ -356,39 +357,47 @@ class Importer {
     if (!columns) return columns.error();
     count.present = !columns->empty();
     if (!count.present) return ok_status();
-    auto name = source_.qualified(spec.name);
-    if (!name) return name.error();
-    auto extra = extra_sql(source_, spec.table, *columns);
-    if (!extra) return extra.error();
-    auto declared =
-        source_.exec("DECLARE routeiq_import NO SCROLL CURSOR FOR SELECT row_to_json(t)::text, " +
-                         *extra + " FROM " + *name + " t ORDER BY " + std::string(spec.order_by),
-                     {});
-    if (!declared) return declared.error();
-    ColumnKinds kinds = kinds_of(*columns);
-    std::string last_id;
-    for (int64_t seen = 0;;) {
-      auto batch =
-          source_.exec("FETCH FORWARD " + std::to_string(kFetchRows) + " FROM routeiq_import", {});
-      if (!batch) return batch.error();
-      int n = PQntuples(batch->get());
-      if (n == 0) break;
-      for (int i = 0; i < n; ++i, ++seen) {
-        auto row = read_row(spec, batch->get(), i, kinds, seen);
-        if (!row) return row.error();
-        // The deleted-keys table may hold a key deleted twice: its newest deletion came first.
-        if (spec.table == Table::deleted_keys && row->id == last_id) continue;
-        last_id = row->id;
-        if (auto written = write(spec.table, std::move(row.value()), count); !written)
-          return written;
-      }
-    }
+    if (auto opened = open_cursor(spec, *columns); !opened) return opened;
+    if (auto copied = copy_rows(spec, kinds_of(*columns), count); !copied) return copied;
     auto closed = source_.exec("CLOSE routeiq_import", {});
     if (!closed) return closed.error();
     return ok_status();
   }
 
  private:
+  Status open_cursor(const SourceSpec& spec, const ColumnTypes& columns) {
+    auto name = source_.qualified(spec.name);
+    if (!name) return name.error();
+    auto extra = extra_sql(source_, spec.table, columns);
+    if (!extra) return extra.error();
+    auto declared =
+        source_.exec("DECLARE routeiq_import NO SCROLL CURSOR FOR SELECT row_to_json(t)::text, " +
+                         *extra + " FROM " + *name + " t ORDER BY " + std::string(spec.order_by),
+                     {});
+    if (!declared) return declared.error();
+    return ok_status();
+  }
+
+  Status copy_rows(const SourceSpec& spec, const ColumnKinds& kinds, ImportCount& count) {
+    std::string last_id;
+    for (int64_t seen = 0;;) {
+      auto batch =
+          source_.exec("FETCH FORWARD " + std::to_string(kFetchRows) + " FROM routeiq_import", {});
+      if (!batch) return batch.error();
+      int n = PQntuples(batch->get());
+      if (n == 0) return ok_status();
+      for (int i = 0; i < n; ++i, ++seen) {
+        auto row = read_row(spec, batch->get(), i, kinds, seen);
+        if (!row) return row.error();
+        // A key deleted twice has two deleted-keys rows: the newest came first.
+        if (spec.table == Table::deleted_keys && row->id == last_id) continue;
+        last_id = row->id;
+        if (auto written = write(spec.table, std::move(row.value()), count); !written)
+          return written;
+      }
+    }
+  }
+
   Result<Row> read_row(const SourceSpec& spec, PGresult* result, int i, const ColumnKinds& kinds,
                        int64_t seen) {
     std::string where = std::string(spec.name) + " row " + std::to_string(seen + 1) + ": ";

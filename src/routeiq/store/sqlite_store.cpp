@@ -121,7 +121,7 @@ class Session {
   Status put(Table table, const Row& row) {
     auto sql = put_sql(Dialect::sqlite, table, row);
     if (!sql) return sql.take_error();
-    auto written = write(std::move(sql.value()));
+    auto written = write(sql.value());
     if (!written) return written.take_error();
     return ok_status();
   }

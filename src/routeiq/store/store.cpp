@@ -275,7 +275,7 @@ Result<Sql> put_sql(Dialect dialect, Table table, const Row& row) {
     std::string name(column.name);
     names += ", " + name;
     marks += ", " + placeholder(dialect, n++);
-    sets += ", " + name + " = excluded." + name;
+    sets.append(", ").append(name).append(" = excluded.").append(name);
   }
   // INSERT ... ON CONFLICT DO UPDATE: the same text on SQLite (3.24+) and
   // PostgreSQL, one statement whether or not the row exists.
