@@ -22,7 +22,10 @@ int run_version(int, char**) {
 constexpr Command kCommands[] = {
     {"serve", routeiq::app::run_serve, "run the gateway (--config FILE --port N)"},
     {"version", run_version, "print the version"},
-    {"import", routeiq::ml::run_import, "convert routing data to JSONL (llmrouter | routellm ...)"},
+    {"import", routeiq::app::run_import,
+     "copy a LiteLLM database (litellm-db --from URL), or convert routing data to JSONL "
+     "(llmrouter | routellm ...)"},
+    {"db", routeiq::app::run_db, "the key database's schema (migrate | version)"},
     {"split", routeiq::ml::run_split, "split a routing dataset into train/test JSONL"},
     {"eval", routeiq::ml::run_eval, "evaluate a trained router (--model DIR --data FILE)"},
     {"train", routeiq::ml::run_train,

@@ -64,6 +64,8 @@ int64_t bounded_offset(const Query& query);
 Result<Sql> insert_sql(Dialect dialect, Table table, const Row& row);
 Result<Sql> update_sql(Dialect dialect, Table table, const Row& row);
 Result<Sql> remove_sql(Dialect dialect, Table table, std::string_view id);
+// put(): an upsert that writes the row's own times.
+Result<Sql> put_sql(Dialect dialect, Table table, const Row& row);
 // " WHERE ... ORDER BY created_ms, id LIMIT .. OFFSET .." of list().
 Result<Sql> list_suffix(Dialect dialect, Table table, const Query& query);
 Result<Sql> count_sql(Dialect dialect, Table table, const Query& query);
@@ -82,9 +84,13 @@ int64_t now_ms();
 // `message` with every non-empty secret replaced, for errors that quote a
 // library's message about a connection string.
 std::string redacted(std::string message, const std::vector<std::string>& secrets);
+// The password of a PostgreSQL URL as written and as libpq decodes it.
+std::vector<std::string> url_secrets(const std::string& url);
 
 Result<std::unique_ptr<Store>> open_sqlite(const std::string& path, const OpenOptions& options);
 Result<std::unique_ptr<Store>> open_postgres(const std::string& url, const OpenOptions& options);
+Result<int> sqlite_schema_version(const std::string& path);
+Result<int> postgres_schema_version(const std::string& url, const OpenOptions& options);
 
 // The Store a transaction's work runs on: calls go to the session that holds
 // the transaction (no locking, no new connection), and the first failure is
@@ -108,6 +114,7 @@ class TransactionView final : public Store {
   Result<bool> remove(Table table, std::string_view id) override {
     return noted(session_.remove(table, id));
   }
+  Status put(Table table, const Row& row) override { return noted(session_.put(table, row)); }
   Result<std::vector<Row>> list(Table table, const Query& query) override {
     return noted(session_.list(table, query));
   }

@@ -16,6 +16,28 @@
 
 namespace routeiq::store {
 
+// Both forms of the password are kept out of every message.
+std::vector<std::string> url_secrets(const std::string& url) {
+  std::vector<std::string> secrets;
+  auto start = url.find("://");
+  if (start != std::string::npos) {
+    std::string authority = url.substr(start + 3, url.find_first_of("/?", start + 3) - start - 3);
+    auto at = authority.rfind('@');
+    if (at != std::string::npos) {
+      auto colon = authority.find(':');
+      if (colon < at) secrets.push_back(authority.substr(colon + 1, at - colon - 1));
+    }
+  }
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  PQfreemem(error);
+  for (auto* option = options; option && option->keyword; ++option)
+    if (std::string_view(option->keyword) == "password" && option->val)
+      secrets.emplace_back(option->val);
+  PQconninfoFree(options);
+  return secrets;
+}
+
 namespace {
 
 constexpr std::string_view kBackend = "postgresql";
@@ -37,29 +59,6 @@ std::optional<int64_t> to_int64(const char* text) {
   auto [end, ec] = std::from_chars(view.data(), view.data() + view.size(), value);
   if (ec != std::errc() || end != view.data() + view.size() || view.empty()) return std::nullopt;
   return value;
-}
-
-// The password as written in the URL and as libpq decodes it: both are kept
-// out of every message.
-std::vector<std::string> url_secrets(const std::string& url) {
-  std::vector<std::string> secrets;
-  auto start = url.find("://");
-  if (start != std::string::npos) {
-    std::string authority = url.substr(start + 3, url.find_first_of("/?", start + 3) - start - 3);
-    auto at = authority.rfind('@');
-    if (at != std::string::npos) {
-      auto colon = authority.find(':');
-      if (colon < at) secrets.push_back(authority.substr(colon + 1, at - colon - 1));
-    }
-  }
-  char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
-  PQfreemem(error);
-  for (auto* option = options; option && option->keyword; ++option)
-    if (std::string_view(option->keyword) == "password" && option->val)
-      secrets.emplace_back(option->val);
-  PQconninfoFree(options);
-  return secrets;
 }
 
 void ignore_notice(void*, const char*) {}
@@ -263,6 +262,14 @@ class Session {
     return write(std::move(sql.value()));
   }
 
+  Status put(Table table, const Row& row) {
+    auto sql = put_sql(Dialect::postgresql, table, row);
+    if (!sql) return sql.take_error();
+    auto written = write(std::move(sql.value()));
+    if (!written) return written.take_error();
+    return ok_status();
+  }
+
   Result<bool> remove(Table table, std::string_view id) {
     auto sql = remove_sql(Dialect::postgresql, table, id);
     if (!sql) return sql.take_error();
@@ -282,6 +289,13 @@ class Session {
   }
 
   Result<int64_t> change_counter() { return scalar(std::string(kChangeCounterSql), {}); }
+
+  // The version migrate() recorded; 0 before the first migration.
+  Result<int64_t> recorded_version() {
+    auto exists = scalar("SELECT (to_regclass('routeiq_schema') IS NOT NULL)::int", {});
+    if (!exists || exists.value() == 0) return exists;
+    return scalar("SELECT COALESCE(MAX(version), 0) FROM routeiq_schema", {});
+  }
 
  private:
   Error failure(const PGresult* result) {
@@ -437,6 +451,9 @@ class PostgresStore final : public Store {
   Result<bool> remove(Table table, std::string_view id) override {
     return with_session([&](Session& s) { return s.remove(table, id); });
   }
+  Status put(Table table, const Row& row) override {
+    return with_session([&](Session& s) { return s.put(table, row); });
+  }
   Result<std::vector<Row>> list(Table table, const Query& query) override {
     return with_session([&](Session& s) { return s.list(table, query); });
   }
@@ -481,16 +498,34 @@ class PostgresStore final : public Store {
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> open_postgres(const std::string& url, const OpenOptions& options) {
+namespace {
+
+Status check_url(const std::string& url) {
   char* error = nullptr;
   PQconninfoOption* parsed = PQconninfoParse(url.c_str(), &error);
   PQconninfoFree(parsed);
-  if (!parsed) {
-    std::string message = error ? first_line(error) : "out of memory";
-    PQfreemem(error);
-    return make_error(ErrorKind::invalid_request,
-                      "Invalid PostgreSQL URL: " + redacted(message, url_secrets(url)));
-  }
+  if (parsed) return ok_status();
+  std::string message = error ? first_line(error) : "out of memory";
+  PQfreemem(error);
+  return make_error(ErrorKind::invalid_request,
+                    "Invalid PostgreSQL URL: " + redacted(message, url_secrets(url)));
+}
+
+}  // namespace
+
+Result<int> postgres_schema_version(const std::string& url, const OpenOptions& options) {
+  if (auto valid = check_url(url); !valid) return valid.take_error();
+  Pool pool(url, options);
+  auto conn = pool.acquire();
+  if (!conn) return conn.take_error();
+  Session session(pool, *conn);
+  auto version = session.recorded_version();
+  if (!version) return version.take_error();
+  return static_cast<int>(version.value());
+}
+
+Result<std::unique_ptr<Store>> open_postgres(const std::string& url, const OpenOptions& options) {
+  if (auto valid = check_url(url); !valid) return valid.take_error();
   auto store = std::make_unique<PostgresStore>(url, options);
   if (auto opened = store->open(); !opened) return opened.take_error();
   return std::unique_ptr<Store>(std::move(store));

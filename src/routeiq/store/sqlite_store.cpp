@@ -118,6 +118,14 @@ class Session {
     return write(std::move(sql.value()));
   }
 
+  Status put(Table table, const Row& row) {
+    auto sql = put_sql(Dialect::sqlite, table, row);
+    if (!sql) return sql.take_error();
+    auto written = write(sql.value());
+    if (!written) return written.take_error();
+    return ok_status();
+  }
+
   Result<bool> remove(Table table, std::string_view id) {
     auto sql = remove_sql(Dialect::sqlite, table, id);
     if (!sql) return sql.take_error();
@@ -288,6 +296,10 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mutex_);
     return session_.remove(table, id);
   }
+  Status put(Table table, const Row& row) override {
+    std::lock_guard lock(mutex_);
+    return session_.put(table, row);
+  }
   Result<std::vector<Row>> list(Table table, const Query& query) override {
     std::lock_guard lock(mutex_);
     return session_.list(table, query);
@@ -340,6 +352,32 @@ Result<std::unique_ptr<Store>> open_sqlite(const std::string& path, const OpenOp
   sqlite3_busy_timeout(db, static_cast<int>(busy_ms));
   if (auto opened = store->open(path, options); !opened) return opened.take_error();
   return std::unique_ptr<Store>(std::move(store));
+}
+
+Result<int> sqlite_schema_version(const std::string& path) {
+  sqlite3* db = nullptr;
+  // Read-only and without SQLITE_OPEN_CREATE: looking never makes a file.
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  std::unique_ptr<sqlite3, decltype(&sqlite3_close_v2)> owned(db, &sqlite3_close_v2);
+  if ((rc & 0xff) == SQLITE_CANTOPEN) return 0;
+  if (rc != SQLITE_OK) return sqlite_error(db, rc, "cannot open " + path);
+  sqlite3_stmt* stmt = nullptr;
+  rc = sqlite3_prepare_v2(
+      db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'routeiq_schema'", -1,
+      &stmt, nullptr);
+  if (rc != SQLITE_OK) return sqlite_error(db, rc, "cannot read " + path);
+  rc = sqlite3_step(stmt);
+  sqlite3_finalize(stmt);
+  if (rc == SQLITE_DONE) return 0;
+  if (rc != SQLITE_ROW) return sqlite_error(db, rc, "cannot read " + path);
+  rc = sqlite3_prepare_v2(db, "SELECT COALESCE(MAX(version), 0) FROM routeiq_schema", -1, &stmt,
+                          nullptr);
+  if (rc != SQLITE_OK) return sqlite_error(db, rc, "cannot read " + path);
+  rc = sqlite3_step(stmt);
+  int version = rc == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : 0;
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_ROW) return sqlite_error(db, rc, "cannot read " + path);
+  return version;
 }
 
 }  // namespace routeiq::store

@@ -260,6 +260,32 @@ Result<Sql> update_sql(Dialect dialect, Table table, const Row& row) {
   return sql;
 }
 
+Result<Sql> put_sql(Dialect dialect, Table table, const Row& row) {
+  auto values = row_values(table, row);
+  if (!values) return values.take_error();
+  const auto& spec = table_spec(table);
+  std::string names = "id, doc, created_ms, updated_ms";
+  std::string marks = placeholder(dialect, 1) + ", " + doc_placeholder(dialect, 2) + ", " +
+                      placeholder(dialect, 3) + ", " + placeholder(dialect, 4);
+  std::string sets =
+      "doc = excluded.doc, created_ms = excluded.created_ms, updated_ms = "
+      "excluded.updated_ms";
+  int n = 5;
+  for (const auto& column : spec.columns) {
+    std::string name(column.name);
+    names += ", " + name;
+    marks += ", " + placeholder(dialect, n++);
+    sets.append(", ").append(name).append(" = excluded.").append(name);
+  }
+  // INSERT ... ON CONFLICT DO UPDATE: the same text on SQLite (3.24+) and
+  // PostgreSQL, one statement whether or not the row exists.
+  Sql sql{"INSERT INTO " + std::string(spec.name) + " (" + names + ") VALUES (" + marks +
+              ") ON CONFLICT (id) DO UPDATE SET " + sets,
+          {row.id, std::move(values->doc), row.created_ms, row.updated_ms}};
+  for (auto& value : values->columns) sql.params.push_back(to_param(std::move(value)));
+  return sql;
+}
+
 Result<Sql> remove_sql(Dialect dialect, Table table, std::string_view id) {
   if (auto ok = check_id(id); !ok) return ok.take_error();
   return Sql{
@@ -337,16 +363,15 @@ std::optional<std::string> sqlite_path(std::string_view url) {
   return std::nullopt;
 }
 
-Result<std::unique_ptr<Store>> open_store(std::string_view url, const OpenOptions& options) {
-  if (auto path = sqlite_path(url)) {
-    if (path->empty())
-      return make_error(ErrorKind::invalid_request, "The SQLite database URL has no path");
-    return open_sqlite(*path, options);
-  }
-  auto scheme_end = url.find("://");
-  std::string_view scheme = url.substr(0, scheme_end);
-  if (scheme == "postgresql" || scheme == "postgres")
-    return open_postgres(std::string(url), options);
+namespace {
+
+bool is_postgres_url(std::string_view url) {
+  std::string_view scheme = url.substr(0, url.find("://"));
+  return scheme == "postgresql" || scheme == "postgres";
+}
+
+Error unsupported_scheme(std::string_view url) {
+  std::string_view scheme = url.substr(0, url.find("://"));
   // Only the scheme is quoted: the rest of a URL may hold a password.
   bool printable =
       scheme.size() <= 32 && std::all_of(scheme.begin(), scheme.end(), [](char c) {
@@ -356,6 +381,48 @@ Result<std::unique_ptr<Store>> open_store(std::string_view url, const OpenOption
                     "Unsupported database URL scheme" +
                         (printable ? " \"" + std::string(scheme) + "\"" : std::string()) +
                         ": use sqlite://, postgresql:// or a file path");
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_store(std::string_view url, const OpenOptions& options) {
+  if (auto path = sqlite_path(url)) {
+    if (path->empty())
+      return make_error(ErrorKind::invalid_request, "The SQLite database URL has no path");
+    return open_sqlite(*path, options);
+  }
+  if (is_postgres_url(url)) return open_postgres(std::string(url), options);
+  return unsupported_scheme(url);
+}
+
+Result<int> database_schema_version(std::string_view url, const OpenOptions& options) {
+  if (auto path = sqlite_path(url)) {
+    if (path->empty())
+      return make_error(ErrorKind::invalid_request, "The SQLite database URL has no path");
+    return sqlite_schema_version(*path);
+  }
+  if (is_postgres_url(url)) return postgres_schema_version(std::string(url), options);
+  return unsupported_scheme(url);
+}
+
+std::string masked_url(std::string_view url) {
+  std::string out(url);
+  auto start = out.find("://");
+  if (start != std::string::npos) {
+    auto end = out.find_first_of("/?#", start + 3);
+    auto at = out.rfind('@', end == std::string::npos ? out.size() : end);
+    if (at != std::string::npos && at > start) {
+      auto colon = out.find(':', start + 3);
+      if (colon < at) out.replace(colon + 1, at - colon - 1, "***");
+    }
+  }
+  // A password may also come as a query parameter (postgresql://h/db?password=...).
+  for (size_t at = out.find("password="); at != std::string::npos;
+       at = out.find("password=", at + 1)) {
+    size_t value = at + 9, end = out.find('&', value);
+    out.replace(value, (end == std::string::npos ? out.size() : end) - value, "***");
+  }
+  return out;
 }
 
 }  // namespace routeiq::store

@@ -92,6 +92,10 @@ class Store {
   virtual Result<bool> update(Table table, const Row& row) = 0;
   // false when there was no such row.
   virtual Result<bool> remove(Table table, std::string_view id) = 0;
+  // Writes the row whole with its own created_ms and updated_ms: inserted,
+  // or replacing the row with this id. For imports, which keep the times the
+  // rows had where they came from; the API's writes use insert and update.
+  virtual Status put(Table table, const Row& row) = 0;
   // Ordered by created time, then id.
   virtual Result<std::vector<Row>> list(Table table, const Query& query) = 0;
   virtual Result<int64_t> count(Table table, const Query& query) = 0;
@@ -129,5 +133,14 @@ std::optional<std::string> sqlite_path(std::string_view url);
 
 // The schema version this build writes.
 int schema_version();
+
+// The schema version of the database at `url` as it is, without migrating
+// or creating anything: 0 when it has no RouteIQ tables yet (or a SQLite file
+// does not exist).
+Result<int> database_schema_version(std::string_view url, const OpenOptions& options = {});
+
+// `url` fit to be printed: the password (user:password@, password=...)
+// replaced by ***.
+std::string masked_url(std::string_view url);
 
 }  // namespace routeiq::store

@@ -524,6 +524,40 @@ TEST_P(StoreTest, ConcurrentCallersFromSeveralThreads) {
   EXPECT_EQ((*store_->get(Table::budgets, "shared"))->doc.at("n").as_int64(), kThreads * kEach);
 }
 
+TEST_P(StoreTest, PutWritesTheRowsOwnTimesAndReplacesWhole) {
+  Row imported{"k1", {{"key_alias", "a"}, {"spend", 1.5}}, 1714564800123, 1717200000000};
+  int64_t before = counter();
+  ASSERT_TRUE(store_->put(Table::keys, imported).ok());
+  auto stored = store_->get(Table::keys, "k1");
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->doc, imported.doc);
+  EXPECT_EQ((*stored)->created_ms, 1714564800123);
+  EXPECT_EQ((*stored)->updated_ms, 1717200000000);
+  EXPECT_GT(counter(), before);
+  // Again, changed: the same row replaced, no second row; indexed columns follow.
+  Row again{"k1", {{"team_id", "t1"}}, 1714564800000, 1717200000999};
+  ASSERT_TRUE(store_->transaction([&](Store& tx) { return tx.put(Table::keys, again); }).ok());
+  stored = store_->get(Table::keys, "k1");
+  EXPECT_EQ((*stored)->doc, again.doc);
+  EXPECT_EQ((*stored)->created_ms, 1714564800000);
+  EXPECT_EQ((*stored)->updated_ms, 1717200000999);
+  EXPECT_EQ(*store_->count(Table::keys, {}), 1);
+  EXPECT_EQ(list_ids(Table::keys, where({{"team_id", "t1"}})), std::vector<std::string>{"k1"});
+  EXPECT_TRUE(list_ids(Table::keys, where({{"key_alias", "a"}})).empty());
+}
+
+TEST_P(StoreTest, SchemaVersionReadWithoutMigrating) {
+  auto version = database_schema_version(url_, options_);
+  ASSERT_TRUE(version.ok()) << version.error().message;
+  EXPECT_EQ(*version, schema_version());
+  store_.reset();
+  raw("DELETE FROM routeiq_schema");
+  version = database_schema_version(url_, options_);
+  ASSERT_TRUE(version.ok()) << version.error().message;
+  EXPECT_EQ(*version, 0);
+  EXPECT_EQ(raw("SELECT COUNT(*) FROM routeiq_schema"), "0") << "nothing migrated";
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& info) { return info.param; });
 
@@ -572,6 +606,16 @@ TEST_F(OpenStoreTest, SqliteUrlForms) {
 
   // WAL, so readers in other processes go on while one writes.
   EXPECT_TRUE(fs::exists(dir_ / "abs.db-wal"));
+}
+
+TEST_F(OpenStoreTest, SchemaVersionOfNoDatabaseIsZeroAndMakesNoFile) {
+  auto version = database_schema_version("sqlite://" + (dir_ / "none.db").string());
+  ASSERT_TRUE(version.ok()) << version.error().message;
+  EXPECT_EQ(*version, 0);
+  EXPECT_FALSE(fs::exists(dir_ / "none.db"));
+  ASSERT_TRUE(open_store("sqlite://" + (dir_ / "some.db").string()).ok());
+  EXPECT_EQ(*database_schema_version((dir_ / "some.db").string()), schema_version());
+  EXPECT_FALSE(database_schema_version("mysql://u:hunter2@db/x").ok());
 }
 
 TEST_F(OpenStoreTest, BadUrlsRefusedWithoutThePassword) {
