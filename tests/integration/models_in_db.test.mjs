@@ -210,14 +210,18 @@ describe('models in the database (SQLite)', () => {
     assert.ok(!storedBytes(dbPath).includes(DB_SECRET));
   });
 
-  test('without store_model_in_db the routes refuse', async () => {
-    const other = await startGateway(config(mock, `sqlite://${join(dir, 'off.db')}`, { store: false }));
+  test('without store_model_in_db the routes refuse; STORE_MODEL_IN_DB=True turns it on', async () => {
+    const off = await startGateway(config(mock, `sqlite://${join(dir, 'off.db')}`, { store: false }));
+    const on = await startGateway(config(mock, `sqlite://${join(dir, 'on.db')}`, { store: false }), [],
+      { STORE_MODEL_IN_DB: 'True', ROUTEIQ_SALT_KEY: SALT });
     try {
-      const r = await post(other, '/model/new', newModel(mock));
+      const r = await post(off, '/model/new', newModel(mock));
       assert.equal(r.status, 400);
       assert.match((await r.json()).error.message, /store_model_in_db/);
+      assert.equal((await post(on, '/model/new', newModel(mock))).status, 200);
+      assert.ok((await modelIds(on)).includes('db-gpt'));
     } finally {
-      await stop(other);
+      await stop(off, on);
     }
   });
 });

@@ -18,7 +18,6 @@
 #include "routeiq/app/commands.hpp"
 #include "routeiq/app/startup_guide.hpp"
 #include "routeiq/config/config.hpp"
-#include "routeiq/config/deployment_json.hpp"
 #include "routeiq/core/env.hpp"
 #include "routeiq/core/log.hpp"
 #include "routeiq/keys/secret_box.hpp"
@@ -171,7 +170,7 @@ std::shared_ptr<api::KeyService> make_key_service(const config::GeneralSettings&
 bool models_in_db(const config::GeneralSettings& g) {
   std::string env = env_or_empty("STORE_MODEL_IN_DB");
   for (auto& c : env) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return config::store_model_in_db(g) || env == "true" || env == "1";
+  return g.store_model_in_db || env == "true" || env == "1";
 }
 
 // How often the store's change counter is read to pick up deployments another

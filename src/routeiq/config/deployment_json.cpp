@@ -23,11 +23,6 @@ std::string without_place(std::string message, const std::string& name) {
 
 }  // namespace
 
-bool store_model_in_db(const GeneralSettings& g) {
-  const auto* v = g.extra.if_contains("store_model_in_db");
-  return v && v->is_bool() && v->get_bool();
-}
-
 Result<JsonDeployment> load_deployment_json(const boost::json::object& entry) {
   static const std::string kName = "<deployment>";
   try {

@@ -173,9 +173,7 @@ constexpr KeyRow<GeneralSettings> kGeneralKeys[] = {
      }},
     {"store_model_in_db", yes, "keep models added through /model/new in the database",
      [](GeneralSettings& g, const Entry& e, const At& at, Warnings&) {
-       // Only the serve wiring reads it (config::store_model_in_db): the
-       // checked bool is kept where it was written.
-       g.extra["store_model_in_db"] = read_bool(e.value, at);
+       g.store_model_in_db = read_bool(e.value, at);
      }},
     {"store_prompts_in_spend_logs", not_yet, "keep request and response bodies in spend logs"},
     {"alerting", not_yet, "alert channels (slack, email, ...)"},
