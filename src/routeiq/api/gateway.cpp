@@ -6,6 +6,7 @@
 #include "routeiq/api/key_endpoints.hpp"
 #include "routeiq/api/llm_endpoints.hpp"
 #include "routeiq/api/organization_endpoints.hpp"
+#include "routeiq/api/model_endpoints.hpp"
 #include "routeiq/api/request.hpp"
 #include "routeiq/api/stages.hpp"
 #include "routeiq/api/team_endpoints.hpp"
@@ -38,6 +39,9 @@ constexpr Route kRoutes[] = {
     {"/models/*", kGet, kOpenAI, none, llm_api, kChat, handle_model_by_id},
     {"/model/info", kGet, kOpenAI, none, info, kChat, handle_model_info},
     {"/hot-reload/status", kGet, kOpenAI, none, info, kChat, handle_hot_reload_status},
+    {"/model/new", kPost, kOpenAI, json, management, kChat, handle_model_new},
+    {"/model/update", kPost, kOpenAI, json, management, kChat, handle_model_update},
+    {"/model/delete", kPost, kOpenAI, json, management, kChat, handle_model_delete},
     {"/key/generate", kPost, kOpenAI, json, management, kChat, handle_key_generate},
     {"/key/update", kPost, kOpenAI, json, management, kChat, handle_key_update},
     {"/key/delete", kPost, kOpenAI, json, management, kChat, handle_key_delete},

@@ -56,6 +56,8 @@ bool shown_param(std::string_view key) {
   return false;
 }
 
+}  // namespace
+
 json::object model_info_entry(const config::Deployment& d) {
   json::object params;
   for (const auto& [k, v] : d.extra_params)
@@ -80,6 +82,8 @@ json::object model_info_entry(const config::Deployment& d) {
           {"litellm_params", std::move(params)},
           {"model_info", std::move(info)}};
 }
+
+namespace {
 
 // Only the groups the caller's key may use (every group for the master key).
 std::string models_body(const RequestContext& ctx, int64_t created) {

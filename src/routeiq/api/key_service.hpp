@@ -20,6 +20,8 @@
 
 namespace routeiq::api {
 
+class DbModels;
+
 struct KeyServiceOptions {
   std::string database_url;  // resolved: config, DATABASE_URL, else ./routeiq.db
   store::OpenOptions open;
@@ -57,6 +59,9 @@ class KeyService {
   // Runs `work` on a database thread with the store (opened on first use).
   template <class T>
   boost::asio::awaitable<Result<T>> with_store(std::function<Result<T>(store::Store&)> work);
+  // The store (opened on first use) for a thread that may block but is not
+  // one of the database threads: the poll of database models.
+  Result<store::Store*> blocking_store() { return opened(true); }
   // Drops a cached key after this instance changed or deleted it.
   void forget(const std::string& token);
   // Drops every cached key and end user (a team, user or customer changed:
@@ -64,6 +69,12 @@ class KeyService {
   void forget_all();
   // Drops a cached end user after this instance changed it.
   void forget_end_user(const std::string& id) { end_users_.erase(id); }
+
+  // The deployments stored with store_model_in_db (null when it is off): the
+  // /model/* handlers reach them through the store they keep them in. Set
+  // before the server starts; they outlive it.
+  void set_db_models(DbModels* models) { db_models_ = models; }
+  DbModels* db_models() const { return db_models_; }
 
   bool allow_requests_on_db_unavailable() const {
     return options_.allow_requests_on_db_unavailable;
@@ -82,6 +93,7 @@ class KeyService {
   TtlCache<EndUser> end_users_;
   std::mutex store_mutex_;
   std::unique_ptr<store::Store> store_;
+  DbModels* db_models_ = nullptr;
   net::BlockingPool pool_;
 };
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "routeiq/api/db_models.hpp"
 #include "routeiq/api/gateway.hpp"
 #include "routeiq/api/key_service.hpp"
 #include "routeiq/api/proxy.hpp"
@@ -19,6 +20,7 @@
 #include "routeiq/config/config.hpp"
 #include "routeiq/core/env.hpp"
 #include "routeiq/core/log.hpp"
+#include "routeiq/keys/secret_box.hpp"
 #include "routeiq/net/upstream.hpp"
 #include "routeiq/runtime/runtime.hpp"
 
@@ -163,6 +165,42 @@ std::shared_ptr<api::KeyService> make_key_service(const config::GeneralSettings&
   return std::make_shared<api::KeyService>(std::move(options));
 }
 
+// LiteLLM's switch: general_settings.store_model_in_db, or the
+// STORE_MODEL_IN_DB variable set to true.
+bool models_in_db(const config::GeneralSettings& g) {
+  std::string env = env_or_empty("STORE_MODEL_IN_DB");
+  for (auto& c : env) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return g.store_model_in_db || env == "true" || env == "1";
+}
+
+// How often the store's change counter is read to pick up deployments another
+// instance stored: one small query per second, off the request path.
+constexpr std::chrono::seconds kDbModelPoll{1};
+
+// Deployments kept in the database, loaded before the server listens (a
+// database that cannot be reached yet is retried by the poll).
+std::shared_ptr<api::DbModels> make_db_models(const config::GeneralSettings& g,
+                                              const std::shared_ptr<runtime::Runtime>& runtime,
+                                              const std::shared_ptr<api::KeyService>& key_service) {
+  if (!models_in_db(g)) return nullptr;
+  if (!key_service) {
+    log::warn() << "store_model_in_db needs a master_key (and its database): ignored";
+    return nullptr;
+  }
+  std::string salt_key = keys::salt_key_from_env();
+  if (salt_key.empty())
+    log::warn() << "store_model_in_db: ROUTEIQ_SALT_KEY (or LITELLM_SALT_KEY) is not set; "
+                   "/model/new refuses deployments with credentials";
+  auto models = std::make_shared<api::DbModels>(runtime, key_service, salt_key);
+  auto s = key_service->blocking_store();
+  if (s) {
+    if (auto loaded = models->load(*s.value()); !loaded)
+      log::warn() << "database models not loaded yet: " << loaded.error().message;
+  }
+  models->start_polling(kDbModelPoll);
+  return models;
+}
+
 }  // namespace
 
 int run_serve(int argc, char** argv) {
@@ -193,6 +231,9 @@ int run_serve(int argc, char** argv) {
   net::raise_fd_limit();
   net::configure_upstream(args.upstream);
   auto keys = make_key_service(snapshot->config->general_settings);
+  auto db_models = make_db_models(snapshot->config->general_settings, runtime.value(), keys);
+  snapshot = runtime.value()->snapshot();
+  if (keys) keys->set_db_models(db_models.get());
   api::Gateway gateway(runtime.value(), keys);
   net::HttpServer server(
       args.server, [&gateway](net::Exchange& ex) { return gateway.handle(ex); },
@@ -232,6 +273,7 @@ int run_serve(int argc, char** argv) {
   server.run();
   serving = false;
   reloader.join();
+  if (db_models) db_models->stop_polling();
   log::info() << "routeiq stopped";
   return 0;
 }

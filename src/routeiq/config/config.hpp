@@ -79,6 +79,9 @@ struct GeneralSettings {
   double database_connection_timeout = 60;  // seconds
   double user_api_key_cache_ttl = 60;       // seconds a looked-up key is trusted
   bool allow_requests_on_db_unavailable = false;
+  // /model/new, /model/update, /model/delete keep deployments in the database
+  // (LiteLLM's store_model_in_db; the STORE_MODEL_IN_DB variable too).
+  bool store_model_in_db = false;
   boost::json::object extra;
 };
 

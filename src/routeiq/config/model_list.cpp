@@ -34,7 +34,14 @@ std::string read_api_key(const YAML::Node& node, const At& at, bool mocked, Warn
 // internal one, typically, whose variable is empty on this machine).
 std::string read_api_base(const YAML::Node& node, const At& at) {
   Text text = scalar_text(node, at, "a string");
-  if (text.value.find_first_not_of(" \t/") != std::string::npos) return text.value;
+  if (text.value.find_first_not_of(" \t/") != std::string::npos) {
+    // A URL never holds these; a line break would split the request line of
+    // every upstream call.
+    for (unsigned char c : text.value)
+      if (c < 0x20 || c == 0x7f || c == ' ')
+        fail(at, "holds a space, line break or control character, which a URL may not");
+    return text.value;
+  }
   if (!text.env_var.empty())
     fail(at, "environment variable " + text.env_var +
                  " is set but empty; set it to the base URL, or remove api_base to use the "

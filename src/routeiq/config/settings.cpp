@@ -171,7 +171,10 @@ constexpr KeyRow<GeneralSettings> kGeneralKeys[] = {
      [](GeneralSettings& g, const Entry& e, const At& at, Warnings&) {
        g.user_api_key_cache_ttl = read_wait(e.value, at);
      }},
-    {"store_model_in_db", not_yet, "keep models added through the admin API in the database"},
+    {"store_model_in_db", yes, "keep models added through /model/new in the database",
+     [](GeneralSettings& g, const Entry& e, const At& at, Warnings&) {
+       g.store_model_in_db = read_bool(e.value, at);
+     }},
     {"store_prompts_in_spend_logs", not_yet, "keep request and response bodies in spend logs"},
     {"alerting", not_yet, "alert channels (slack, email, ...)"},
     {"alerting_threshold", not_yet, "seconds before a slow call is alerted"},

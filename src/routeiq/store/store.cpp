@@ -19,7 +19,8 @@ namespace {
 // migration_statements(); a ColumnSpec with a later `since` also needs its
 // ALTER TABLE ... ADD COLUMN, index and backfill from the documents written
 // there (not written yet: no such column exists).
-constexpr int kSchemaVersion = 1;
+// Version 2: routeiq_models (store_model_in_db deployments).
+constexpr int kSchemaVersion = 2;
 
 // A list may name this many ids: each is one bound parameter, and both
 // backends cap the parameters of a statement (SQLite at 32766).
@@ -38,6 +39,7 @@ std::vector<TableSpec> make_table_specs() {
       {organizations, "routeiq_organizations", {{"organization_alias"}}},
       {budgets, "routeiq_budgets", {}},
       {memberships, "routeiq_memberships", {{"team_id"}, {"user_id"}}},
+      {models, "routeiq_models", {{"model_name", 2}}, 2},
   };
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The management store: virtual keys, teams, users, end users, organisations,
-// budgets and team memberships, as LiteLLM keeps them. Each row is one JSON
+// budgets, team memberships and deployments added through the API, as LiteLLM
+// keeps them. Each row is one JSON
 // document (the fields LiteLLM's management API takes and returns) plus the
 // columns it is found by, so the API layer owns the field rules and a backend
 // only stores, indexes and migrates.
@@ -32,6 +33,7 @@ enum class Table {
   organizations,  // id: organization_id
   budgets,        // id: budget_id
   memberships,    // id: "<team_id>\n<user_id>" (a team member's role, spend, budget)
+  models,         // id: model_info.id; a deployment added by /model/new (LiteLLM_ProxyModelTable)
 };
 
 // The columns a table can be queried by, extracted from its documents by the
@@ -43,6 +45,7 @@ enum class Table {
 //   organizations: organization_alias
 //   budgets: (none)
 //   memberships: team_id, user_id
+//   models: model_name
 std::vector<std::string_view> indexed_columns(Table table);
 std::string_view table_name(Table table);
 

@@ -109,7 +109,7 @@ TEST(LoaderWarnings, KnownButUnsupportedLiteLLMSettings) {
 router_settings:
   redis_host: localhost
 general_settings:
-  store_model_in_db: true
+  store_prompts_in_spend_logs: true
 litellm_settings:
   callbacks: ["langfuse"]
 guardrails:
@@ -120,13 +120,13 @@ guardrails:
       "yet (ignored)",
       "config.yaml:5: router_settings.redis_host is a LiteLLM setting RouteIQ does not support "
       "yet (ignored)",
-      "config.yaml:7: general_settings.store_model_in_db is a LiteLLM setting RouteIQ does not "
-      "support yet (ignored)",
+      "config.yaml:7: general_settings.store_prompts_in_spend_logs is a LiteLLM setting RouteIQ "
+      "does not support yet (ignored)",
       "config.yaml:10: guardrails is a LiteLLM setting RouteIQ does not support yet (ignored)",
   };
   EXPECT_EQ(c.warnings, expected);
   EXPECT_EQ(c.router_settings.extra.at("redis_host").as_string(), "localhost");
-  EXPECT_TRUE(c.general_settings.extra.at("store_model_in_db").as_bool());
+  EXPECT_TRUE(c.general_settings.extra.at("store_prompts_in_spend_logs").as_bool());
   EXPECT_EQ(c.litellm_settings.extra.at("callbacks").as_array()[0].as_string(), "langfuse");
   EXPECT_TRUE(c.extra.at("guardrails").is_array());
 }

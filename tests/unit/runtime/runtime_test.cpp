@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "routeiq/config/deployment_json.hpp"
 #include "routeiq/runtime/runtime.hpp"
 
 namespace routeiq::runtime {
@@ -86,6 +87,78 @@ TEST(Snapshot, DeploymentTargetsAreDecidedOnce) {
   EXPECT_TRUE(t.drop_params);
   ASSERT_EQ(t.extra_headers.size(), 1u);
   EXPECT_EQ(t.extra_headers[0].second, "blue");
+}
+
+config::Deployment db_deployment(const std::string& name, const std::string& id) {
+  boost::json::object entry{
+      {"model_name", name},
+      {"litellm_params", {{"model", "openai/" + name}, {"api_base", "http://127.0.0.1:9/v1"}}},
+      {"model_info", {{"id", id}}}};
+  auto loaded = config::load_deployment_json(entry);
+  EXPECT_TRUE(loaded) << (loaded ? "" : loaded.error().message);
+  return loaded->deployment;
+}
+
+std::vector<std::string> ids_of(const Snapshot& snap) {
+  std::vector<std::string> ids;
+  for (const auto& d : snap.config->model_list) ids.push_back(d.model_info.id);
+  return ids;
+}
+
+TEST(Runtime, DatabaseDeploymentsAreServedBesideTheConfigAndSurviveAReload) {
+  auto rt = Runtime::create(config_of(kTwo));
+  ASSERT_TRUE(rt);
+  ASSERT_TRUE(rt.value()->set_db_deployments({db_deployment("from-db", "db-1")}));
+  auto snap = rt.value()->snapshot();
+  EXPECT_EQ(ids_of(*snap), (std::vector<std::string>{"dep-a", "dep-b", "db-1"}));
+  EXPECT_TRUE(snap->table->resolve("from-db"));
+
+  ASSERT_TRUE(rt.value()->reload(config_of(kReordered)));
+  EXPECT_EQ(ids_of(*rt.value()->snapshot()), (std::vector<std::string>{"dep-b", "dep-c", "db-1"}))
+      << "a config reload keeps the database's deployments";
+
+  ASSERT_TRUE(rt.value()->set_db_deployments({}));
+  EXPECT_EQ(ids_of(*rt.value()->snapshot()), (std::vector<std::string>{"dep-b", "dep-c"}));
+  EXPECT_FALSE(rt.value()->snapshot()->table->resolve("from-db"));
+}
+
+TEST(Runtime, ADatabaseDeploymentWithAConfigIdIsLeftOut) {
+  auto rt = Runtime::create(config_of(kTwo));
+  ASSERT_TRUE(rt);
+  ASSERT_TRUE(rt.value()->set_db_deployments({db_deployment("other", "dep-a")}));
+  auto snap = rt.value()->snapshot();
+  EXPECT_EQ(ids_of(*snap), (std::vector<std::string>{"dep-a", "dep-b"}));
+  ASSERT_FALSE(snap->warnings.empty());
+  EXPECT_NE(snap->warnings.back().find("dep-a"), std::string::npos);
+}
+
+TEST(DeploymentJson, ReadByTheFileRules) {
+  auto ok = config::load_deployment_json(
+      {{"model_name", "m"},
+       {"litellm_params", {{"model", "groq/llama"}, {"timeout", "30"}, {"seed", 7}}}});
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->deployment.provider, "groq");
+  EXPECT_EQ(ok->deployment.model, "llama");
+  EXPECT_EQ(*ok->deployment.timeout, 30);
+  EXPECT_EQ(ok->deployment.extra_params.at("seed").as_int64(), 7);
+  EXPECT_TRUE(ok->warnings.empty());
+
+  auto bad_timeout = config::load_deployment_json(
+      {{"model_name", "m"}, {"litellm_params", {{"model", "openai/x"}, {"timeout", "soon"}}}});
+  ASSERT_FALSE(bad_timeout);
+  EXPECT_EQ(bad_timeout.error().message.rfind("litellm_params.timeout: ", 0), 0u)
+      << bad_timeout.error().message;
+
+  auto crlf = config::load_deployment_json(
+      {{"model_name", "m"},
+       {"litellm_params", {{"model", "openai/x"}, {"api_base", "http://h/v1\r\nX-Evil: 1"}}}});
+  ASSERT_FALSE(crlf);
+  EXPECT_NE(crlf.error().message.find("line break"), std::string::npos);
+
+  auto unknown = config::load_deployment_json(
+      {{"model_name", "m"}, {"litellm_params", {{"model", "nosuch/x"}}}, {"extra", 1}});
+  ASSERT_TRUE(unknown) << unknown.error().message;
+  EXPECT_EQ(unknown->warnings.size(), 2u) << "the unknown key and the unknown provider";
 }
 
 TEST(HealthRegistry, SlotsAreSharedByIdAndFreedWithTheirSnapshots) {

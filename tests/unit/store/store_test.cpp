@@ -471,6 +471,24 @@ TEST_P(StoreTest, ReopeningKeepsDataAndSkipsMigrations) {
   EXPECT_EQ(raw("SELECT applied_ms FROM routeiq_schema WHERE version = 1"), applied);
 }
 
+// A version 1 database (made before deployments were stored) gains the
+// models table when a newer build opens it, and keeps its rows.
+TEST_P(StoreTest, VersionOneDatabaseGainsTheModelsTable) {
+  ASSERT_TRUE(*store_->insert(Table::teams, key_row("t1", {{"team_alias", "a"}})));
+  store_.reset();
+  raw("DROP TABLE routeiq_models");
+  raw("DELETE FROM routeiq_schema WHERE version = 2");
+  reopen();
+  EXPECT_EQ(raw("SELECT COUNT(*) FROM routeiq_schema"), std::to_string(schema_version()));
+  EXPECT_TRUE((*store_->get(Table::teams, "t1")).has_value());
+  json::object doc{{"model_name", "gpt-4o"}, {"litellm_params", {{"model", "openai/gpt-4o"}}}};
+  ASSERT_TRUE(*store_->insert(Table::models, key_row("m1", doc)));
+  auto found = store_->list(Table::models, where({{"model_name", "gpt-4o"}}));
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ(found->front().doc, doc);
+}
+
 TEST_P(StoreTest, NewerSchemaRefused) {
   store_.reset();
   int newer = schema_version() + 1;
@@ -574,7 +592,9 @@ TEST(StoreTables, NamesAndColumns) {
             (std::vector<std::string_view>{"user_email", "organization_id"}));
   EXPECT_EQ(indexed_columns(Table::end_users), (std::vector<std::string_view>{"alias"}));
   EXPECT_TRUE(indexed_columns(Table::budgets).empty());
-  EXPECT_GE(schema_version(), 1);
+  EXPECT_EQ(table_name(Table::models), "routeiq_models");
+  EXPECT_EQ(indexed_columns(Table::models), (std::vector<std::string_view>{"model_name"}));
+  EXPECT_GE(schema_version(), 2);
 }
 
 class OpenStoreTest : public ::testing::Test {
