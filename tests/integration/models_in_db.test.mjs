@@ -163,7 +163,7 @@ describe('models in the database (SQLite)', () => {
     assert.equal(broken.status, 400);
   });
 
-  test('only the master key may manage models', async () => {
+  test('only the proxy admin may manage models, not a management key', async () => {
     const k = await (await post(gw, '/key/generate', { key_type: 'management' })).json();
     const r = await post(gw, '/model/new', newModel(mock, { model_info: { id: 'by-key' } }), { key: k.key });
     assert.equal(r.status, 403);

@@ -23,9 +23,10 @@ namespace {
 // Why this caller may not manage models here, if it may not. LiteLLM lets
 // only the proxy admin add, change or remove deployments.
 std::optional<Error> model_route_refusal(const RequestContext& ctx) {
-  if (!ctx.principal.is_admin())
-    return make_error(ErrorKind::forbidden,
-                      "Only the master key (proxy_admin) may add, update or delete models");
+  if (!ctx.principal.is_proxy_admin())
+    return make_error(ErrorKind::auth_forbidden,
+                      "Only the proxy admin (the master key, or a key of a proxy_admin user) may "
+                      "add, update or delete models");
   if (!ctx.key_service->db_models())
     return make_error(ErrorKind::invalid_request,
                       "Models are stored only with general_settings.store_model_in_db: true (or "

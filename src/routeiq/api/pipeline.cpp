@@ -52,6 +52,11 @@ bool Principal::is_admin() const {
   return key->user_id.empty() && keys::routes_name(*key, keys::RouteGroup::management, "");
 }
 
+bool Principal::is_proxy_admin() const {
+  if (kind != Kind::virtual_key) return true;
+  return key && key->role == keys::Role::proxy_admin;
+}
+
 bool Principal::reads_all() const {
   return is_admin() || (key && key->role == keys::Role::proxy_admin_viewer);
 }

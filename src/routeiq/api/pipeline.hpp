@@ -53,6 +53,10 @@ struct Principal {
   // May act on anything: the master key, a proxy_admin user's key, or a
   // management key that belongs to no user (made by an admin for tooling).
   bool is_admin() const;
+  // LiteLLM's proxy_admin: the master key or a key of a proxy_admin user (not
+  // a management key, which may manage keys but not deployments and their
+  // credentials).
+  bool is_proxy_admin() const;
   // May read anything: an admin or a proxy_admin_viewer.
   bool reads_all() const;
   // The user a virtual key acts for ("" for the master key and keys without one).

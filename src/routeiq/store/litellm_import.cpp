@@ -54,7 +54,7 @@ constexpr SourceSpec kSources[] = {
 const SourceSpec& source_spec(Table table) {
   for (const auto& spec : kSources)
     if (spec.table == table) return spec;
-  return kSources[0];  // unreachable: every table has a row
+  return kSources[0];  // unreachable: callers go through kSources (models are not imported)
 }
 
 // A time as the store writes them ("2024-05-01T12:00:00.123Z"), from what
@@ -149,6 +149,8 @@ Result<std::string> row_id(Table table, json::object& doc, const HashKey& hash_k
       return str_or(doc, "team_id").empty() || str_or(doc, "user_id").empty()
                  ? std::string()
                  : std::string(str_or(doc, "team_id")) + "\n" + std::string(str_or(doc, "user_id"));
+    case Table::models:  // LiteLLM seals its stored models with its own scheme: not imported
+      break;
   }
   return std::string();
 }
