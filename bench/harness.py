@@ -28,6 +28,8 @@ MODEL = "bench-model"
 MASTER_KEY = "sk-bench-master"
 # The key clients send: the master key, or a virtual key with --virtual-key.
 CLIENT_KEY = MASTER_KEY
+# The key store: a SQLite file in the work dir unless --postgres.
+DATABASE_URL = None
 UPSTREAM_KEY = "sk-bench"
 STREAM_CHUNKS = 64
 PROXY_CORE = "0"
@@ -67,6 +69,8 @@ def parse_args():
     p.add_argument("--max-throughput-seconds", type=int, default=30, help="per target")
     p.add_argument("--virtual-key", action="store_true",
                    help="clients send a virtual key (made with /key/generate) instead of the master key")
+    p.add_argument("--postgres", action="store_true",
+                   help="the key store on a throwaway PostgreSQL 15 (bench/pg.py) instead of SQLite")
     p.add_argument("--out", default=None, help="JSON path (default bench/results/<date>-gateway.json)")
     return p.parse_args()
 
@@ -252,7 +256,7 @@ ROUTEIQ_CONFIG = """model_list:
       api_key: {upstream_key}
 general_settings:
   master_key: {master_key}
-  database_url: "sqlite://{workdir}/keys.db"
+  database_url: "{database_url}"
 """
 
 
@@ -262,7 +266,7 @@ def start_routeiq(args, workdir, mock_port):
     config = Path(workdir) / "routeiq.yaml"
     config.write_text(ROUTEIQ_CONFIG.format(model=MODEL, mock_port=mock_port,
                                             upstream_key=UPSTREAM_KEY, master_key=MASTER_KEY,
-                                            workdir=workdir))
+                                            database_url=DATABASE_URL or f"sqlite://{workdir}/keys.db"))
     argv = pinned(PROXY_CORE, [args.routeiq, "serve", "--config", str(config), "--port", "0"])
     service = Service("routeiq", argv, workdir)
     port = service.wait_listening(10)
@@ -642,7 +646,14 @@ def main():
               "notes": []}
     report["settings"] = {k: v for k, v in vars(args).items() if k not in ("out",)}
     started = time.monotonic()
+    postgres = None
     try:
+        if args.postgres:
+            global DATABASE_URL
+            sys.path.insert(0, str(ROOT / "bench"))
+            from pg import Postgres
+            postgres = Postgres().start()
+            DATABASE_URL = postgres.url
         mock, mock_port = start_mock(args, workdir)
         services["mock"] = mock
         ports, proxies, report["unavailable"] = start_targets(args, workdir, wanted, mock_port)
@@ -653,6 +664,8 @@ def main():
     finally:
         for service in services.values():
             service.stop()
+        if postgres:
+            postgres.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     report["machine"]["loadavg_end"] = os.getloadavg()[0]
     report["seconds"] = round(time.monotonic() - started, 1)

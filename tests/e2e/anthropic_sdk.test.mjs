@@ -4,6 +4,9 @@
 // sides) and by the Bedrock mock (translated twice). The first suite points the
 // SDK at the Anthropic mock directly: it proves the mock speaks what the SDK reads.
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { MASTER_KEY, deployment, startGateway, startMock } from '../integration/lib.mjs';
@@ -98,6 +101,7 @@ router_settings:
   num_retries: 0
 general_settings:
   master_key: ${MASTER_KEY}
+  database_url: "sqlite://${join(mkdtempSync(join(tmpdir(), 'routeiq-anthropic-sdk-')), 'keys.db')}"
 `);
     client = new Anthropic({ apiKey: MASTER_KEY, baseURL: gw.url, maxRetries: 0, timeout: 15_000 });
   });
@@ -215,5 +219,32 @@ general_settings:
     assert.equal(err.status, 401);
     assert.equal(err.error.type, 'error');
     assert.equal(err.error.error.type, 'authentication_error');
+  });
+
+  test('a virtual key works in the SDK (sent as x-api-key), within its models', async () => {
+    const made = await fetch(`${gw.url}/key/generate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ models: ['claude-sonnet'], key_alias: 'anthropic-sdk' }),
+    });
+    assert.equal(made.status, 200);
+    const { key } = await made.json();
+    const keyed = new Anthropic({ apiKey: key, baseURL: gw.url, maxRetries: 0, timeout: 15_000 });
+    const r = await keyed.messages.create({ model: 'claude-sonnet', max_tokens: 20, messages: [{ role: 'user', content: 'Hi' }] });
+    assert.equal(r.type, 'message');
+    assert.ok(r.content[0].text.length > 0);
+    const refused = await errorOf(keyed.messages.create({ model: 'gpt-4o-mini', max_tokens: 20, messages: [{ role: 'user', content: 'Hi' }] }));
+    assert.ok(refused instanceof Anthropic.AuthenticationError, String(refused));
+    assert.equal(refused.status, 401);
+    assert.match(refused.message, /gpt-4o-mini/);
+    const blocked = await fetch(`${gw.url}/key/block`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ key }),
+    });
+    assert.equal(blocked.status, 200);
+    const afterBlock = await errorOf(keyed.messages.create({ model: 'claude-sonnet', max_tokens: 20, messages: [{ role: 'user', content: 'Hi' }] }));
+    assert.ok(afterBlock instanceof Anthropic.AuthenticationError, String(afterBlock));
+    assert.match(afterBlock.message, /blocked/);
   });
 });
