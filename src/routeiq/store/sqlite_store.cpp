@@ -109,13 +109,13 @@ class Session {
   Result<bool> insert(Table table, const Row& row) {
     auto sql = insert_sql(Dialect::sqlite, table, row);
     if (!sql) return sql.take_error();
-    return write(std::move(sql.value()));
+    return write(sql.value());
   }
 
   Result<bool> update(Table table, const Row& row) {
     auto sql = update_sql(Dialect::sqlite, table, row);
     if (!sql) return sql.take_error();
-    return write(std::move(sql.value()));
+    return write(sql.value());
   }
 
   Status put(Table table, const Row& row) {
@@ -129,7 +129,7 @@ class Session {
   Result<bool> remove(Table table, std::string_view id) {
     auto sql = remove_sql(Dialect::sqlite, table, id);
     if (!sql) return sql.take_error();
-    return write(std::move(sql.value()));
+    return write(sql.value());
   }
 
   Result<std::vector<Row>> list(Table table, const Query& query) {

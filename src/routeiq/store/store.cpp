@@ -154,7 +154,10 @@ Result<Sql> where_clause(Dialect dialect, Table table, const Query& query, int f
     return placeholder(dialect, n++);
   };
   std::vector<std::string> terms;
-  for (const auto& [column, value] : query.equals) {
+  for (const auto& term : query.equals) {
+    // Named, not a structured binding: clang before 16 cannot capture one.
+    const std::string& column = term.first;
+    const std::string& value = term.second;
     auto known = std::find_if(spec.columns.begin(), spec.columns.end(),
                               [&](const ColumnSpec& c) { return c.name == column; });
     if (known == spec.columns.end())
