@@ -279,4 +279,20 @@ asio::awaitable<void> answer_list(RequestContext& ctx,
   co_await ctx.exchange.respond(200, kJson, text);
 }
 
+asio::awaitable<void> answer_delete_owners(RequestContext& ctx, Table table,
+                                           std::string_view column, std::string_view list_name) {
+  if (!co_await require_store(ctx)) co_return;
+  auto ids = id_list(ctx.body, list_name);
+  if (!ids) {
+    co_await send_error(ctx, ids.error());
+    co_return;
+  }
+  std::function<Result<json::object>(Store&)> work = [table, column,
+                                                      owners = std::move(ids.value())](Store& s) {
+    return delete_owners(s, table, column, owners);
+  };
+  co_await answer(ctx, std::move(work));
+  ctx.key_service->forget_all();
+}
+
 }  // namespace routeiq::api

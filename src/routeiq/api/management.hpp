@@ -61,6 +61,12 @@ Result<boost::json::object> delete_owners(store::Store& s, store::Table table,
 // A 400 naming the first member of `body` that is not one of `names`.
 Status known_fields(const boost::json::object& body, std::initializer_list<std::string_view> names,
                     std::string_view route);
+// /team/delete, /user/delete: the owners the body's `list_name` names deleted
+// with their keys (delete_owners), then every cached key dropped.
+boost::asio::awaitable<void> answer_delete_owners(RequestContext& ctx, store::Table table,
+                                                  std::string_view column,
+                                                  std::string_view list_name);
+
 // The strings of a body's list member (team_ids, user_ids); an error naming it
 // when it is missing, empty or holds something else.
 Result<std::vector<std::string>> id_list(const boost::json::object& body, std::string_view name);

@@ -323,16 +323,7 @@ asio::awaitable<void> handle_team_member_update(RequestContext& ctx) {
 }
 
 asio::awaitable<void> handle_team_delete(RequestContext& ctx) {
-  if (!co_await require_store(ctx)) co_return;
-  auto ids = id_list(ctx.body, "team_ids");
-  if (!ids) {
-    co_await send_error(ctx, ids.error());
-    co_return;
-  }
-  std::vector<std::string> team_ids = std::move(ids.value());
-  Work work = [team_ids](Store& s) { return delete_owners(s, Table::teams, "team_id", team_ids); };
-  co_await answer(ctx, std::move(work));
-  ctx.key_service->forget_all();
+  co_await answer_delete_owners(ctx, Table::teams, "team_id", "team_ids");
 }
 
 asio::awaitable<void> handle_team_info(RequestContext& ctx) {

@@ -151,16 +151,7 @@ asio::awaitable<void> handle_user_update(RequestContext& ctx) {
 }
 
 asio::awaitable<void> handle_user_delete(RequestContext& ctx) {
-  if (!co_await require_store(ctx)) co_return;
-  auto ids = id_list(ctx.body, "user_ids");
-  if (!ids) {
-    co_await send_error(ctx, ids.error());
-    co_return;
-  }
-  std::vector<std::string> user_ids = std::move(ids.value());
-  Work work = [user_ids](Store& s) { return delete_owners(s, Table::users, "user_id", user_ids); };
-  co_await answer(ctx, std::move(work));
-  ctx.key_service->forget_all();
+  co_await answer_delete_owners(ctx, Table::users, "user_id", "user_ids");
 }
 
 asio::awaitable<void> handle_user_info(RequestContext& ctx) {
