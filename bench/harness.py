@@ -267,7 +267,10 @@ def start_routeiq(args, workdir, mock_port):
     config.write_text(ROUTEIQ_CONFIG.format(model=MODEL, mock_port=mock_port,
                                             upstream_key=UPSTREAM_KEY, master_key=MASTER_KEY,
                                             database_url=DATABASE_URL or f"sqlite://{workdir}/keys.db"))
-    argv = pinned(PROXY_CORE, [args.routeiq, "serve", "--config", str(config), "--port", "0"])
+    argv = [args.routeiq, "serve", "--config", str(config), "--port", "0"]
+    if getattr(args, "gateway_threads", None):
+        argv += ["--threads", str(args.gateway_threads)]
+    argv = pinned(PROXY_CORE, argv)
     service = Service("routeiq", argv, workdir)
     port = service.wait_listening(10)
     if port is None:

@@ -53,6 +53,9 @@ class KeyService {
   using KeyPtr = std::shared_ptr<const keys::VirtualKey>;
   // The key with this token (null: no such key), from the cache or the store.
   boost::asio::awaitable<Result<KeyPtr>> find(const std::string& token);
+  // The cached answer for this token (null: known not to exist), without a
+  // coroutine; nullopt when only the store can tell.
+  std::optional<KeyPtr> cached(const std::string& token) { return keys_.get(token); }
   using EndUserPtr = std::shared_ptr<const EndUser>;
   // The end user with this id (null: not stored), from the cache or the store.
   boost::asio::awaitable<Result<EndUserPtr>> find_end_user(const std::string& id);

@@ -49,9 +49,10 @@ Error unknown_key(std::string_view presented) {
                         ". Unable to find token in cache or the key database");
 }
 
-asio::awaitable<Status> authenticate_virtual_key(RequestContext& ctx, std::string_view presented) {
-  std::string token = keys::hash_key(presented);
-  auto found = co_await ctx.key_service->find(token);
+// The checks once the key's row is known, from the cache or the store. Not a
+// coroutine: a cached key must not cost the request another coroutine frame.
+Status admit_virtual_key(RequestContext& ctx, std::string_view presented,
+                         const Result<KeyService::KeyPtr>& found) {
   if (!found) {
     // LiteLLM's escape hatch for an outage, never for the routes that manage keys.
     if (found.error().kind == ErrorKind::db_unavailable &&
@@ -59,19 +60,19 @@ asio::awaitable<Status> authenticate_virtual_key(RequestContext& ctx, std::strin
         ctx.route.group != RouteGroup::management) {
       log::warn()
           << "key database unavailable: request let through (allow_requests_on_db_unavailable)";
-      co_return ok_status();
+      return ok_status();
     }
-    co_return found.error();
+    return found.error();
   }
-  if (!found.value()) co_return unknown_key(presented);
+  if (!found.value()) return unknown_key(presented);
   const auto& key = *found.value();
-  if (auto st = keys::key_usable(key, std::chrono::system_clock::now()); !st) co_return st;
+  if (auto st = keys::key_usable(key, std::chrono::system_clock::now()); !st) return st;
   bool read_only = ctx.exchange.request().method() == http::verb::get;
   if (auto st = keys::route_allowed(key, ctx.route.group, ctx.route.path, read_only); !st)
-    co_return st;
+    return st;
   ctx.principal.kind = Principal::Kind::virtual_key;
   ctx.principal.key = found.value();
-  co_return ok_status();
+  return ok_status();
 }
 
 }  // namespace
@@ -86,7 +87,11 @@ asio::awaitable<Status> AuthStage::before(RequestContext& ctx) {
     co_return ok_status();
   }
   if (!ctx.key_service) co_return unauthorized();
-  co_return co_await authenticate_virtual_key(ctx, presented);
+  std::string token = keys::hash_key(presented);
+  if (auto hit = ctx.key_service->cached(token))
+    co_return admit_virtual_key(ctx, presented, Result<KeyService::KeyPtr>(std::move(*hit)));
+  auto found = co_await ctx.key_service->find(token);
+  co_return admit_virtual_key(ctx, presented, found);
 }
 
 asio::awaitable<Status> JsonBodyStage::before(RequestContext& ctx) {
