@@ -16,6 +16,13 @@ std::string format_ms(double ms) {
   return std::string(buf, ec == std::errc() ? end : buf);
 }
 
+// As Python prints a float: the shortest text that reads back the same.
+std::string format_cost(double usd) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, usd);
+  return std::string(buf, ec == std::errc() ? end : buf);
+}
+
 void add_attempt_counts(HeaderList& h, const RequestRecord& r) {
   h.add("x-litellm-attempted-retries", std::to_string(r.retries));
   h.add("x-litellm-attempted-fallbacks", std::to_string(r.fallbacks));
@@ -50,6 +57,8 @@ HeaderList success_headers(const AttemptScope& scope, const runtime::DeploymentR
   h.add("x-litellm-model-group", res.group_name);
   h.add("x-litellm-model-api-base", d.public_api_base);
   add_attempt_counts(h, r);
+  if (r.response_cost) h.add("x-litellm-response-cost", format_cost(*r.response_cost));
+  if (r.stream) h.add("trailer", "x-litellm-response-cost");
   h.add("x-litellm-response-duration-ms", format_ms(total_ms));
   if (!scope.choice.routed_by.empty()) {
     h.add("x-routeiq-router", scope.choice.routed_by);
@@ -57,6 +66,23 @@ HeaderList success_headers(const AttemptScope& scope, const runtime::DeploymentR
   }
   // Time spent in the gateway itself: everything but waiting on the provider.
   h.add("x-litellm-overhead-duration-ms", format_ms(std::max(0.0, total_ms - upstream_ms)));
+  return h;
+}
+
+void note_cost(RequestContext& ctx, const runtime::DeploymentRuntime& d) {
+  auto& r = ctx.record;
+  if (d.price.priced()) {
+    r.response_cost = cost::cost_of(d.price, r.usage);
+    return;
+  }
+  if (!d.provider_from_request) return;  // priced once per config: no price
+  auto price = cost::model_price(d.target.provider, d.target.model, *ctx.snapshot->prices);
+  if (price.priced()) r.response_cost = cost::cost_of(price, r.usage);
+}
+
+HeaderList cost_trailers(const RequestRecord& r) {
+  HeaderList h;
+  if (r.response_cost) h.add("x-litellm-response-cost", format_cost(*r.response_cost));
   return h;
 }
 

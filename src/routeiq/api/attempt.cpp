@@ -113,6 +113,8 @@ asio::awaitable<Outcome> relay_whole(AttemptScope& scope, net::UpstreamCall& cal
   if (!complete) co_return transport_failure(scope, call);
   auto decoded = codec.decode_body(std::move(body));
   if (!decoded) co_return bad_response(scrub(decoded.error().message, d));
+  note_answer(scope.ctx.record, codec);
+  note_cost(scope.ctx, d);
   bool passed_through = codec.takes_client_body();
   std::string content_type = passed_through ? content_type_of(call) : "application/json";
   co_await scope.ctx.exchange.respond(passed_through ? call.status() : 200, content_type,
@@ -170,7 +172,9 @@ asio::awaitable<Outcome> relay_stream(AttemptScope& scope, net::UpstreamCall& ca
   out.clear();
   codec.finish_stream(out);
   if (!out.empty()) co_await ex.write_chunk(out);
-  co_await ex.end_stream();
+  note_answer(scope.ctx.record, codec);
+  note_cost(scope.ctx, d);
+  co_await ex.end_stream(cost_trailers(scope.ctx.record));
   co_return Outcome{Outcome::ok};
 }
 

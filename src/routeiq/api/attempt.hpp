@@ -57,6 +57,12 @@ Outcome local_error(int status, std::string message);
 // learned router's decision.
 HeaderList success_headers(const AttemptScope& scope, const runtime::DeploymentRuntime& d,
                            const routing::Resolution& res);
+// The answer's cost from its usage (record.usage set) at the deployment's
+// price, into the record; unset when the model has no price.
+void note_cost(RequestContext& ctx, const runtime::DeploymentRuntime& d);
+// After a stream: x-litellm-response-cost as a trailer (the header went
+// before the usage was known).
+HeaderList cost_trailers(const RequestRecord& r);
 // The answer when attempts are over: the upstream's error as it said it, or
 // the transport failure of the last attempt.
 boost::asio::awaitable<void> send_upstream_error(AttemptScope& scope, const Outcome& o,

@@ -53,7 +53,7 @@ asio::awaitable<Outcome> stream_mock(AttemptScope& scope, const MockAnswer& m,
   out.clear();
   encoder.finish(out);
   co_await ex.write_chunk(out);
-  co_await ex.end_stream();
+  co_await ex.end_stream(cost_trailers(scope.ctx.record));
   co_return Outcome{Outcome::ok};
 }
 
@@ -83,6 +83,7 @@ asio::awaitable<Outcome> answer_mock(AttemptScope& scope, MockAnswer m,
   if (timed_out) co_return mock_timeout(m);
   if (m.failure) co_return mock_failure(*m.failure);
   note_mock_answer(scope.ctx.record, m, std::string(str_or(scope.ctx.body, "model")));
+  note_cost(scope.ctx, d);
   auto encoder = providers::make_encoder(scope.ctx.dialect(), res.group_name);
   if (m.stream) co_return co_await stream_mock(scope, m, *encoder, success_headers(scope, d, res));
   co_await scope.ctx.exchange.respond(200, "application/json", encoder->full(m.response),

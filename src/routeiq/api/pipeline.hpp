@@ -77,8 +77,9 @@ struct RequestRecord {
   bool complete = false;  // the answer reached its final event / a whole body
   bool cache_hit = false;
   providers::Usage usage;
-  int status = 0;     // the status sent to the client
-  std::string error;  // the error's message when the request failed
+  std::optional<double> response_cost;  // USD; unset: the model has no price
+  int status = 0;                       // the status sent to the client
+  std::string error;                    // the error's message when the request failed
   Clock::duration upstream_time{};
 };
 

@@ -1,6 +1,7 @@
 #include "routeiq/api/stages.hpp"
 
 #include <boost/json.hpp>
+#include <charconv>
 
 #include "routeiq/api/key_service.hpp"
 #include "routeiq/core/json.hpp"
@@ -135,6 +136,14 @@ asio::awaitable<Status> EndUserStage::before(RequestContext& ctx) {
   co_return ok_status();
 }
 
+namespace {
+std::string shortest(double v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, ec == std::errc() ? end : buf);
+}
+}  // namespace
+
 void RecordLogStage::after(const RequestContext& ctx) noexcept {
   if (!log::enabled(log::Level::debug)) return;
   const auto& r = ctx.record;
@@ -145,8 +154,10 @@ void RecordLogStage::after(const RequestContext& ctx) noexcept {
                << " stream=" << (r.stream ? "true" : "false")
                << " complete=" << (r.complete ? "true" : "false")
                << " prompt_tokens=" << r.usage.prompt_tokens
-               << " completion_tokens=" << r.usage.completion_tokens << " attempts=" << r.attempts
-               << " retries=" << r.retries << " fallbacks=" << r.fallbacks << " duration_ms=" << ms;
+               << " completion_tokens=" << r.usage.completion_tokens
+               << " cost=" << (r.response_cost ? shortest(*r.response_cost) : std::string("none"))
+               << " attempts=" << r.attempts << " retries=" << r.retries
+               << " fallbacks=" << r.fallbacks << " duration_ms=" << ms;
 }
 
 std::vector<std::unique_ptr<Stage>> default_stages() {

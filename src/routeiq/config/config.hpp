@@ -90,6 +90,9 @@ struct LitellmSettings {
   std::optional<double> request_timeout;  // seconds
   std::optional<int> num_retries;
   bool set_verbose = false;
+  // A price table file (LiteLLM's model_prices_and_context_window.json
+  // format) over the built-in one; empty: LITELLM_MODEL_COST_MAP, else none.
+  std::string model_cost_map;
   boost::json::object extra;
 };
 

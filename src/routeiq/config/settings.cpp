@@ -252,6 +252,10 @@ constexpr KeyRow<LitellmSection> kLitellmKeys[] = {
      [](LitellmSection& l, const Entry& e, const At& at, Warnings&) {
        l.router_fallbacks.default_fallbacks = read_string_list(e.value, at);
      }},
+    {"model_cost_map", yes, "a price table in LiteLLM's format, laid over the built-in one",
+     [](LitellmSection& l, const Entry& e, const At& at, Warnings&) {
+       l.settings.model_cost_map = read_string(e.value, at);
+     }},
     // They only change LiteLLM's own console output.
     {"telemetry", harmless, "LiteLLM's usage telemetry"},
     {"suppress_debug_info", harmless, "LiteLLM's console hints"},

@@ -218,10 +218,13 @@ asio::awaitable<bool> Exchange::write_chunk(std::string_view data) {
   co_return ok;
 }
 
-asio::awaitable<bool> Exchange::end_stream() {
+asio::awaitable<bool> Exchange::end_stream(const HeaderList& trailers) {
   streaming_ = false;
+  std::string out = "0\r\n";
+  append_headers(out, trailers);
+  out += "\r\n";
   stream_.expires_after(std::chrono::seconds(30));
-  bool ok = co_await write_all("0\r\n\r\n");
+  bool ok = co_await write_all(std::move(out));
   stream_.expires_never();
   if (!ok) keep_alive_ = false;
   co_return ok;

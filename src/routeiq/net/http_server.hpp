@@ -73,7 +73,9 @@ class Exchange {
                                      const HeaderList& headers = {});
   // Writes one chunk and flushes it to the socket. false: the client is gone.
   asio::awaitable<bool> write_chunk(std::string_view data);
-  asio::awaitable<bool> end_stream();
+  // `trailers` follow the last chunk (RFC 9112 7.1.2): what is known only at
+  // the end, such as the cost of the answer.
+  asio::awaitable<bool> end_stream(const HeaderList& trailers = {});
   ~Exchange() { stop_watching(); }
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;

@@ -176,6 +176,9 @@ void add_access_groups(const config::Config& config, Snapshot& snap) {
 Result<std::shared_ptr<const Snapshot>> build_snapshot(std::shared_ptr<const config::Config> config,
                                                        routing::HealthRegistry* health) {
   auto snap = std::make_shared<Snapshot>();
+  auto prices = cost::PriceTable::load(config->litellm_settings.model_cost_map);
+  if (!prices) return prices.error();
+  snap->prices = std::move(prices.value());
   if (auto st = make_group_strategy(*config, *snap); !st) return st.error();
   snap->table = std::make_unique<routing::RoutingTable>(*config);
   const auto& rs = config->router_settings;
@@ -201,6 +204,7 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(std::shared_ptr<const con
     if (rt.provider && rt.provider->format == providers::WireFormat::router)
       if (auto st = make_router_group(d, *snap); !st) return st.error();
     rt.not_callable_reason = why_not_callable(d, rt);
+    rt.price = cost::deployment_price(d, *snap->prices);
     snap->deployments.push_back(std::move(rt));
   }
   for (const auto& rt : snap->deployments) snap->callable.push_back(rt.not_callable_reason.empty());

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "routeiq/config/config.hpp"
+#include "routeiq/cost/cost.hpp"
 #include "routeiq/credentials/credentials.hpp"
 #include "routeiq/providers/provider_table.hpp"
 #include "routeiq/providers/translator.hpp"
@@ -38,6 +39,9 @@ struct DeploymentRuntime {
   // Why a call to this deployment can only fail (e.g. its provider is unknown),
   // as LiteLLM fails it: every call gets a 400 with this message. Empty: callable.
   std::string not_callable_reason;
+  // What its tokens cost (the price table under the deployment's own prices),
+  // decided once; for a `model: "*"` deployment, per request from its model.
+  cost::Price price;
 };
 
 struct Snapshot {
@@ -46,6 +50,9 @@ struct Snapshot {
   std::unique_ptr<routing::Strategy> strategy;
   std::shared_ptr<routing::CooldownTracker> cooldowns;
   std::vector<DeploymentRuntime> deployments;
+  // The price table: built in, or a user's file over it (LITELLM_MODEL_COST_MAP,
+  // litellm_settings.model_cost_map).
+  std::shared_ptr<const cost::PriceTable> prices;
   std::vector<uint8_t> callable;  // per deployment: 1 unless not_callable_reason is set
   std::vector<std::string> warnings;
   // Every learned router (strategy and router groups), for status and hot reload.
