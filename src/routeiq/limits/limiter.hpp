@@ -9,6 +9,7 @@
 // Scope ids: "key:<hash>", "user:<id>", "team:<id>", "end_user:<id>",
 // "key_model:<hash>:<group>", "team_model:<id>:<group>", "deployment:<id>".
 // The ids of one request must be distinct.
+#include <boost/container/small_vector.hpp>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -68,9 +69,11 @@ struct Remaining {
 struct Ticket {
   struct Hold {
     void* counters = nullptr;  // the backend's own handle on one scope
+    size_t hash = 0;
     uint32_t shard = 0;
   };
-  std::vector<Hold> holds;
+  // Inline for the usual scopes of a request: no allocation per request.
+  boost::container::small_vector<Hold, 6> holds;
   int64_t estimated_tokens = 0;
   int64_t estimate_second = 0;
 };

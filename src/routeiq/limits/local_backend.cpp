@@ -9,18 +9,45 @@
 
 namespace routeiq::limits {
 
+// The fields every request reads come first, next to the requests window's sum.
 struct LocalBackend::Counters {
-  Window requests, tokens;
   int64_t in_flight = 0;
   int64_t last_second = 0;
-  const std::string* id = nullptr;  // the map's key (nodes do not move)
   std::list<Counters*>::iterator lru_position;
+  const std::string* id = nullptr;  // the map's key (nodes do not move)
+  Window requests, tokens;
 };
 
 // Own cache lines, so threads locking neighbouring shards do not slow each other.
+namespace {
+
+// An id with its hash, computed once per admit for both the shard and the map.
+struct HashedId {
+  std::string_view id;
+  size_t hash;
+};
+
+struct IdHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
+  size_t operator()(const HashedId& id) const { return id.hash; }
+};
+
+struct IdEqual {
+  using is_transparent = void;
+  static std::string_view view(std::string_view id) { return id; }
+  static std::string_view view(const HashedId& id) { return id.id; }
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    return view(a) == view(b);
+  }
+};
+
+}  // namespace
+
 struct alignas(64) LocalBackend::Shard {
   std::mutex mutex;
-  std::unordered_map<std::string, Counters> by_id;
+  std::unordered_map<std::string, Counters, IdHash, IdEqual> by_id;
   std::list<Counters*> lru;  // least recently used first
 };
 
@@ -65,20 +92,23 @@ LocalBackend::LocalBackend(size_t shards)
 
 LocalBackend::~LocalBackend() = default;
 
-uint32_t LocalBackend::shard_index(std::string_view id) const {
-  return static_cast<uint32_t>(std::hash<std::string_view>{}(id) % shard_count_);
+uint32_t LocalBackend::shard_index(size_t hash) const {
+  // The high bits: the map's buckets use the low ones.
+  return static_cast<uint32_t>((hash >> 40) % shard_count_);
 }
 
 void LocalBackend::touch(Shard& shard, Counters& counters, int64_t now_second) {
-  counters.last_second = std::max(counters.last_second, now_second);
+  // Already touched this second: the ids after it in the list are no older.
+  if (counters.last_second >= now_second) return;
+  counters.last_second = now_second;
   shard.lru.splice(shard.lru.end(), shard.lru, counters.lru_position);
 }
 
-LocalBackend::Counters& LocalBackend::find_or_add(Shard& shard, const std::string& id,
+LocalBackend::Counters& LocalBackend::find_or_add(Shard& shard, std::string_view id, size_t hash,
                                                   int64_t now_second) {
-  auto found = shard.by_id.find(id);
+  auto found = shard.by_id.find(HashedId{id, hash});
   if (found == shard.by_id.end()) {
-    found = shard.by_id.try_emplace(id).first;
+    found = shard.by_id.try_emplace(std::string(id)).first;
     Counters& counters = found->second;
     counters.id = &found->first;
     counters.last_second = now_second;
@@ -131,7 +161,8 @@ std::optional<Refusal> LocalBackend::admit(std::span<const Scope> scopes, int64_
   ticket.holds.resize(scopes.size());
   uint64_t mask = 0;
   for (size_t i = 0; i < scopes.size(); ++i) {
-    ticket.holds[i].shard = shard_index(scopes[i].id);
+    ticket.holds[i].hash = IdHash{}(scopes[i].id);
+    ticket.holds[i].shard = shard_index(ticket.holds[i].hash);
     mask |= uint64_t{1} << ticket.holds[i].shard;
   }
   int64_t now_second = second_of(now);
@@ -139,13 +170,14 @@ std::optional<Refusal> LocalBackend::admit(std::span<const Scope> scopes, int64_
   locks.for_each([&](Shard& shard) { sweep(shard, now_second); });
 
   for (size_t i = 0; i < scopes.size(); ++i) {
-    Counters& counters = find_or_add(shards_[ticket.holds[i].shard], scopes[i].id, now_second);
+    Ticket::Hold& hold = ticket.holds[i];
+    Counters& counters = find_or_add(shards_[hold.shard], scopes[i].id, hold.hash, now_second);
     if (auto refusal =
             over_limit(scopes[i], counters.requests, counters.tokens, counters.in_flight, now)) {
       ticket.holds.clear();
       return refusal;
     }
-    ticket.holds[i].counters = &counters;
+    hold.counters = &counters;
   }
   for (const Ticket::Hold& hold : ticket.holds) {
     auto& counters = *static_cast<Counters*>(hold.counters);
@@ -183,9 +215,10 @@ void LocalBackend::release(const Ticket& ticket) noexcept {
 }
 
 Remaining LocalBackend::remaining(const Scope& scope, TimePoint now) {
-  Shard& shard = shards_[shard_index(scope.id)];
+  size_t hash = IdHash{}(scope.id);
+  Shard& shard = shards_[shard_index(hash)];
   std::lock_guard lock(shard.mutex);
-  auto found = shard.by_id.find(scope.id);
+  auto found = shard.by_id.find(HashedId{scope.id, hash});
   auto left = [&](const std::optional<int64_t>& limit, Window Counters::*window) {
     int64_t used = found == shard.by_id.end() ? 0 : (found->second.*window).total(now);
     return std::max<int64_t>(*limit - used, 0);

@@ -34,8 +34,8 @@ class LocalBackend final : public Backend {
   struct Shard;
   class ShardLocks;
 
-  uint32_t shard_index(std::string_view id) const;
-  Counters& find_or_add(Shard& shard, const std::string& id, int64_t now_second);
+  uint32_t shard_index(size_t hash) const;
+  Counters& find_or_add(Shard& shard, std::string_view id, size_t hash, int64_t now_second);
   static void touch(Shard& shard, Counters& counters, int64_t now_second);
   static void sweep(Shard& shard, int64_t now_second);
 

@@ -4,6 +4,12 @@
 // at a time rather than resetting on the minute. Time is always passed in, so
 // tests drive it with a fake clock. Not thread-safe: the limiter's shard lock
 // guards it.
+//
+// The sum of the window is kept as buckets come and go, so total() reads no
+// bucket unless seconds have passed since the last add (then one per second
+// passed): on the hot path that is a few cache lines, not sixty buckets.
+// Requests arrive from several threads, so a time slightly before the newest
+// one seen counts as the newest one.
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -32,16 +38,24 @@ class Window {
   int64_t seconds_until_below(TimePoint now, int64_t limit) const;
 
  private:
+  static constexpr int64_t kNever = std::numeric_limits<int64_t>::min();
   struct Bucket {
-    int64_t second = std::numeric_limits<int64_t>::min();
+    int64_t second = kNever;
     int64_t count = 0;
   };
-  static bool in_window(int64_t second, int64_t now_second) {
-    return second <= now_second && second > now_second - kSeconds;
-  }
+
+  // The second `now` counts in: the newest one seen when time went back.
+  int64_t effective(TimePoint now) const;
+  // Moves the window to end at `second`, dropping the buckets that left it.
+  void advance(int64_t second);
+  // The sum at `second` (at or after newest_) without moving the window.
+  int64_t sum_at(int64_t second) const;
   Bucket& slot(int64_t second);
   const Bucket& slot(int64_t second) const;
 
+  // Read on every call, so first: on the cache line of whatever comes before.
+  int64_t newest_ = kNever;  // the window is (newest_ - 60, newest_]
+  int64_t sum_ = 0;          // of the buckets in the window
   std::array<Bucket, kSeconds> buckets_{};
 };
 

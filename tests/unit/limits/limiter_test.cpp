@@ -195,6 +195,40 @@ TEST(Limiter, ManyIdsOverTimeKeepMemoryFlat) {
   EXPECT_LT(limiter.tracked_ids(), 2000u);  // about three minutes of ids, not twenty
 }
 
+// The seam for shared counters: the Limiter's callers do not change with the backend.
+class RecordingBackend : public Backend {
+ public:
+  std::optional<Refusal> admit(std::span<const Scope> scopes, int64_t estimated_tokens, TimePoint,
+                               Ticket& ticket) override {
+    ++admits;
+    ticket.estimated_tokens = estimated_tokens;
+    if (scopes.empty()) return Refusal{.scope_id = "none"};
+    return std::nullopt;
+  }
+  void settle(const Ticket& ticket, int64_t actual_tokens, TimePoint) override {
+    settled_difference = actual_tokens - ticket.estimated_tokens;
+  }
+  void release(const Ticket&) noexcept override { ++releases; }
+  Remaining remaining(const Scope&, TimePoint) override { return {}; }
+  size_t tracked_ids() override { return 0; }
+
+  int admits = 0, releases = 0;
+  int64_t settled_difference = 0;
+};
+
+TEST(Limiter, AnotherBackendServesTheSameCalls) {
+  auto owned = std::make_unique<RecordingBackend>();
+  RecordingBackend& backend = *owned;
+  Limiter limiter(std::move(owned));
+  { Admission dropped = limiter.admit(one("key:k", {}), 10, at_s(0)); }
+  Admission settled = limiter.admit(one("key:k", {}), 10, at_s(0));
+  limiter.settle(settled.reservation, 25, at_s(1));
+  EXPECT_FALSE(limiter.admit({}, 10, at_s(1)).admitted());
+  EXPECT_EQ(backend.admits, 3);
+  EXPECT_EQ(backend.releases, 1);  // the refused one holds nothing, the settled one is done
+  EXPECT_EQ(backend.settled_difference, 15);
+}
+
 TEST(Limiter, ThreadsSharingAScopeAdmitExactlyTheLimit) {
   Limiter limiter;
   std::atomic<int> admitted{0};

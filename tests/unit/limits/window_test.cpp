@@ -65,6 +65,27 @@ TEST(Window, AddToSecondOnlyWhileTheBucketCounts) {
   EXPECT_EQ(window.total(at_s(70)), 0);
 }
 
+TEST(Window, ATimeBeforeTheNewestCountsAsTheNewest) {
+  Window window;
+  window.add(at_s(10), 2);
+  window.add(at_ms(9500), 3);  // another thread read the clock a little earlier
+  EXPECT_EQ(window.total(at_s(9)), 5);
+  EXPECT_EQ(window.total(at_s(69)), 5);
+  EXPECT_EQ(window.total(at_s(70)), 0);
+}
+
+TEST(Window, TheSumFollowsManySlides) {
+  Window window;
+  int64_t expected = 0;
+  for (int64_t second = 0; second < 300; ++second) {
+    window.add(at_s(second), second);
+    expected += second;
+    if (second >= 60) expected -= second - 60;
+    ASSERT_EQ(window.total(at_s(second)), expected) << second;
+  }
+  EXPECT_EQ(window.total(at_s(330)), (271 + 299) * 29 / 2);  // seconds 271..299
+}
+
 TEST(Window, SecondOfRoundsDownBeforeTheEpoch) {
   EXPECT_EQ(second_of(TimePoint{} - std::chrono::milliseconds(500)), -1);
   EXPECT_EQ(second_of(TimePoint{} + std::chrono::milliseconds(1500)), 1);
