@@ -106,6 +106,7 @@ class Backend {
 // An admitted request's place in the counters. Ends its in-flight count when
 // settled, or when destroyed unsettled (a failed or abandoned call: its
 // estimate stays counted; a caller that knows no tokens were used settles 0).
+// A reservation must not outlive the Limiter that made it.
 class Reservation {
  public:
   Reservation() = default;
