@@ -92,6 +92,8 @@ LocalBackend::LocalBackend(size_t shards)
 
 LocalBackend::~LocalBackend() = default;
 
+static_assert(sizeof(size_t) == 8, "shard_index takes the high bits of a 64-bit hash");
+
 uint32_t LocalBackend::shard_index(size_t hash) const {
   // The high bits: the map's buckets use the low ones.
   return static_cast<uint32_t>((hash >> 40) % shard_count_);
