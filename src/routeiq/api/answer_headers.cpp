@@ -66,6 +66,7 @@ HeaderList success_headers(const AttemptScope& scope, const runtime::DeploymentR
   }
   // Time spent in the gateway itself: everything but waiting on the provider.
   h.add("x-litellm-overhead-duration-ms", format_ms(std::max(0.0, total_ms - upstream_ms)));
+  h.append(scope.ctx.answer_headers);
   return h;
 }
 

@@ -168,6 +168,7 @@ asio::awaitable<void> Gateway::handle(net::Exchange& ex) {
   ctx.record.call_id = make_call_id();
   ctx.path_parameter = std::move(match.parameter);
   ctx.key_service = keys_.get();
+  ctx.limiter = &limiter_;
   co_await pipeline_.run(ctx);
 }
 

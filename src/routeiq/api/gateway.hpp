@@ -33,6 +33,7 @@ class Gateway {
  private:
   std::shared_ptr<runtime::Runtime> runtime_;
   std::shared_ptr<KeyService> keys_;
+  limits::Limiter limiter_;  // rate-limit counters shared by every server thread
   Pipeline pipeline_;
 };
 

@@ -136,7 +136,13 @@ asio::awaitable<Result<KeyService::EndUserPtr>> KeyService::find_end_user(const 
     auto row = opened_store.value()->get(store::Table::end_users, id);
     if (!row) return row.error();
     if (!row.value()) return EndUserPtr{};
-    EndUser user{id, bool_or(row.value()->doc, "blocked", false), std::move(row.value()->doc)};
+    EndUser user{id, bool_or(row.value()->doc, "blocked", false), {}, std::move(row.value()->doc)};
+    // LiteLLM keeps a customer's rpm, tpm and parallel limits in its budget.
+    if (auto budget_id = str_or(user.doc, "budget_id"); !budget_id.empty()) {
+      auto budget = opened_store.value()->get(store::Table::budgets, budget_id);
+      if (!budget) return budget.error();
+      if (budget.value()) user.limits = keys::owner_limits(budget.value()->doc).own;
+    }
     return std::make_shared<const EndUser>(std::move(user));
   };
   auto found = co_await pool_.run<EndUserPtr>(std::move(lookup));

@@ -42,6 +42,7 @@ std::string database_url_of(std::string_view configured);
 struct EndUser {
   std::string id;
   bool blocked = false;
+  limits::Limits limits;  // from the budget row its budget_id names
   boost::json::object doc;
 };
 

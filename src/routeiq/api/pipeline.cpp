@@ -92,6 +92,7 @@ asio::awaitable<void> send_error(net::Exchange& ex, Dialect dialect, Error error
 asio::awaitable<void> send_error(RequestContext& ctx, Error error, HeaderList headers) {
   ctx.record.error = error.message;
   if (!ctx.record.call_id.empty()) headers.add("x-litellm-call-id", ctx.record.call_id);
+  headers.append(ctx.answer_headers);
   co_await send_error(ctx.exchange, ctx.dialect(), std::move(error), std::move(headers));
 }
 

@@ -16,6 +16,7 @@
 
 #include "routeiq/core/error.hpp"
 #include "routeiq/keys/access.hpp"
+#include "routeiq/limits/limiter.hpp"
 #include "routeiq/net/http_server.hpp"
 #include "routeiq/providers/codec.hpp"
 #include "routeiq/runtime/snapshot.hpp"
@@ -48,7 +49,8 @@ struct Route {
 struct Principal {
   enum class Kind { anonymous, master_key, virtual_key } kind = Kind::anonymous;
   std::shared_ptr<const keys::VirtualKey> key;  // set for virtual_key
-  std::string end_user;  // the request's customer (`user`, x-litellm-customer-id)
+  std::string end_user;            // the request's customer (`user`, x-litellm-customer-id)
+  limits::Limits end_user_limits;  // from the customer's budget
 
   // May act on anything: the master key, a proxy_admin user's key, or a
   // management key that belongs to no user (made by an admin for tooling).
@@ -98,6 +100,12 @@ struct RequestContext {
   boost::json::object canonical;      // the body in OpenAI chat form when the client speaks another
   HeaderList client_headers;          // client headers a provider should see (anthropic-beta...)
   std::optional<double> cost_weight;  // x-routeiq-cost-weight: learned-router trade-off
+  HeaderList answer_headers;          // set by stages for the answer or the refusal (x-ratelimit-*)
+  limits::Limiter* limiter = nullptr;  // the rate-limit counters every thread shares
+  // The request's places in the rate-limit counters (its owners', and the
+  // deployment that answered), settled with the real tokens by the stage's
+  // `after`, which sees the context const; dropping them ends the in-flight count.
+  mutable limits::Reservation owner_hold, deployment_hold;
   RequestRecord record;
 
   Dialect dialect() const { return route.dialect; }

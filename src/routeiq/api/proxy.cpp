@@ -7,6 +7,7 @@
 #include <random>
 
 #include "routeiq/api/attempt.hpp"
+#include "routeiq/api/rate_limits.hpp"
 #include "routeiq/api/request.hpp"
 #include "routeiq/core/log.hpp"
 #include "routeiq/routing/picker.hpp"
@@ -102,6 +103,10 @@ class Proxy {
         if (state_.client_gone) co_return;
       }
     }
+    if (record.attempts == 0 && over_limit_) {
+      co_await send_error(ctx_, deployments_over_limit(scope_.choice.resolution.group_name));
+      co_return;
+    }
     if (record.attempts == 0) {
       co_await send_error(ctx_, all_cooling_down(scope_.choice.resolution.group_name));
       co_return;
@@ -115,6 +120,12 @@ class Proxy {
         picker.strategy().reads_request() ? routing_query(ctx_.openai_body()) : std::string();
     routing::RequestContext rc{query, ctx_.cost_weight, {}};
     auto chosen = picker.next(rc, rng);
+    // A deployment over its own rpm / tpm is skipped, as LiteLLM's pre-call checks do.
+    while (chosen && !admit_deployment(ctx_, ctx_.snapshot->deployments[*chosen])) {
+      over_limit_ = true;
+      picker.exclude(*chosen);
+      chosen = picker.next(rc, rng);
+    }
     if (chosen && !rc.decided_by.empty()) {
       choice_.routed_by = rc.decided_by;
       choice_.routed_model = ctx_.snapshot->config->model_list[*chosen].model;
@@ -138,6 +149,7 @@ class Proxy {
   CallState state_;
   ModelChoice choice_;  // a strategy deciding per attempt (llmrouter-*) updates it
   AttemptScope scope_;
+  bool over_limit_ = false;  // a deployment was skipped for its rpm / tpm
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "routeiq/api/key_service.hpp"
+#include "routeiq/api/rate_limits.hpp"
 #include "routeiq/core/json.hpp"
 #include "routeiq/core/log.hpp"
 #include "routeiq/keys/key_fields.hpp"
@@ -133,6 +134,7 @@ asio::awaitable<Status> EndUserStage::before(RequestContext& ctx) {
     co_return make_error(ErrorKind::auth_error,
                          "Authentication Error - End User=" + ctx.principal.end_user +
                              " is blocked. Update via `/customer/unblock` if you're admin.");
+  if (found.value()) ctx.principal.end_user_limits = found.value()->limits;
   co_return ok_status();
 }
 
@@ -166,6 +168,7 @@ std::vector<std::unique_ptr<Stage>> default_stages() {
   stages.push_back(std::make_unique<AuthStage>());
   stages.push_back(std::make_unique<JsonBodyStage>());
   stages.push_back(std::make_unique<EndUserStage>());
+  stages.push_back(std::make_unique<RateLimitStage>());
   return stages;
 }
 

@@ -44,6 +44,50 @@ std::string_view group_token(RouteGroup group) {
 
 }  // namespace
 
+namespace {
+
+bool any_limit(const limits::Limits& l) {
+  return l.rpm || l.tpm || l.max_parallel;
+}
+
+// A count member, also accepted from metadata; negative or absent: none.
+std::optional<int64_t> limit_at(const json::object& doc, std::string_view name) {
+  auto v = int_at(doc, name);
+  if (!v)
+    if (const auto* meta = obj_at(doc, "metadata")) v = int_at(*meta, name);
+  if (v && *v < 0) return std::nullopt;
+  return v;
+}
+
+const json::object* model_limits_at(const json::object& doc, std::string_view name) {
+  if (const auto* o = obj_at(doc, name)) return o;
+  if (const auto* meta = obj_at(doc, "metadata")) return obj_at(*meta, name);
+  return nullptr;
+}
+
+}  // namespace
+
+bool OwnerLimits::any() const {
+  if (any_limit(own)) return true;
+  return std::any_of(per_model.begin(), per_model.end(),
+                     [](const auto& m) { return any_limit(m.second); });
+}
+
+OwnerLimits owner_limits(const json::object& doc) {
+  OwnerLimits out;
+  out.own.rpm = limit_at(doc, "rpm_limit");
+  out.own.tpm = limit_at(doc, "tpm_limit");
+  out.own.max_parallel = limit_at(doc, "max_parallel_requests");
+  for (auto [name, field] : {std::pair{"model_rpm_limit", &limits::Limits::rpm},
+                             std::pair{"model_tpm_limit", &limits::Limits::tpm}}) {
+    const auto* per_model = model_limits_at(doc, name);
+    if (!per_model) continue;
+    for (const auto& [model, value] : *per_model)
+      if (auto n = value.if_int64(); n && *n >= 0) out.per_model[std::string(model)].*field = *n;
+  }
+  return out;
+}
+
 Result<VirtualKey> read_key(std::string token, json::object doc) {
   VirtualKey k;
   k.token = std::move(token);
@@ -64,6 +108,7 @@ Result<VirtualKey> read_key(std::string token, json::object doc) {
     k.expires = *at;
   }
   k.blocked = bool_or(doc, "blocked", false);
+  k.limits = owner_limits(doc);
   k.doc = std::move(doc);
   return k;
 }
@@ -71,6 +116,7 @@ Result<VirtualKey> read_key(std::string token, json::object doc) {
 void attach_team(VirtualKey& key, const json::object& team_doc) {
   key.team_models = strings_at(team_doc, "models");
   key.team_blocked = bool_or(team_doc, "blocked", false);
+  key.team_limits = owner_limits(team_doc);
 }
 
 Status key_usable(const VirtualKey& key, std::chrono::system_clock::time_point now) {
@@ -114,6 +160,7 @@ std::string_view role_name(Role role) {
 
 void attach_user(VirtualKey& key, const json::object& user_doc) {
   key.role = role_named(str_or(user_doc, "user_role"));
+  key.user_limits = owner_limits(user_doc);
 }
 
 bool routes_name(const VirtualKey& key, RouteGroup group, std::string_view path) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "routeiq/core/error.hpp"
+#include "routeiq/limits/limiter.hpp"
 
 namespace routeiq::keys {
 
@@ -32,6 +33,16 @@ enum class Role { proxy_admin, proxy_admin_viewer, internal_user, internal_user_
 Role role_named(std::string_view name);  // unknown names: none
 std::string_view role_name(Role role);
 
+// An owner's rate limits as its document states them: rpm_limit, tpm_limit,
+// max_parallel_requests, and model_rpm_limit / model_tpm_limit per model group
+// (top level, or in metadata where older LiteLLM versions kept them).
+struct OwnerLimits {
+  limits::Limits own;
+  std::map<std::string, limits::Limits, std::less<>> per_model;
+  bool any() const;
+};
+OwnerLimits owner_limits(const boost::json::object& doc);
+
 struct VirtualKey {
   std::string token;  // SHA-256 hex of the key
   std::string key_name, key_alias, user_id, team_id, organization_id, key_type;
@@ -47,6 +58,8 @@ struct VirtualKey {
   // The key's user, read with the key: its role decides what the key may
   // manage (internal_user: its own keys; proxy_admin: everything).
   Role role = Role::none;
+  // Read once with the rows, so a request's limit check touches no JSON.
+  OwnerLimits limits, team_limits, user_limits;
   boost::json::object doc;  // the whole stored row, for limits and /key/info
 };
 

@@ -18,6 +18,8 @@ std::optional<size_t> Picker::next(RequestContext& ctx, std::mt19937_64& rng) {
   for (size_t d : group_.deployments) {
     if (health_.in_cooldown(d)) continue;
     if (any_callable_ && d < callable_.size() && !callable_[d]) continue;
+    if (!excluded_.empty() && std::find(excluded_.begin(), excluded_.end(), d) != excluded_.end())
+      continue;
     healthy.push_back(d);
     if (std::find(tried_.begin(), tried_.end(), d) == tried_.end()) fresh.push_back(d);
   }

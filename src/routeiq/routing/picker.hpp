@@ -38,6 +38,9 @@ class Picker {
   // count towards allowed_fails; client errors do not count.
   void observe(size_t deployment, const AttemptResult& result);
 
+  // Not to be picked again for this request (over its rpm / tpm).
+  void exclude(size_t deployment) { excluded_.push_back(deployment); }
+
   const Strategy& strategy() const { return strategy_; }
   size_t attempts() const { return tried_.size(); }
 
@@ -48,6 +51,7 @@ class Picker {
   std::span<const uint8_t> callable_;
   bool any_callable_ = false;
   std::vector<size_t> tried_;
+  std::vector<size_t> excluded_;
 };
 
 }  // namespace routeiq::routing

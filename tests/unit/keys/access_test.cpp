@@ -150,3 +150,50 @@ TEST(Access, ReadKeyKeepsAliasesAndDoc) {
 
 }  // namespace
 }  // namespace routeiq::keys
+
+namespace routeiq::keys {
+namespace {
+
+TEST(OwnerLimits, ReadsLimitsAndPerModelLimits) {
+  auto k = read_key("t", boost::json::parse(R"({"rpm_limit":10,"tpm_limit":1000,
+      "max_parallel_requests":2,"model_rpm_limit":{"gpt-4o":3},
+      "model_tpm_limit":{"gpt-4o":300,"mini":50}})")
+                             .as_object());
+  ASSERT_TRUE(k);
+  const auto& l = k.value().limits;
+  EXPECT_EQ(l.own.rpm, 10);
+  EXPECT_EQ(l.own.tpm, 1000);
+  EXPECT_EQ(l.own.max_parallel, 2);
+  ASSERT_EQ(l.per_model.size(), 2u);
+  EXPECT_EQ(l.per_model.at("gpt-4o").rpm, 3);
+  EXPECT_EQ(l.per_model.at("gpt-4o").tpm, 300);
+  EXPECT_FALSE(l.per_model.at("mini").rpm);
+  EXPECT_EQ(l.per_model.at("mini").tpm, 50);
+  EXPECT_TRUE(l.any());
+}
+
+TEST(OwnerLimits, MetadataLimitsAndNullsAndNone) {
+  // Older LiteLLM versions kept per-model limits in metadata.
+  auto meta = owner_limits(
+      boost::json::parse(R"({"metadata":{"model_rpm_limit":{"m":1}},"rpm_limit":null})")
+          .as_object());
+  EXPECT_FALSE(meta.own.rpm);
+  EXPECT_EQ(meta.per_model.at("m").rpm, 1);
+  auto none = owner_limits(boost::json::parse(R"({"rpm_limit":-1,"models":[]})").as_object());
+  EXPECT_FALSE(none.any());
+}
+
+TEST(OwnerLimits, TeamAndUserLimitsRideWithTheKey) {
+  auto k = read_key("t", boost::json::parse(R"({"team_id":"a","user_id":"u"})").as_object());
+  ASSERT_TRUE(k);
+  auto key = k.value();
+  attach_team(key, boost::json::parse(R"({"rpm_limit":5})").as_object());
+  attach_user(key,
+              boost::json::parse(R"({"tpm_limit":7,"user_role":"internal_user"})").as_object());
+  EXPECT_EQ(key.team_limits.own.rpm, 5);
+  EXPECT_EQ(key.user_limits.own.tpm, 7);
+  EXPECT_FALSE(key.limits.any());
+}
+
+}  // namespace
+}  // namespace routeiq::keys

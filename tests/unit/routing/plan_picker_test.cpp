@@ -122,6 +122,26 @@ TEST(Picker, UntriedFirstThenTriedAgainThenNone) {
   EXPECT_EQ(picker.attempts(), 4u);
 }
 
+TEST(Picker, ExcludedDeploymentsAreNeverPickedAgain) {
+  FakeClock clock;
+  CooldownTracker health(3, /*allowed_fails=*/3, 10s, clock.source());
+  ModelGroup group{"g", {0, 1, 2}, false};
+  std::vector<uint8_t> callable{1, 1, 1};
+  FirstOne first;
+  Picker picker(group, health, first, callable);
+  std::mt19937_64 rng(1);
+  RequestContext ctx;
+  EXPECT_EQ(picker.next(ctx, rng), 0u);
+  picker.exclude(0);  // over its rpm
+  EXPECT_EQ(picker.next(ctx, rng), 1u);
+  picker.exclude(1);
+  EXPECT_EQ(picker.next(ctx, rng), 2u);
+  EXPECT_EQ(picker.next(ctx, rng), 2u) << "tried before, healthy, not excluded";
+  picker.exclude(2);
+  EXPECT_FALSE(picker.next(ctx, rng)) << "every deployment is excluded";
+  EXPECT_FALSE(health.in_cooldown(0)) << "excluding is not a cooldown";
+}
+
 TEST(Picker, OnlyDeploymentKeepsServingThrough429) {
   CooldownTracker health(1, 0, 10s);
   ModelGroup group{"g", {0}, false};
