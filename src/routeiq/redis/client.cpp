@@ -176,6 +176,7 @@ bool Client::submit(Command command, Callback callback) {
 size_t Client::add_script(std::string source) {
   std::lock_guard lock(mutex_);
   scripts_.push_back(Script{std::move(source), {}});
+  scripts_added_ = true;  // loaded before the next batch, so later calls are EVALSHA
   return scripts_.size() - 1;
 }
 
@@ -220,7 +221,7 @@ std::string Client::where() const {
 void Client::run() {
   for (;;) {
     std::deque<Pending> batch;
-    bool stopping = false;
+    bool stopping = false, load_now = false;
     {
       std::unique_lock lock(mutex_);
       auto ready = [&] { return stopping_ || !queue_.empty(); };
@@ -230,6 +231,7 @@ void Client::run() {
         wake_.wait_until(lock, next_attempt_, ready);
       batch.swap(queue_);
       stopping = stopping_;
+      load_now = scripts_added_ && context_ != nullptr;
     }
     if (stopping) {
       fail_all(batch, "redis client stopping");
@@ -239,6 +241,11 @@ void Client::run() {
       // Fail first, connect after: a command never waits for a server that is down.
       fail_all(batch, "redis " + where() + " not connected");
       if (Clock::now() >= next_attempt_) connect_now();
+      continue;
+    }
+    if (std::string why; load_now && !load_scripts(false, why)) {
+      disconnect(why);
+      fail_all(batch, "redis " + where() + ": " + why);
       continue;
     }
     execute(batch);
@@ -285,20 +292,27 @@ bool Client::handshake(std::string& why) {
   }
   if (options_.db != 0 && !check(Command{"SELECT", std::to_string(options_.db)}, "SELECT"))
     return false;
-  std::vector<std::string> sources;
+  return load_scripts(true, why);
+}
+
+bool Client::load_scripts(bool all, std::string& why) {
+  std::vector<std::pair<size_t, std::string>> sources;
   {
     std::lock_guard lock(mutex_);
-    for (const Script& script : scripts_) sources.push_back(script.source);
+    for (size_t i = 0; i < scripts_.size(); ++i) {
+      if (all || scripts_[i].sha.empty()) sources.emplace_back(i, scripts_[i].source);
+    }
+    scripts_added_ = false;
   }
-  for (size_t i = 0; i < sources.size(); ++i) {
-    auto reply = round_trip(Command{"SCRIPT", "LOAD", sources[i]});
+  for (const auto& [id, source] : sources) {
+    auto reply = round_trip(Command{"SCRIPT", "LOAD", source});
     if (!reply || reply->is_error()) {
       why = reply ? "SCRIPT LOAD refused: " + reply->str
                   : "SCRIPT LOAD: " + std::string(context_->errstr);
       return false;
     }
     std::lock_guard lock(mutex_);
-    scripts_[i].sha = reply->str;
+    scripts_[id].sha = reply->str;
   }
   return true;
 }

@@ -114,6 +114,8 @@ class Client {
   void run();
   bool connect_now();
   bool handshake(std::string& why);
+  // SCRIPT LOAD of every script, or of those not loaded yet.
+  bool load_scripts(bool all, std::string& why);
   void disconnect(std::string_view why);
   void report_down(std::string_view why);
   void fail_all(std::deque<Pending>& batch, const std::string& why);
@@ -133,6 +135,7 @@ class Client {
   std::deque<Pending> queue_;
   std::vector<Script> scripts_;
   bool stopping_ = false;
+  bool scripts_added_ = false;  // since the last load
 
   std::atomic<bool> connected_{false};
   std::atomic<uint64_t> connects_{0};

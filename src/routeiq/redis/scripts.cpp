@@ -15,33 +15,39 @@ end
 
 -- Moves the window of `key` to end at `second` (or at the newest second seen,
 -- when another instance's call was later): the buckets that slid out are
--- subtracted from the sums and deleted. Returns the second counted in and
--- the raw sums of requests and tokens.
-local function slide(key, second)
-  local v = redis.call('HMGET', key, 'last', 'r', 't')
+-- subtracted from the sums and deleted. Returns the second counted in, the
+-- raw sums of requests and tokens, the buckets of the second counted in, and
+-- whether that second is new to the hash (then its expiry is renewed: once a
+-- second is enough for an idle time of minutes, and saves a call per scope).
+local function window(key, second)
+  local v = redis.call('HMGET', key, 'last', 'r', 't', 'r' .. second, 't' .. second)
   local last = tonumber(v[1])
+  if not last then return second, 0, 0, 0, 0, true end
   local r, t = tonumber(v[2]) or 0, tonumber(v[3]) or 0
-  if not last then return second, 0, 0 end
-  if second <= last then return last, r, t end
+  if second == last then return second, r, t, tonumber(v[4]) or 0, tonumber(v[5]) or 0, false end
+  if second < last then
+    local b = redis.call('HMGET', key, 'r' .. last, 't' .. last)
+    return last, r, t, tonumber(b[1]) or 0, tonumber(b[2]) or 0, false
+  end
   if second - last >= 60 then
     redis.call('DEL', key)
-    return second, 0, 0
+    return second, 0, 0, 0, 0, true
   end
   local fields = {}
   for s = last - 59, second - 60 do
     fields[#fields + 1] = 'r' .. s
     fields[#fields + 1] = 't' .. s
   end
-  if #fields > 0 then
-    local gone = redis.call('HMGET', key, unpack(fields))
-    for i = 1, #fields, 2 do
-      r = r - (tonumber(gone[i]) or 0)
-      t = t - (tonumber(gone[i + 1]) or 0)
-    end
-    redis.call('HDEL', key, unpack(fields))
+  local gone = redis.call('HMGET', key, unpack(fields))
+  for i = 1, #fields, 2 do
+    r = r - (tonumber(gone[i]) or 0)
+    t = t - (tonumber(gone[i + 1]) or 0)
   end
+  redis.call('HDEL', key, unpack(fields))
+  -- Written now, so a refusal that writes nothing else leaves the hash consistent.
   redis.call('HSET', key, 'last', second, 'r', r, 't', t)
-  return second, r, t
+  -- Buckets after `last` were never written.
+  return second, r, t, 0, 0, true
 end
 )lua";
 
@@ -68,10 +74,14 @@ local n = #KEYS / 2
 local found = {}
 for i = 1, n do
   local wkey, pkey = KEYS[2 * i - 1], KEYS[2 * i]
-  local sec, r, t = slide(wkey, second)
-  redis.call('ZREMRANGEBYSCORE', pkey, '-inf', now)
-  local p = redis.call('ZCARD', pkey)
+  local sec, r, t, rb, tb, new_second = window(wkey, second)
   local rpm, tpm, par = tonumber(ARGV[3 * i + 3]), tonumber(ARGV[3 * i + 4]), tonumber(ARGV[3 * i + 5])
+  local p = redis.call('ZCARD', pkey)
+  -- Lapsed holds are dropped when they could refuse; otherwise the key's own expiry does.
+  if par >= 0 and p + 1 > par then
+    redis.call('ZREMRANGEBYSCORE', pkey, '-inf', now)
+    p = redis.call('ZCARD', pkey)
+  end
   local requests, tokens = math.max(r, 0), math.max(t, 0)
   if rpm >= 0 and requests + 1 > rpm then
     return {1, i, 0, seconds_until_below(wkey, 'r', sec, requests, rpm), requests, tokens, p}
@@ -80,18 +90,19 @@ for i = 1, n do
     return {1, i, 1, seconds_until_below(wkey, 't', sec, tokens, tpm), requests, tokens, p}
   end
   if par >= 0 and p + 1 > par then return {1, i, 2, 1, requests, tokens, p} end
-  found[i] = {sec, r, t, p}
+  found[i] = {sec, r, t, rb, tb, p, new_second}
 end
 local out = {0, second}
 for i = 1, n do
   local wkey, pkey = KEYS[2 * i - 1], KEYS[2 * i]
-  local sec, r, t, p = found[i][1], found[i][2], found[i][3], found[i][4]
-  redis.call('HINCRBY', wkey, 'r' .. sec, 1)
-  redis.call('HINCRBY', wkey, 't' .. sec, estimate)
-  redis.call('HSET', wkey, 'last', sec, 'r', r + 1, 't', t + estimate)
-  redis.call('PEXPIRE', wkey, idle)
+  local sec, r, t, rb, tb, p, new_second = unpack(found[i])
+  redis.call('HSET', wkey, 'last', sec, 'r', r + 1, 't', t + estimate,
+             'r' .. sec, rb + 1, 't' .. sec, tb + estimate)
   redis.call('ZADD', pkey, now + lease, member)
-  redis.call('PEXPIRE', pkey, lease)
+  if new_second then
+    redis.call('PEXPIRE', wkey, idle)
+    redis.call('PEXPIRE', pkey, lease)
+  end
   out[#out + 1] = math.max(r + 1, 0)
   out[#out + 1] = math.max(t + estimate, 0)
   out[#out + 1] = p + 1
@@ -106,19 +117,18 @@ local estimate_second, estimate = tonumber(ARGV[2]), tonumber(ARGV[3])
 local actual, member, idle = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
 for i = 1, #KEYS / 2 do
   local wkey, pkey = KEYS[2 * i - 1], KEYS[2 * i]
-  local sec, r, t = slide(wkey, second)
+  local sec, r, t, _, tb, new_second = window(wkey, second)
   -- Where the estimate still counts it is corrected in place; once it slid
   -- out it no longer counts, so the real tokens count in full, now.
-  local field = 't' .. estimate_second
-  if estimate_second > sec - 60 and redis.call('HEXISTS', wkey, field) == 1 then
-    redis.call('HINCRBY', wkey, field, actual - estimate)
-    t = t + actual - estimate
+  local bucket = tb
+  if estimate_second ~= sec then bucket = redis.call('HGET', wkey, 't' .. estimate_second) end
+  if estimate_second > sec - 60 and bucket then
+    redis.call('HSET', wkey, 'last', sec, 'r', r, 't', t + actual - estimate,
+               't' .. estimate_second, (tonumber(bucket) or 0) + actual - estimate)
   else
-    redis.call('HINCRBY', wkey, 't' .. sec, actual)
-    t = t + actual
+    redis.call('HSET', wkey, 'last', sec, 'r', r, 't', t + actual, 't' .. sec, tb + actual)
   end
-  redis.call('HSET', wkey, 'last', sec, 'r', r, 't', t)
-  redis.call('PEXPIRE', wkey, idle)
+  if new_second then redis.call('PEXPIRE', wkey, idle) end
   redis.call('ZREM', pkey, member)
 end
 return 0

@@ -10,7 +10,8 @@
 // request's id, score: when its hold lapses). Moving the window reads and
 // deletes only the buckets that slid out, once each: O(1) amortised per call.
 // A hash idle for `idle_ms` expires; a hold lapses after `lease_ms`, so an
-// instance that crashed with calls in flight stops holding their slots.
+// instance that crashed with calls in flight stops holding their slots. The
+// expiries are renewed once per second of a key (up to a second early).
 #include <string>
 
 namespace routeiq::redis::scripts {

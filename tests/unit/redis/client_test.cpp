@@ -194,7 +194,7 @@ TEST(RedisClient, EvalShaFallsBackToEvalWhenTheScriptIsGone) {
   ASSERT_TRUE(server);
   Client client(local_options(server->port()));
   size_t script = client.add_script("return tonumber(ARGV[1]) + 1");
-  // Added after the first connect: run as EVAL until the next connect loads it.
+  // Added after the connect: the first call is an EVAL, which loads it for the next ones.
   ASSERT_TRUE(client.wait_connected(5s));
   auto run = [&](std::string arg) {
     std::promise<Reply> answer;
@@ -207,6 +207,15 @@ TEST(RedisClient, EvalShaFallsBackToEvalWhenTheScriptIsGone) {
   ASSERT_TRUE(server->command({"SCRIPT", "FLUSH"}, error)) << error;
   EXPECT_EQ(run("1").integer, 2);
   EXPECT_EQ(run("2").integer, 3);
+  auto stats = server->command({"INFO", "commandstats"}, error);
+  ASSERT_TRUE(stats) << error;
+  auto line = [&](std::string_view name) {
+    size_t at = stats->find(name);
+    return at == std::string::npos ? std::string() : stats->substr(at, stats->find('\n', at) - at);
+  };
+  // One EVALSHA met NOSCRIPT after the flush, and was answered by an EVAL.
+  EXPECT_NE(line("cmdstat_evalsha:").find("failed_calls=1"), std::string::npos) << *stats;
+  EXPECT_NE(line("cmdstat_eval:"), "") << *stats;
 }
 
 TEST(RedisClient, EveryCallbackRunsOnceWhenTheClientGoes) {

@@ -57,8 +57,10 @@ std::string reply_text(const redisReply* reply) {
       return "";
     case REDIS_REPLY_ARRAY: {
       std::string joined;
-      for (size_t i = 0; i < reply->elements; ++i)
-        joined += (i ? "," : "") + reply_text(reply->element[i]);
+      for (size_t i = 0; i < reply->elements; ++i) {
+        if (i > 0) joined += ',';
+        joined += reply_text(reply->element[i]);
+      }
       return joined;
     }
     default:
