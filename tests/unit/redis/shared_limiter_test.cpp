@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <barrier>
 #include <future>
 #include <map>
+#include <numeric>
 #include <random>
 #include <thread>
 
@@ -178,6 +180,51 @@ TEST(SharedLimiter, TwoInstancesAdmitExactlyTheLimitBetweenThem) {
   EXPECT_EQ(admitted.load(), 100);
   EXPECT_TRUE(first->sharing() && second->sharing());
   EXPECT_EQ(field(*server, "routeiq:key:shared:w", "r"), "100");
+}
+
+// Three gateways offered twice a key's rpm for two minutes admit the rpm per
+// minute between them, exactly (a fake clock, one second per round).
+TEST(SharedLimiter, AFleetOfThreeOfferedTwiceTheRpmAdmitsTheRpm) {
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  constexpr int kInstances = 3, kRpm = 300, kSeconds = 120;
+  std::vector<std::unique_ptr<SharedLimiter>> fleet;
+  for (int i = 0; i < kInstances; ++i) {
+    SharedLimiterOptions options = options_for(*server);
+    options.instances = kInstances;
+    fleet.push_back(connected_limiter(options));
+  }
+  std::barrier next_second(kInstances);
+  std::vector<std::vector<int>> admitted_per_second(kInstances, std::vector<int>(kSeconds));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kInstances; ++i) {
+    threads.emplace_back([&, i] {
+      std::vector<Scope> scopes{{"key:fleet", Limits{.rpm = kRpm}}};
+      for (int second = 0; second < kSeconds; ++second) {
+        // 2 * 300 / 60 = 10 a second between the three: 4, 3, 3.
+        int offered = i == 0 ? 4 : 3;
+        for (int n = 0; n < offered; ++n) {
+          auto now = at_ms(second * 1000 + n * 200 + i * 50);
+          if (admit_now(*fleet[i], scopes, 0, now).admitted()) ++admitted_per_second[i][second];
+        }
+        next_second.arrive_and_wait();
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  std::vector<int> per_second(kSeconds);
+  for (int second = 0; second < kSeconds; ++second) {
+    for (int i = 0; i < kInstances; ++i) per_second[second] += admitted_per_second[i][second];
+  }
+  int first_minute = std::accumulate(per_second.begin(), per_second.begin() + 60, 0);
+  int second_minute = std::accumulate(per_second.begin() + 60, per_second.end(), 0);
+  EXPECT_EQ(first_minute, kRpm);
+  EXPECT_EQ(second_minute, kRpm);
+  for (int start = 0; start + 60 <= kSeconds; ++start) {
+    EXPECT_LE(std::accumulate(per_second.begin() + start, per_second.begin() + start + 60, 0), kRpm)
+        << "the 60 s from second " << start;
+  }
+  for (const auto& limiter : fleet) EXPECT_TRUE(limiter->sharing());
 }
 
 TEST(SharedLimiter, SettleReplacesTheEstimateByTheRealTokens) {
