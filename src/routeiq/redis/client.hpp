@@ -74,7 +74,8 @@ class Client {
   explicit Client(Options options);
   // Stops the I/O thread; commands still queued get a `failed` reply first.
   ~Client();
-  // The same, earlier (idempotent): submit() refuses from then on.
+  // The same, earlier (idempotent; by the owner, never from a callback):
+  // submit() refuses from then on.
   void stop();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;

@@ -219,7 +219,7 @@ void SharedLimiter::deliver_shared(Pending& pending, const Reply& reply) {
         scope.id,          kind,
         limit.value_or(0), values[3].integer,
         scope.limits,      Usage{values[4].integer, values[5].integer, values[6].integer}};
-    pending.done(std::move(refusal), Ticket{});
+    finish(pending, std::move(refusal), Ticket{});
     return;
   }
   for (size_t i = 0; i < pending.scopes.size(); ++i) {
@@ -229,7 +229,14 @@ void SharedLimiter::deliver_shared(Pending& pending, const Reply& reply) {
   }
   pending.ticket.estimated_tokens = pending.estimated_tokens;
   pending.ticket.estimate_second = values[1].integer;
-  pending.done(std::nullopt, std::move(pending.ticket));
+  finish(pending, std::nullopt, std::move(pending.ticket));
+}
+
+void SharedLimiter::finish(Pending& pending, std::optional<Refusal> refusal, Ticket ticket) {
+  // Moved out first: the deadline queue may keep `pending` a while, and what
+  // `done` captured (a caller's state) must not live on with it.
+  TicketDone done = std::move(pending.done);
+  done(std::move(refusal), std::move(ticket));
 }
 
 void SharedLimiter::decide_locally(Pending& pending, std::string_view why) {
@@ -240,7 +247,7 @@ void SharedLimiter::decide_locally(Pending& pending, std::string_view why) {
   Ticket ticket;
   auto refusal =
       local_.admit(divided(pending.scopes), pending.estimated_tokens, pending.now, ticket);
-  pending.done(std::move(refusal), std::move(ticket));
+  finish(pending, std::move(refusal), std::move(ticket));
 }
 
 std::vector<Scope> SharedLimiter::divided(std::span<const Scope> scopes) const {

@@ -120,6 +120,7 @@ class SharedLimiter final : public limits::Backend {
   void on_reply(const std::shared_ptr<Pending>& pending, const Reply& reply);
   void deliver_shared(Pending& pending, const Reply& reply);
   void decide_locally(Pending& pending, std::string_view why);
+  void finish(Pending& pending, std::optional<limits::Refusal> refusal, limits::Ticket ticket);
   void release_remote(const limits::Ticket& ticket);
   std::string now_arg(limits::TimePoint now) const;
   std::vector<limits::Scope> divided(std::span<const limits::Scope> scopes) const;
