@@ -153,7 +153,7 @@ void SharedLimiter::admit_ticket(std::vector<Scope> scopes, int64_t estimated_to
   if (first_waiting) deadline_wake_.notify_one();
   bool queued =
       client_->eval(admit_script_, window_and_flight_keys(pending->ticket), admit_args(*pending),
-                    [this, pending](Reply reply) { on_reply(pending, reply); });
+                    [this, pending](const Reply& reply) { on_reply(pending, reply); });
   if (!queued && pending->claim()) decide_locally(*pending, "redis queue full");
 }
 
@@ -273,7 +273,8 @@ void SharedLimiter::settle(const Ticket& ticket, int64_t actual_tokens, TimePoin
                                 ticket.remote_names.front(),
                                 std::to_string(options_.idle.count())};
   // Fire and forget: a lost correction is the estimate counted instead.
-  client_->eval(settle_script_, window_and_flight_keys(ticket), std::move(args), [](Reply) {});
+  client_->eval(settle_script_, window_and_flight_keys(ticket), std::move(args),
+                [](const Reply&) {});
 }
 
 void SharedLimiter::release(const Ticket& ticket) noexcept {
@@ -292,7 +293,8 @@ void SharedLimiter::release_remote(const Ticket& ticket) {
   std::vector<std::string> keys;
   for (size_t i = 1; i < ticket.remote_names.size(); ++i)
     keys.push_back(options_.key_prefix + ticket.remote_names[i] + ":p");
-  client_->eval(release_script_, std::move(keys), {ticket.remote_names.front()}, [](Reply) {});
+  client_->eval(release_script_, std::move(keys), {ticket.remote_names.front()},
+                [](const Reply&) {});
 }
 
 Remaining SharedLimiter::remaining(const Scope& scope, TimePoint now) {
