@@ -4,6 +4,7 @@
 // batches and fewer round trips per admit. Each admitted request is settled
 // (fire-and-forget), as the gateway would. Four scopes per request are the
 // usual ones of a virtual key (key, user, team, the key's model group).
+// Also the fleet check below (a minute of real time).
 //   build/bench/bench-redis                       # starts its own redis-server
 //   ROUTEIQ_BENCH_REDIS_PORT=6379 build/bench/bench-redis
 #include <benchmark/benchmark.h>
@@ -12,6 +13,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "redis_server.hpp"
@@ -20,6 +22,7 @@
 namespace routeiq::redis {
 namespace {
 
+using limits::Clock;
 using limits::Limits;
 using limits::Scope;
 
@@ -112,6 +115,56 @@ BENCHMARK(BM_SharedAdmitSettle)
     ->Args({256, 4})
     ->Args({256, 1})
     ->UseRealTime();
+
+// The acceptance check of shared limits, in real time: three instances on one
+// server offered twice a key's rpm for 60 s (evenly, from three threads)
+// admit the rpm; `admitted_over_rpm` should be within 2% of 1. Starts on a
+// whole second, as the window counts in whole seconds. Takes a minute:
+//   build/bench/bench-redis --benchmark_filter=Fleet
+void BM_FleetOfThreeForAMinute(benchmark::State& state) {
+  constexpr int kInstances = 3, kRpm = 600, kPerInstance = 2 * kRpm / kInstances;
+  // One prefix for the fleet, new for each run: counts of an earlier run do not leak in.
+  std::string prefix = "fleet-" + std::to_string(Clock::now().time_since_epoch().count()) + ":";
+  std::vector<std::unique_ptr<SharedLimiter>> fleet;
+  for (int i = 0; i < kInstances; ++i) {
+    SharedLimiterOptions options;
+    options.redis.port = server_port();
+    options.instances = kInstances;
+    options.key_prefix = prefix;
+    fleet.push_back(std::make_unique<SharedLimiter>(options));
+    fleet.back()->client().wait_connected(std::chrono::seconds(5));
+  }
+  std::atomic<int> admitted{0}, answered{0};
+  for (auto _ : state) {
+    auto wall = std::chrono::system_clock::now();
+    auto next_second = std::chrono::ceil<std::chrono::seconds>(wall) + std::chrono::milliseconds(5);
+    std::this_thread::sleep_until(next_second);
+    auto start = Clock::now();
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kInstances; ++i) {
+      threads.emplace_back([&, i] {
+        std::vector<Scope> scopes{{"key:fleet", Limits{.rpm = kRpm}}};
+        auto gap = std::chrono::milliseconds(60000) / kPerInstance;
+        for (int n = 0; n < kPerInstance; ++n) {
+          std::this_thread::sleep_until(start + gap * n + gap * i / kInstances);
+          fleet[i]->admit(scopes, 0, Clock::now(), [&](limits::Admission admission) {
+            if (admission.admitted()) admitted.fetch_add(1);
+            answered.fetch_add(1);
+          });
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    while (answered.load() < kInstances * kPerInstance)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  state.counters["admitted"] = admitted.load();
+  state.counters["admitted_over_rpm"] = static_cast<double>(admitted.load()) / kRpm;
+  int sharing = 0;
+  for (const auto& limiter : fleet) sharing += limiter->sharing() ? 1 : 0;
+  state.counters["instances_sharing"] = sharing;
+}
+BENCHMARK(BM_FleetOfThreeForAMinute)->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
 
 }  // namespace
 }  // namespace routeiq::redis

@@ -32,6 +32,10 @@
 // Redis cannot take them the correction is lost and the hold lapses after
 // `lease`.
 //
+// The client connects in the background from construction on; admits made
+// before it has are decided locally (and logged as such), so start-up code
+// that wants the first requests shared waits with client().wait_connected().
+//
 // Reservations must not outlive the limiter. Destroying it stops the Redis
 // client first: admits still waiting are decided locally, so no `done` is
 // left uncalled.
