@@ -11,6 +11,7 @@ PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev ca-certificates libyaml-cpp-dev libsqlite3-dev
   libpq-dev  # the management store's PostgreSQL client (store/)
+  libhiredis-dev  # the Redis client of the rate-limit counters shared by instances (redis/)
   libeigen3-dev libhnswlib-dev
   libgoogle-perftools-dev  # tcmalloc_minimal, linked into release builds of routeiq
   # tests and benchmarks
@@ -18,6 +19,8 @@ PACKAGES=(
   # unit_store starts its own throwaway server from /usr/lib/postgresql/15/bin
   # (the package's default cluster is not used)
   postgresql-15
+  # unit_redis and bench-redis start their own throwaway redis-server at a free port
+  redis-server
   curl python3
   nginx-light wrk util-linux procps valgrind
   # fuzzing (fuzz/, -DROUTEIQ_FUZZ=ON): clang's libFuzzer

@@ -34,6 +34,10 @@ void Reservation::release() noexcept {
   if (backend_ != nullptr) std::exchange(backend_, nullptr)->release(ticket_);
 }
 
+void Reservation::settle(int64_t actual_tokens, TimePoint now) {
+  if (backend_ != nullptr) std::exchange(backend_, nullptr)->settle(ticket_, actual_tokens, now);
+}
+
 Limiter::Limiter(size_t shards) : backend_(std::make_unique<LocalBackend>(shards)) {}
 
 Limiter::Limiter(std::unique_ptr<Backend> backend) : backend_(std::move(backend)) {}
@@ -46,9 +50,7 @@ Admission Limiter::admit(std::span<const Scope> scopes, int64_t estimated_tokens
 }
 
 void Limiter::settle(Reservation& reservation, int64_t actual_tokens, TimePoint now) {
-  if (!reservation.active()) return;
-  backend_->settle(reservation.ticket_, actual_tokens, now);
-  reservation.backend_ = nullptr;
+  reservation.settle(actual_tokens, now);
 }
 
 Remaining Limiter::remaining(const Scope& scope, TimePoint now) const {

@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "routeiq/limits/window.hpp"
@@ -76,6 +77,9 @@ struct Ticket {
   boost::container::small_vector<Hold, 6> holds;
   int64_t estimated_tokens = 0;
   int64_t estimate_second = 0;
+  // A backend that counts elsewhere (shared counters) names its hold here: the
+  // scope ids and the request's own id among the holders. Empty for LocalBackend.
+  std::vector<std::string> remote_names;
 };
 
 // Where counters live. The seam for counters shared by several gateway
@@ -110,6 +114,9 @@ class Backend {
 class Reservation {
  public:
   Reservation() = default;
+  // For a backend that admits without Limiter (asynchronously, on shared
+  // counters): the hold `ticket` in `backend`, released through it.
+  Reservation(Backend& backend, Ticket ticket) : backend_(&backend), ticket_(std::move(ticket)) {}
   Reservation(Reservation&& other) noexcept;
   Reservation& operator=(Reservation&& other) noexcept;
   Reservation(const Reservation&) = delete;
@@ -117,6 +124,9 @@ class Reservation {
   ~Reservation() { release(); }
 
   bool active() const { return backend_ != nullptr; }
+  // The real tokens replace the estimate, through the backend that admitted
+  // it; inactive afterwards. Nothing happens for an inactive reservation.
+  void settle(int64_t actual_tokens, TimePoint now);
 
  private:
   friend class Limiter;

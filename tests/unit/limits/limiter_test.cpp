@@ -229,6 +229,24 @@ TEST(Limiter, AnotherBackendServesTheSameCalls) {
   EXPECT_EQ(backend.settled_difference, 15);
 }
 
+TEST(Limiter, AReservationMadeByABackendReleasesAndSettlesThroughIt) {
+  RecordingBackend backend;
+  Ticket ticket;
+  ticket.estimated_tokens = 40;
+  {
+    Reservation dropped(backend, ticket);
+    EXPECT_TRUE(dropped.active());
+  }
+  EXPECT_EQ(backend.releases, 1);
+  Reservation settled(backend, ticket);
+  settled.settle(50, at_s(1));
+  EXPECT_FALSE(settled.active());
+  EXPECT_EQ(backend.settled_difference, 10);
+  settled.settle(70, at_s(2));  // inactive: nothing happens
+  EXPECT_EQ(backend.settled_difference, 10);
+  EXPECT_EQ(backend.releases, 1);
+}
+
 TEST(Limiter, ThreadsSharingAScopeAdmitExactlyTheLimit) {
   Limiter limiter;
   std::atomic<int> admitted{0};
