@@ -152,8 +152,12 @@ RouteMatch match_route(std::string_view path, http::verb method) {
   return m;
 }
 
-Gateway::Gateway(std::shared_ptr<runtime::Runtime> runtime, std::shared_ptr<KeyService> keys)
-    : runtime_(std::move(runtime)), keys_(std::move(keys)), pipeline_(default_stages()) {}
+Gateway::Gateway(std::shared_ptr<runtime::Runtime> runtime, std::shared_ptr<KeyService> keys,
+                 std::shared_ptr<RateLimiter> limiter)
+    : runtime_(std::move(runtime)),
+      keys_(std::move(keys)),
+      limiter_(limiter ? std::move(limiter) : std::make_shared<RateLimiter>()),
+      pipeline_(default_stages()) {}
 
 asio::awaitable<void> Gateway::handle(net::Exchange& ex) {
   auto received = Clock::now();
@@ -168,7 +172,7 @@ asio::awaitable<void> Gateway::handle(net::Exchange& ex) {
   ctx.record.call_id = make_call_id();
   ctx.path_parameter = std::move(match.parameter);
   ctx.key_service = keys_.get();
-  ctx.limiter = &limiter_;
+  ctx.limiter = limiter_.get();
   co_await pipeline_.run(ctx);
 }
 

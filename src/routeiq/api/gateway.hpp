@@ -5,6 +5,7 @@
 #include <span>
 
 #include "routeiq/api/pipeline.hpp"
+#include "routeiq/api/rate_limits.hpp"
 #include "routeiq/runtime/runtime.hpp"
 
 namespace routeiq::api {
@@ -25,7 +26,9 @@ std::string_view normalize_path(std::string_view target);
 class Gateway {
  public:
   // `keys`: the virtual-key store and cache (null: only the master key works).
-  Gateway(std::shared_ptr<runtime::Runtime> runtime, std::shared_ptr<KeyService> keys = nullptr);
+  // `limiter`: the rate-limit counters (null: counted in this process).
+  Gateway(std::shared_ptr<runtime::Runtime> runtime, std::shared_ptr<KeyService> keys = nullptr,
+          std::shared_ptr<RateLimiter> limiter = nullptr);
 
   boost::asio::awaitable<void> handle(net::Exchange& exchange);
   std::shared_ptr<const runtime::Snapshot> snapshot() const { return runtime_->snapshot(); }
@@ -33,7 +36,7 @@ class Gateway {
  private:
   std::shared_ptr<runtime::Runtime> runtime_;
   std::shared_ptr<KeyService> keys_;
-  limits::Limiter limiter_;  // rate-limit counters shared by every server thread
+  std::shared_ptr<RateLimiter> limiter_;  // rate-limit counters shared by every server thread
   Pipeline pipeline_;
 };
 

@@ -30,6 +30,7 @@ using Clock = std::chrono::steady_clock;
 enum class BodyKind { none, json };  // multipart and raw bodies arrive with their endpoints
 using keys::RouteGroup;              // who may call a route: open, llm_api, info, management
 class KeyService;
+class RateLimiter;
 
 struct RequestContext;
 using RouteHandler = boost::asio::awaitable<void> (*)(RequestContext&);
@@ -101,7 +102,7 @@ struct RequestContext {
   HeaderList client_headers;          // client headers a provider should see (anthropic-beta...)
   std::optional<double> cost_weight;  // x-routeiq-cost-weight: learned-router trade-off
   HeaderList answer_headers;          // set by stages for the answer or the refusal (x-ratelimit-*)
-  limits::Limiter* limiter = nullptr;  // the rate-limit counters every thread shares
+  RateLimiter* limiter = nullptr;  // the rate-limit counters every thread shares
   // The request's places in the rate-limit counters (its owners', and the
   // deployment that answered), settled with the real tokens by the stage's
   // `after`, which sees the context const; dropping them ends the in-flight count.

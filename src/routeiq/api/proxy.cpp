@@ -87,6 +87,8 @@ class Proxy {
       routing::Picker picker(*res->group, *snap.cooldowns, *snap.strategy, snap.callable);
       for (int attempt = 0; attempt <= plan.num_retries; ++attempt) {
         auto pick = choose(picker);
+        if (pick && has_rate_limits(snap.deployments[*pick]))
+          pick = co_await within_rate_limits(picker, *pick);
         if (!pick) break;
         ++record.attempts;
         record.retries = attempt;
@@ -120,17 +122,27 @@ class Proxy {
         picker.strategy().reads_request() ? routing_query(ctx_.openai_body()) : std::string();
     routing::RequestContext rc{query, ctx_.cost_weight, {}};
     auto chosen = picker.next(rc, rng);
-    // A deployment over its own rpm / tpm is skipped, as LiteLLM's pre-call checks do.
-    while (chosen && !admit_deployment(ctx_, ctx_.snapshot->deployments[*chosen])) {
-      over_limit_ = true;
-      picker.exclude(*chosen);
-      chosen = picker.next(rc, rng);
-    }
     if (chosen && !rc.decided_by.empty()) {
       choice_.routed_by = rc.decided_by;
       choice_.routed_model = ctx_.snapshot->config->model_list[*chosen].model;
     }
     return chosen;
+  }
+
+  // A deployment over its own rpm / tpm is skipped, as LiteLLM's pre-call
+  // checks do: the first pick that its limits admit, counted in them.
+  asio::awaitable<std::optional<size_t>> within_rate_limits(routing::Picker& picker, size_t first) {
+    // No co_await in the loop's condition: GCC 12 miscompiles it.
+    std::optional<size_t> pick = first;
+    for (;;) {
+      const runtime::DeploymentRuntime* d = &ctx_.snapshot->deployments[*pick];
+      bool admitted = co_await admit_deployment(ctx_, d);
+      if (admitted) co_return pick;
+      over_limit_ = true;
+      picker.exclude(*pick);
+      pick = choose(picker);
+      if (!pick) co_return pick;
+    }
   }
 
   asio::awaitable<void> wait_before_retry(const Outcome& o) {

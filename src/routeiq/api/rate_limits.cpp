@@ -1,9 +1,13 @@
 #include "routeiq/api/rate_limits.hpp"
 
 #include <algorithm>
+#include <charconv>
 
+#include "routeiq/core/env.hpp"
 #include "routeiq/core/json.hpp"
+#include "routeiq/core/log.hpp"
 #include "routeiq/limits/headers.hpp"
+#include "routeiq/net/await_callback.hpp"
 
 namespace routeiq::api {
 namespace asio = boost::asio;
@@ -49,18 +53,90 @@ int64_t total_tokens(const providers::Usage& u) {
 
 // The x-ratelimit-* headers of the scope with the fewest requests left (the
 // one the caller will hit first).
-HeaderList remaining_of(const limits::Limiter& limiter, std::span<const limits::Scope> scopes,
-                        limits::TimePoint now) {
+HeaderList remaining_of(const RateLimiter& limiter, std::span<const limits::Scope> scopes) {
   std::optional<limits::Remaining> tightest;
   for (const auto& scope : scopes) {
-    auto r = limiter.remaining(scope, now);
+    auto r = limiter.remaining(scope);
     auto left = r.remaining_requests.value_or(INT64_MAX);
     if (!tightest || left < tightest->remaining_requests.value_or(INT64_MAX)) tightest = r;
   }
   return tightest ? limits::remaining_headers(*tightest) : HeaderList{};
 }
 
+using AdmissionDone = std::function<void(limits::Admission)>;
+
+std::optional<int64_t> parse_int(std::string_view text) {
+  int64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return n;
+}
+
+// Built outside the coroutine below (GCC 12 and aggregates made in co_await's
+// reach do not mix well).
+std::vector<limits::Scope> deployment_scope(const config::Deployment& d) {
+  std::vector<limits::Scope> scopes(1);
+  scopes[0].id = "deployment:" + d.model_info.id;
+  scopes[0].limits.rpm = d.rpm;
+  scopes[0].limits.tpm = d.tpm;
+  return scopes;
+}
+
 }  // namespace
+
+RateLimiter::RateLimiter() = default;
+
+RateLimiter::RateLimiter(redis::SharedLimiterOptions options)
+    : counters_([&] {
+        auto shared = std::make_unique<redis::SharedLimiter>(std::move(options));
+        shared_ = shared.get();
+        return std::unique_ptr<limits::Backend>(std::move(shared));
+      }()) {}
+
+RateLimiter::~RateLimiter() = default;
+
+asio::awaitable<limits::Admission> RateLimiter::admit(std::vector<limits::Scope> scopes,
+                                                      int64_t estimated_tokens) {
+  auto now = limits::Clock::now();
+  if (!shared_) co_return counters_.admit(scopes, estimated_tokens, now);
+  std::function<void(AdmissionDone)> start = [this, scopes = std::move(scopes), estimated_tokens,
+                                              now](AdmissionDone done) mutable {
+    shared_->admit(std::move(scopes), estimated_tokens, now, std::move(done));
+  };
+  co_return co_await net::await_callback<limits::Admission>(std::move(start));
+}
+
+limits::Remaining RateLimiter::remaining(const limits::Scope& scope) const {
+  return counters_.remaining(scope, limits::Clock::now());
+}
+
+Result<std::optional<redis::SharedLimiterOptions>> redis_limiter_options(
+    const config::RouterSettings& s) {
+  std::string url = !s.redis_url.empty() ? s.redis_url : env_or_empty("REDIS_URL");
+  std::string host = !s.redis_host.empty() ? s.redis_host : env_or_empty("REDIS_HOST");
+  if (url.empty() && host.empty()) return std::optional<redis::SharedLimiterOptions>();
+  redis::SharedLimiterOptions options;
+  if (!url.empty()) {
+    auto parsed = redis::options_from_url(url);
+    if (!parsed) return parsed.error();
+    options.redis = std::move(parsed.value());
+  } else {
+    options.redis.host = host;
+    if (s.redis_port) {
+      options.redis.port = *s.redis_port;
+    } else if (auto port = env_or_empty("REDIS_PORT"); !port.empty()) {
+      auto n = parse_int(port);
+      if (!n || *n < 1 || *n > 65535)
+        return make_error(ErrorKind::invalid_request, "REDIS_PORT is not a port: " + port);
+      options.redis.port = static_cast<int>(*n);
+    }
+    options.redis.password =
+        !s.redis_password.empty() ? s.redis_password : env_or_empty("REDIS_PASSWORD");
+  }
+  if (s.redis_db) options.redis.db = *s.redis_db;
+  if (auto n = parse_int(env_or_empty("ROUTEIQ_INSTANCES")); n && *n >= 1) options.instances = *n;
+  return std::optional(std::move(options));
+}
 
 std::vector<limits::Scope> owner_scopes(const RequestContext& ctx) {
   std::vector<limits::Scope> scopes;
@@ -91,34 +167,37 @@ asio::awaitable<Status> RateLimitStage::before(RequestContext& ctx) {
   if (ctx.route.group != RouteGroup::llm_api || !ctx.limiter) co_return ok_status();
   auto scopes = owner_scopes(ctx);
   if (scopes.empty()) co_return ok_status();
-  auto now = limits::Clock::now();
-  auto admission = ctx.limiter->admit(scopes, estimated_tokens(ctx), now);
+  auto estimate = estimated_tokens(ctx);
+  auto admission = co_await ctx.limiter->admit(scopes, estimate);
   if (!admission.admitted()) {
     ctx.answer_headers.append(limits::refusal_headers(*admission.refusal));
     co_return make_error(ErrorKind::rate_limited, limits::refusal_message(*admission.refusal));
   }
   ctx.owner_hold = std::move(admission.reservation);
-  ctx.answer_headers.append(remaining_of(*ctx.limiter, scopes, now));
+  ctx.answer_headers.append(remaining_of(*ctx.limiter, scopes));
   co_return ok_status();
 }
 
 void RateLimitStage::after(const RequestContext& ctx) noexcept {
-  if (!ctx.limiter) return;
   auto now = limits::Clock::now();
   auto tokens = total_tokens(ctx.record.usage);
-  ctx.limiter->settle(ctx.owner_hold, tokens, now);
-  ctx.limiter->settle(ctx.deployment_hold, tokens, now);
+  if (ctx.owner_hold.active()) ctx.owner_hold.settle(tokens, now);
+  if (ctx.deployment_hold.active()) ctx.deployment_hold.settle(tokens, now);
 }
 
-bool admit_deployment(RequestContext& ctx, const runtime::DeploymentRuntime& d) {
-  const auto& cfg = *d.config;
-  if ((!cfg.rpm && !cfg.tpm) || !ctx.limiter) return true;
-  limits::Scope scope{"deployment:" + cfg.model_info.id, {cfg.rpm, cfg.tpm, std::nullopt}};
-  auto admission =
-      ctx.limiter->admit(std::span(&scope, 1), estimated_tokens(ctx), limits::Clock::now());
-  if (!admission.admitted()) return false;
+bool has_rate_limits(const runtime::DeploymentRuntime& d) {
+  return d.config->rpm || d.config->tpm;
+}
+
+asio::awaitable<bool> admit_deployment(RequestContext& ctx, const runtime::DeploymentRuntime* d) {
+  const auto& cfg = *d->config;
+  if (!has_rate_limits(*d) || !ctx.limiter) co_return true;
+  auto scope = deployment_scope(cfg);
+  auto estimate = estimated_tokens(ctx);
+  auto admission = co_await ctx.limiter->admit(std::move(scope), estimate);
+  if (!admission.admitted()) co_return false;
   ctx.deployment_hold = std::move(admission.reservation);
-  return true;
+  co_return true;
 }
 
 Error deployments_over_limit(std::string_view group) {

@@ -15,6 +15,7 @@
 #include "routeiq/api/gateway.hpp"
 #include "routeiq/api/key_service.hpp"
 #include "routeiq/api/proxy.hpp"
+#include "routeiq/api/rate_limits.hpp"
 #include "routeiq/app/commands.hpp"
 #include "routeiq/app/startup_guide.hpp"
 #include "routeiq/config/config.hpp"
@@ -153,6 +154,21 @@ ErrorKind transport_error_kind(int status) {
 
 // Virtual keys exist only behind a master key (LiteLLM's rule: without one
 // there is no authentication at all). The store opens on first use.
+// Rate-limit counters: in Redis when the config or REDIS_* names one, else in
+// this process. Null (with the reason printed) when the settings are wrong.
+std::shared_ptr<api::RateLimiter> make_rate_limiter(const config::RouterSettings& settings) {
+  auto options = api::redis_limiter_options(settings);
+  if (!options) {
+    std::fprintf(stderr, "routeiq: redis: %s\n", options.error().message.c_str());
+    return nullptr;
+  }
+  if (!options.value()) return std::make_shared<api::RateLimiter>();
+  auto where = options.value()->redis.host + ":" + std::to_string(options.value()->redis.port);
+  auto limiter = std::make_shared<api::RateLimiter>(std::move(*options.value()));
+  log::info() << "rate limits shared through Redis at " << where;
+  return limiter;
+}
+
 std::shared_ptr<api::KeyService> make_key_service(const config::GeneralSettings& g) {
   if (g.master_key.empty()) return nullptr;
   api::KeyServiceOptions options;
@@ -234,7 +250,9 @@ int run_serve(int argc, char** argv) {
   auto db_models = make_db_models(snapshot->config->general_settings, runtime.value(), keys);
   snapshot = runtime.value()->snapshot();
   if (keys) keys->set_db_models(db_models.get());
-  api::Gateway gateway(runtime.value(), keys);
+  auto limiter = make_rate_limiter(snapshot->config->router_settings);
+  if (!limiter) return 1;
+  api::Gateway gateway(runtime.value(), keys, std::move(limiter));
   net::HttpServer server(
       args.server, [&gateway](net::Exchange& ex) { return gateway.handle(ex); },
       [](int status, std::string_view message) {

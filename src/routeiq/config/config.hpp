@@ -66,7 +66,12 @@ struct RouterSettings {
   double cooldown_time = 5;  // seconds
   std::map<std::string, std::string> model_group_alias;
   std::set<std::string> hidden_aliases;  // aliases given as {model: x, hidden: true}
-  boost::json::object extra;             // recognised-later or unknown keys
+  // Redis shared by every instance (rate-limit counters): redis_url, else
+  // host, port, password and db; empty host and url: no Redis (the REDIS_*
+  // variables are read where it is opened). Never logged.
+  std::string redis_host, redis_password, redis_url;
+  std::optional<int> redis_port, redis_db;
+  boost::json::object extra;  // recognised-later or unknown keys
 };
 
 struct GeneralSettings {

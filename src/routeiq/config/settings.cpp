@@ -23,6 +23,12 @@ std::vector<Fallback> read_fallbacks(const YAML::Node& node, const At& at, Warni
   return out;
 }
 
+int read_port(const YAML::Node& node, const At& at) {
+  auto port = read_integer(node, at);
+  if (port < 1 || port > 65535) fail(at, "expected a port in [1, 65535]");
+  return static_cast<int>(port);
+}
+
 // Values are a group name or, as LiteLLM also allows, {model: name, hidden: bool}.
 void read_aliases(const YAML::Node& node, const At& at, RouterSettings& out, Warnings& warnings) {
   for (const auto& e : map_entries(node, at, warnings)) {
@@ -113,11 +119,26 @@ constexpr KeyRow<RouterSettings> kRouterKeys[] = {
      [](RouterSettings& r, const Entry& e, const At& at, Warnings& w) {
        read_aliases(e.value, at, r, w);
      }},
-    {"redis_host", not_yet, "Redis host for state shared across instances"},
-    {"redis_port", not_yet, "Redis port"},
-    {"redis_password", not_yet, "Redis password"},
-    {"redis_url", not_yet, "Redis URL, instead of host and port"},
-    {"redis_db", not_yet, "Redis database number"},
+    {"redis_host", yes, "Redis host for state shared across instances",
+     [](RouterSettings& r, const Entry& e, const At& at, Warnings&) {
+       r.redis_host = read_string(e.value, at);
+     }},
+    {"redis_port", yes, "Redis port",
+     [](RouterSettings& r, const Entry& e, const At& at, Warnings&) {
+       r.redis_port = read_port(e.value, at);
+     }},
+    {"redis_password", yes, "Redis password",
+     [](RouterSettings& r, const Entry& e, const At& at, Warnings&) {
+       r.redis_password = read_string(e.value, at);
+     }},
+    {"redis_url", yes, "Redis URL, instead of host and port",
+     [](RouterSettings& r, const Entry& e, const At& at, Warnings&) {
+       r.redis_url = read_string(e.value, at);
+     }},
+    {"redis_db", yes, "Redis database number",
+     [](RouterSettings& r, const Entry& e, const At& at, Warnings&) {
+       r.redis_db = read_small_count(e.value, at);
+     }},
     {"cache_responses", not_yet, "cache responses in the router's cache"},
     {"cache_kwargs", not_yet, "settings of the router's response cache"},
     {"caching_groups", not_yet, "groups that share cached responses"},

@@ -107,7 +107,7 @@ TEST(LoaderWarnings, KnownButUnsupportedLiteLLMSettings) {
   - model_name: m
     litellm_params: {model: openai/gpt-4o}
 router_settings:
-  redis_host: localhost
+  retry_policy: {}
 general_settings:
   store_prompts_in_spend_logs: true
 litellm_settings:
@@ -118,17 +118,35 @@ guardrails:
   std::vector<std::string> expected = {
       "config.yaml:9: litellm_settings.callbacks is a LiteLLM setting RouteIQ does not support "
       "yet (ignored)",
-      "config.yaml:5: router_settings.redis_host is a LiteLLM setting RouteIQ does not support "
+      "config.yaml:5: router_settings.retry_policy is a LiteLLM setting RouteIQ does not support "
       "yet (ignored)",
       "config.yaml:7: general_settings.store_prompts_in_spend_logs is a LiteLLM setting RouteIQ "
       "does not support yet (ignored)",
       "config.yaml:10: guardrails is a LiteLLM setting RouteIQ does not support yet (ignored)",
   };
   EXPECT_EQ(c.warnings, expected);
-  EXPECT_EQ(c.router_settings.extra.at("redis_host").as_string(), "localhost");
+  EXPECT_TRUE(c.router_settings.extra.at("retry_policy").is_object());
   EXPECT_TRUE(c.general_settings.extra.at("store_prompts_in_spend_logs").as_bool());
   EXPECT_EQ(c.litellm_settings.extra.at("callbacks").as_array()[0].as_string(), "langfuse");
   EXPECT_TRUE(c.extra.at("guardrails").is_array());
+}
+
+TEST(LoaderSettings, RedisSettings) {
+  Config c = load_ok(R"(model_list:
+  - model_name: m
+    litellm_params: {model: openai/gpt-4o}
+router_settings:
+  redis_host: 10.0.0.5
+  redis_port: 6380
+  redis_password: s3cret
+  redis_db: 2
+)");
+  EXPECT_TRUE(c.warnings.empty());
+  EXPECT_EQ(c.router_settings.redis_host, "10.0.0.5");
+  EXPECT_EQ(c.router_settings.redis_port, 6380);
+  EXPECT_EQ(c.router_settings.redis_password, "s3cret");
+  EXPECT_EQ(c.router_settings.redis_db, 2);
+  EXPECT_TRUE(c.router_settings.redis_url.empty());
 }
 
 TEST(LoaderWarnings, ProviderParamsAndModelInfoExtrasAreNotWarnedAbout) {
