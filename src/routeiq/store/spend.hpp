@@ -5,13 +5,13 @@
 // end user, organisation and team membership accumulate. Rows are written in
 // batches by store::Store::write_spend; what a batch adds is computed here
 // without a database (spend_increments), so it can be tested alone.
-#include <compare>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -67,7 +67,13 @@ struct DailySpendKey {
   SpendEntity kind = SpendEntity::key;
   std::string entity_id;
   std::string api_key, model, model_group, custom_llm_provider;
-  auto operator<=>(const DailySpendKey&) const = default;
+  // Spelled out rather than a defaulted <=>, which clang-tidy 14 misreads
+  // (modernize-use-nullptr).
+  auto fields() const {
+    return std::tie(date, kind, entity_id, api_key, model, model_group, custom_llm_provider);
+  }
+  bool operator<(const DailySpendKey& other) const { return fields() < other.fields(); }
+  bool operator==(const DailySpendKey& other) const { return fields() == other.fields(); }
 };
 
 struct SpendCounters {
