@@ -93,6 +93,9 @@ Result<Sql> spend_logs_sql(Dialect dialect, const SpendQuery& query);
 Result<Sql> count_spend_logs_sql(Dialect dialect, const SpendQuery& query);
 // Columns: the group, then SpendCounters' sums in order.
 Result<Sql> spend_totals_sql(Dialect dialect, const SpendTotalsQuery& query);
+// Columns: DailySpendKey's, then SpendCounters' in order.
+Result<Sql> daily_spend_sql(Dialect dialect, const DailySpendQuery& query);
+Result<Sql> count_daily_spend_sql(Dialect dialect, const DailySpendQuery& query);
 
 // One result row as a backend reads it.
 class Cells {
@@ -105,6 +108,7 @@ class Cells {
 };
 SpendRow spend_row_from(const Cells& cells);
 SpendTotal spend_total_from(const Cells& cells);
+DailySpendRow daily_spend_row_from(const Cells& cells);
 
 // write_spend on a session already in a transaction, the same for both
 // backends: `session.changed_rows(sql)` runs a statement and answers how many
@@ -200,6 +204,12 @@ class TransactionView final : public Store {
   }
   Result<std::vector<SpendTotal>> spend_totals(const SpendTotalsQuery& query) override {
     return noted(session_.spend_totals(query));
+  }
+  Result<std::vector<DailySpendRow>> daily_spend(const DailySpendQuery& query) override {
+    return noted(session_.daily_spend(query));
+  }
+  Result<int64_t> count_daily_spend(const DailySpendQuery& query) override {
+    return noted(session_.count_daily_spend(query));
   }
 
   const std::optional<Error>& first_error() const { return first_error_; }

@@ -358,6 +358,18 @@ class Session {
     return rows_of<SpendTotal>(*sql, spend_total_from);
   }
 
+  Result<std::vector<DailySpendRow>> daily_spend(const DailySpendQuery& query) {
+    auto sql = daily_spend_sql(kDialect, query);
+    if (!sql) return sql.take_error();
+    return rows_of<DailySpendRow>(*sql, daily_spend_row_from);
+  }
+
+  Result<int64_t> count_daily_spend(const DailySpendQuery& query) {
+    auto sql = count_daily_spend_sql(kDialect, query);
+    if (!sql) return sql.take_error();
+    return scalar(sql->text, sql->params);
+  }
+
   // The version migrate() recorded; 0 before the first migration.
   Result<int64_t> recorded_version() {
     auto exists = scalar("SELECT (to_regclass('routeiq_schema') IS NOT NULL)::int", {});
@@ -562,6 +574,12 @@ class PostgresStore final : public Store {
   }
   Result<std::vector<SpendTotal>> spend_totals(const SpendTotalsQuery& query) override {
     return with_session([&](Session& s) { return s.spend_totals(query); });
+  }
+  Result<std::vector<DailySpendRow>> daily_spend(const DailySpendQuery& query) override {
+    return with_session([&](Session& s) { return s.daily_spend(query); });
+  }
+  Result<int64_t> count_daily_spend(const DailySpendQuery& query) override {
+    return with_session([&](Session& s) { return s.count_daily_spend(query); });
   }
 
   Status transaction(const std::function<Status(Store&)>& work) override {

@@ -115,6 +115,7 @@ struct SpendQuery {
   std::optional<int64_t> start_ms;  // start_ms >= this
   std::optional<int64_t> end_ms;    // start_ms < this
   std::vector<std::string> tags;    // rows carrying every one of these tags
+  bool newest_first = false;        // ordered by start_ms descending
   size_t offset = 0;
   size_t limit = 100;  // at most kMaxListLimit
 };
@@ -140,6 +141,26 @@ struct SpendTotal {
   SpendCounters counters;
   int64_t total_tokens() const { return counters.prompt_tokens + counters.completion_tokens; }
   bool operator==(const SpendTotal&) const = default;
+};
+
+// Filters of daily_spend() and count_daily_spend(): the daily rows of one
+// entity kind, for reports that break a day down by several of its key
+// columns at once (spend_totals sums by one).
+struct DailySpendQuery {
+  SpendEntity kind = SpendEntity::key;
+  // Set: only rows of these entity ids (an empty list matches none).
+  std::optional<std::vector<std::string>> entity_ids;
+  std::vector<std::string> exclude_entity_ids;
+  std::string start_date, end_date;  // "YYYY-MM-DD", inclusive; empty: unbounded
+  std::optional<std::string> model, api_key;
+  size_t offset = 0;
+  size_t limit = 100;  // at most kMaxListLimit
+};
+
+struct DailySpendRow {
+  DailySpendKey key;
+  SpendCounters counters;
+  bool operator==(const DailySpendRow&) const = default;
 };
 
 }  // namespace routeiq::store

@@ -5,6 +5,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <functional>
 
 #include "routeiq/store/backend.hpp"
 #include "routeiq/store/spend.hpp"
@@ -318,8 +319,9 @@ Result<Sql> spend_logs_sql(Dialect dialect, const SpendQuery& query) {
   if (!sql) return sql;
   int n = static_cast<int>(sql->params.size()) + 1;
   sql->text = "SELECT " + spend_column_list() + " FROM routeiq_spend_logs" + sql->text +
-              " ORDER BY start_ms, request_id LIMIT " + placeholder(dialect, n) + " OFFSET " +
-              placeholder(dialect, n + 1);
+              (query.newest_first ? " ORDER BY start_ms DESC, request_id DESC"
+                                  : " ORDER BY start_ms, request_id") +
+              " LIMIT " + placeholder(dialect, n) + " OFFSET " + placeholder(dialect, n + 1);
   Query bounds;
   bounds.limit = query.limit;
   bounds.offset = query.offset;
@@ -423,6 +425,82 @@ Result<Sql> spend_totals_sql(Dialect dialect, const SpendTotalsQuery& query) {
 
 namespace {
 
+bool any_nul(const DailySpendQuery& query) {
+  auto nul = [](const std::string& text) { return text.find('\0') != std::string::npos; };
+  if (nul(query.start_date) || nul(query.end_date)) return true;
+  if ((query.model && nul(*query.model)) || (query.api_key && nul(*query.api_key))) return true;
+  if (query.entity_ids)
+    for (const auto& id : *query.entity_ids)
+      if (nul(id)) return true;
+  for (const auto& id : query.exclude_entity_ids)
+    if (nul(id)) return true;
+  return false;
+}
+
+// "entity_id IN ($2, $3)", or a term matching nothing for an empty list.
+std::string in_list(std::string_view column, const std::vector<std::string>& ids, bool negated,
+                    const std::function<std::string(Param)>& next) {
+  if (ids.empty()) return negated ? "1 = 1" : "1 = 0";
+  std::string term = std::string(column) + (negated ? " NOT IN (" : " IN (");
+  for (size_t i = 0; i < ids.size(); ++i) term += (i ? ", " : "") + next(ids[i]);
+  return term + ")";
+}
+
+Result<Sql> daily_where(Dialect dialect, const DailySpendQuery& query) {
+  if (any_nul(query))
+    return make_error(ErrorKind::invalid_request, "A query value must not contain NUL");
+  Sql sql;
+  std::function<std::string(Param)> next = [&](Param value) {
+    sql.params.push_back(std::move(value));
+    return placeholder(dialect, static_cast<int>(sql.params.size()));
+  };
+  sql.text = " WHERE entity_kind = " + next(std::string(spend_entity_name(query.kind)));
+  if (query.entity_ids) sql.text += " AND " + in_list("entity_id", *query.entity_ids, false, next);
+  if (!query.exclude_entity_ids.empty())
+    sql.text += " AND " + in_list("entity_id", query.exclude_entity_ids, true, next);
+  if (!query.start_date.empty()) sql.text += " AND date >= " + next(query.start_date);
+  if (!query.end_date.empty()) sql.text += " AND date <= " + next(query.end_date);
+  if (query.model) sql.text += " AND model = " + next(*query.model);
+  if (query.api_key) sql.text += " AND api_key = " + next(*query.api_key);
+  return sql;
+}
+
+// Bytewise on PostgreSQL as on SQLite, so both page alike.
+std::string daily_order(Dialect dialect) {
+  std::string collate = dialect == Dialect::postgresql ? " COLLATE \"C\"" : "";
+  std::string order = " ORDER BY date DESC";
+  for (std::string_view column :
+       {"entity_id", "api_key", "model", "model_group", "custom_llm_provider"})
+    order.append(", ").append(column).append(collate);
+  return order;
+}
+
+}  // namespace
+
+Result<Sql> daily_spend_sql(Dialect dialect, const DailySpendQuery& query) {
+  auto sql = daily_where(dialect, query);
+  if (!sql) return sql;
+  Query bounds;
+  bounds.limit = query.limit;
+  bounds.offset = query.offset;
+  int n = static_cast<int>(sql->params.size()) + 1;
+  sql->text = "SELECT " + joined(kDailyKeyColumns) + ", " + joined(kDailyCounterColumns) +
+              " FROM routeiq_daily_spend" + sql->text + daily_order(dialect) + " LIMIT " +
+              placeholder(dialect, n) + " OFFSET " + placeholder(dialect, n + 1);
+  sql->params.emplace_back(bounded_limit(bounds));
+  sql->params.emplace_back(bounded_offset(bounds));
+  return sql;
+}
+
+Result<Sql> count_daily_spend_sql(Dialect dialect, const DailySpendQuery& query) {
+  auto sql = daily_where(dialect, query);
+  if (!sql) return sql;
+  sql->text = "SELECT COUNT(*) FROM routeiq_daily_spend" + sql->text;
+  return sql;
+}
+
+namespace {
+
 std::vector<std::string> tags_from(std::string_view text) {
   std::vector<std::string> tags;
   boost::system::error_code ec;
@@ -478,6 +556,39 @@ SpendTotal spend_total_from(const Cells& cells) {
   c.successful_requests = cells.integer(7);
   c.failed_requests = cells.integer(8);
   return total;
+}
+
+namespace {
+
+SpendEntity entity_from(std::string_view name) {
+  for (auto kind : {SpendEntity::key, SpendEntity::user, SpendEntity::team, SpendEntity::org,
+                    SpendEntity::end_user, SpendEntity::tag})
+    if (spend_entity_name(kind) == name) return kind;
+  return SpendEntity::key;
+}
+
+}  // namespace
+
+DailySpendRow daily_spend_row_from(const Cells& cells) {
+  DailySpendRow row;
+  auto& key = row.key;
+  key.date = cells.text(0);
+  key.kind = entity_from(cells.text(1));
+  key.entity_id = cells.text(2);
+  key.api_key = cells.text(3);
+  key.model = cells.text(4);
+  key.model_group = cells.text(5);
+  key.custom_llm_provider = cells.text(6);
+  auto& c = row.counters;
+  c.prompt_tokens = cells.integer(7);
+  c.completion_tokens = cells.integer(8);
+  c.cache_read_tokens = cells.integer(9);
+  c.cache_creation_tokens = cells.integer(10);
+  c.spend = cells.real(11);
+  c.api_requests = cells.integer(12);
+  c.successful_requests = cells.integer(13);
+  c.failed_requests = cells.integer(14);
+  return row;
 }
 
 }  // namespace routeiq::store

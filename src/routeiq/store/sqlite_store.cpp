@@ -191,6 +191,18 @@ class Session {
     return rows_of<SpendTotal>(*sql, spend_total_from);
   }
 
+  Result<std::vector<DailySpendRow>> daily_spend(const DailySpendQuery& query) {
+    auto sql = daily_spend_sql(kDialect, query);
+    if (!sql) return sql.take_error();
+    return rows_of<DailySpendRow>(*sql, daily_spend_row_from);
+  }
+
+  Result<int64_t> count_daily_spend(const DailySpendQuery& query) {
+    auto sql = count_daily_spend_sql(kDialect, query);
+    if (!sql) return sql.take_error();
+    return scalar(sql->text, sql->params);
+  }
+
  private:
   template <class T>
   Result<std::vector<T>> rows_of(const Sql& sql, T (*read)(const Cells&)) {
@@ -394,6 +406,14 @@ class SqliteStore final : public Store {
   Result<std::vector<SpendTotal>> spend_totals(const SpendTotalsQuery& query) override {
     std::lock_guard lock(mutex_);
     return session_.spend_totals(query);
+  }
+  Result<std::vector<DailySpendRow>> daily_spend(const DailySpendQuery& query) override {
+    std::lock_guard lock(mutex_);
+    return session_.daily_spend(query);
+  }
+  Result<int64_t> count_daily_spend(const DailySpendQuery& query) override {
+    std::lock_guard lock(mutex_);
+    return session_.count_daily_spend(query);
   }
 
   Status transaction(const std::function<Status(Store&)>& work) override {

@@ -136,6 +136,9 @@ class Store {
   virtual Result<int64_t> count_spend_logs(const SpendQuery& query) = 0;
   // Ordered by spend, highest first (by date, oldest first, for SpendGroup::date).
   virtual Result<std::vector<SpendTotal>> spend_totals(const SpendTotalsQuery& query) = 0;
+  // Ordered by date, newest first, then by the rest of the key.
+  virtual Result<std::vector<DailySpendRow>> daily_spend(const DailySpendQuery& query) = 0;
+  virtual Result<int64_t> count_daily_spend(const DailySpendQuery& query) = 0;
 };
 
 // Opens (creating if needed) and migrates the store at `url`:

@@ -312,6 +312,70 @@ TEST_P(SpendStoreTest, AggregatesByDateEntityAndTag) {
   EXPECT_EQ(refused.error().kind, ErrorKind::invalid_request);
 }
 
+TEST_P(SpendStoreTest, DailyRowsWithTheirKeysNewestFirst) {
+  SpendRow a = spend_row("a", 1, kDay1);
+  a.team_id = "t1";
+  SpendRow b = spend_row("b", 2, kDay2);
+  b.team_id = "t2";
+  b.model = "claude-3";
+  SpendRow c = spend_row("c", 4, kDay2);
+  c.team_id = "t1";
+  c.api_key = "hash-b";
+  SpendRow d = spend_row("d", 8, kDay2);  // no team: only in the key rows
+  write({a, b, c, d});
+
+  DailySpendQuery teams;
+  teams.kind = SpendEntity::team;
+  auto rows = store_->daily_spend(teams);
+  ASSERT_TRUE(rows.ok()) << rows.error().message;
+  ASSERT_EQ(rows->size(), 3u);
+  EXPECT_EQ((*rows)[0].key.date, "2025-03-05");
+  EXPECT_EQ((*rows)[0].key.entity_id, "t1");
+  EXPECT_EQ((*rows)[0].key.api_key, "hash-b");
+  EXPECT_EQ((*rows)[0].counters.spend, 4);
+  EXPECT_EQ((*rows)[1].key.entity_id, "t2");
+  EXPECT_EQ((*rows)[1].key.model, "claude-3");
+  EXPECT_EQ((*rows)[1].key.kind, SpendEntity::team);
+  EXPECT_EQ((*rows)[2].key.date, "2025-03-04");
+  EXPECT_EQ((*rows)[2].counters.prompt_tokens, 10);
+  EXPECT_EQ((*rows)[2].counters.api_requests, 1);
+
+  teams.entity_ids = std::vector<std::string>{"t1"};
+  teams.start_date = "2025-03-05";
+  auto t1 = store_->daily_spend(teams);
+  ASSERT_TRUE(t1.ok());
+  ASSERT_EQ(t1->size(), 1u);
+  EXPECT_EQ((*t1)[0].counters.spend, 4);
+
+  teams.entity_ids = std::vector<std::string>{};
+  EXPECT_EQ(store_->count_daily_spend(teams).value(), 0);
+
+  DailySpendQuery others;
+  others.kind = SpendEntity::team;
+  others.exclude_entity_ids = {"t1"};
+  others.model = "claude-3";
+  EXPECT_EQ(store_->count_daily_spend(others).value(), 1);
+  others.model.reset();
+  others.api_key = "hash-b";
+  EXPECT_EQ(store_->count_daily_spend(others).value(), 0);
+
+  DailySpendQuery keys;  // every request, as key rows
+  keys.offset = 1;
+  keys.limit = 1;
+  auto paged = store_->daily_spend(keys);
+  ASSERT_TRUE(paged.ok());
+  ASSERT_EQ(paged->size(), 1u);
+  // Day two's key rows: hash-a with claude-3, hash-a with gpt-4o (d), hash-b.
+  EXPECT_EQ((*paged)[0].key.api_key, "hash-a");
+  EXPECT_EQ((*paged)[0].key.model, "gpt-4o-2024-08-06");
+  EXPECT_EQ((*paged)[0].counters.spend, 8);
+  EXPECT_EQ(store_->count_daily_spend(keys).value(), 4);
+
+  SpendQuery newest;
+  newest.newest_first = true;
+  EXPECT_EQ(logged_ids(newest), (std::vector<std::string>{"d", "c", "b", "a"}));
+}
+
 TEST_P(SpendStoreTest, SpendAddedToTheDocumentsARowNames) {
   insert_doc(Table::keys, "hash-a",
              {{"key_alias", "alias-a"}, {"spend", 1.5}, {"model_spend", {{"gpt-4o", 1.5}}}});
