@@ -6,11 +6,13 @@
 #include <boost/json/object.hpp>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
 
+#include "routeiq/store/spend.hpp"
 #include "routeiq/store/store.hpp"
 
 namespace routeiq::store {
@@ -37,7 +39,7 @@ enum class Dialect { sqlite, postgresql };
 // The statements that bring a database from version - 1 to `version`.
 std::vector<std::string> migration_statements(Dialect dialect, int version);
 
-using Param = std::variant<std::monostate, std::string, int64_t>;  // monostate: NULL
+using Param = std::variant<std::monostate, std::string, int64_t, double>;  // monostate: NULL
 struct Sql {
   std::string text;
   std::vector<Param> params;
@@ -74,6 +76,72 @@ Result<Sql> count_sql(Dialect dialect, Table table, const Query& query);
 Result<Sql> linked_sql(Dialect dialect, Table table, std::string_view id,
                        const std::vector<Link>& links);
 inline constexpr std::string_view kChangeCounterSql = "SELECT n FROM routeiq_changes WHERE id = 1";
+
+// ---- Spend (spend_sql.cpp) ----
+// Version 3: routeiq_spend_logs and routeiq_daily_spend.
+std::vector<std::string> spend_migration_statements(Dialect dialect);
+// The row (checked with check_spend_row) inserted unless its request_id is
+// already there: one changed row means a new request.
+Sql spend_insert_sql(Dialect dialect, const SpendRow& row);
+Sql daily_upsert_sql(Dialect dialect, const DailySpendKey& key, const SpendCounters& counters);
+// Adds to a document's spend (and model_spend) in the database's own
+// arithmetic: atomic against other instances' increments.
+Sql document_increment_sql(Dialect dialect, Table table, const std::string& id,
+                           const DocumentIncrement& increment);
+// The columns spend_row_from() reads, in its order.
+Result<Sql> spend_logs_sql(Dialect dialect, const SpendQuery& query);
+Result<Sql> count_spend_logs_sql(Dialect dialect, const SpendQuery& query);
+// Columns: the group, then SpendCounters' sums in order.
+Result<Sql> spend_totals_sql(Dialect dialect, const SpendTotalsQuery& query);
+// Columns: DailySpendKey's, then SpendCounters' in order.
+Result<Sql> daily_spend_sql(Dialect dialect, const DailySpendQuery& query);
+Result<Sql> count_daily_spend_sql(Dialect dialect, const DailySpendQuery& query);
+
+// One result row as a backend reads it.
+class Cells {
+ public:
+  virtual ~Cells() = default;
+  virtual bool is_null(int column) const = 0;
+  virtual std::string text(int column) const = 0;
+  virtual int64_t integer(int column) const = 0;
+  virtual double real(int column) const = 0;
+};
+SpendRow spend_row_from(const Cells& cells);
+SpendTotal spend_total_from(const Cells& cells);
+DailySpendRow daily_spend_row_from(const Cells& cells);
+
+// write_spend on a session already in a transaction, the same for both
+// backends: `session.changed_rows(sql)` runs a statement and answers how many
+// rows it changed. The new rows are found first, so only they are counted.
+template <class Session>
+Result<SpendWriteCounts> write_spend_rows(Session& session, std::span<const SpendRow> rows) {
+  SpendWriteCounts counts;
+  std::vector<SpendRow> fresh;
+  for (const auto& row : rows) {
+    if (!check_spend_row(row)) {
+      ++counts.refused;
+      continue;
+    }
+    auto changed = session.changed_rows(spend_insert_sql(Session::kDialect, row));
+    if (!changed) return changed.take_error();
+    if (*changed == 0) {
+      ++counts.skipped;
+      continue;
+    }
+    ++counts.written;
+    fresh.push_back(row);
+  }
+  auto increments = spend_increments(fresh);
+  for (const auto& [key, counters] : increments.daily)
+    if (auto done = session.changed_rows(daily_upsert_sql(Session::kDialect, key, counters)); !done)
+      return done.take_error();
+  for (const auto& [target, increment] : increments.documents)
+    if (auto done = session.changed_rows(
+            document_increment_sql(Session::kDialect, target.first, target.second, increment));
+        !done)
+      return done.take_error();
+  return counts;
+}
 
 // A stored document read back; a corrupt one is an internal error.
 Result<Row> stored_row(Table table, std::string id, std::string_view doc, int64_t created_ms,
@@ -125,6 +193,24 @@ class TransactionView final : public Store {
     return noted(Status(make_error(ErrorKind::internal, "store transaction() is not reentrant")));
   }
   Result<int64_t> change_counter() override { return noted(session_.change_counter()); }
+  Result<SpendWriteCounts> write_spend(std::span<const SpendRow> rows) override {
+    return noted(write_spend_rows(session_, rows));
+  }
+  Result<std::vector<SpendRow>> spend_logs(const SpendQuery& query) override {
+    return noted(session_.spend_logs(query));
+  }
+  Result<int64_t> count_spend_logs(const SpendQuery& query) override {
+    return noted(session_.count_spend_logs(query));
+  }
+  Result<std::vector<SpendTotal>> spend_totals(const SpendTotalsQuery& query) override {
+    return noted(session_.spend_totals(query));
+  }
+  Result<std::vector<DailySpendRow>> daily_spend(const DailySpendQuery& query) override {
+    return noted(session_.daily_spend(query));
+  }
+  Result<int64_t> count_daily_spend(const DailySpendQuery& query) override {
+    return noted(session_.count_daily_spend(query));
+  }
 
   const std::optional<Error>& first_error() const { return first_error_; }
 

@@ -61,6 +61,43 @@ std::optional<int64_t> to_int64(const char* text) {
   return value;
 }
 
+// The shortest text that reads back as the same double: PostgreSQL's float8
+// input is exact, so a value stored and read back is unchanged.
+std::string shortest_text(double value) {
+  char buffer[32];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return ec == std::errc() ? std::string(buffer, end) : "0";
+}
+
+std::optional<double> to_double(const char* text) {
+  double value = 0;
+  std::string_view view = text ? text : "";
+  auto [end, ec] = std::from_chars(view.data(), view.data() + view.size(), value);
+  if (ec != std::errc() || end != view.data() + view.size() || view.empty()) return std::nullopt;
+  return value;
+}
+
+// A result row; a number that does not parse reads as 0 (the columns are
+// typed, so it cannot happen short of a broken server).
+class ResultCells final : public Cells {
+ public:
+  ResultCells(PGresult* result, int row) : result_(result), row_(row) {}
+  bool is_null(int column) const override { return PQgetisnull(result_, row_, column) == 1; }
+  std::string text(int column) const override {
+    return std::string(PQgetvalue(result_, row_, column), PQgetlength(result_, row_, column));
+  }
+  int64_t integer(int column) const override {
+    return to_int64(PQgetvalue(result_, row_, column)).value_or(0);
+  }
+  double real(int column) const override {
+    return to_double(PQgetvalue(result_, row_, column)).value_or(0);
+  }
+
+ private:
+  PGresult* result_;
+  int row_;
+};
+
 void ignore_notice(void*, const char*) {}
 
 class Pool {
@@ -190,6 +227,8 @@ bool is_connection_failure(std::string_view sqlstate) {
 // transaction. Given back to the pool (closed if it failed) at the end.
 class Session {
  public:
+  static constexpr Dialect kDialect = Dialect::postgresql;
+
   Session(Pool& pool, PGconn* conn) : pool_(pool), conn_(conn) {}
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -204,6 +243,9 @@ class Session {
         values.push_back(text->c_str());
       } else if (auto* number = std::get_if<int64_t>(&param)) {
         numbers.push_back(std::to_string(*number));
+        values.push_back(numbers.back().c_str());
+      } else if (auto* real = std::get_if<double>(&param)) {
+        numbers.push_back(shortest_text(*real));
         values.push_back(numbers.back().c_str());
       } else {
         values.push_back(nullptr);
@@ -290,6 +332,44 @@ class Session {
 
   Result<int64_t> change_counter() { return scalar(std::string(kChangeCounterSql), {}); }
 
+  // A statement of a write_spend transaction; the change counter is left
+  // alone (Store::change_counter says why).
+  Result<int64_t> changed_rows(const Sql& sql) {
+    auto result = exec(sql.text, sql.params);
+    if (!result) return result.take_error();
+    return to_int64(PQcmdTuples(result->get())).value_or(0);
+  }
+
+  Result<std::vector<SpendRow>> spend_logs(const SpendQuery& query) {
+    auto sql = spend_logs_sql(kDialect, query);
+    if (!sql) return sql.take_error();
+    return rows_of<SpendRow>(*sql, spend_row_from);
+  }
+
+  Result<int64_t> count_spend_logs(const SpendQuery& query) {
+    auto sql = count_spend_logs_sql(kDialect, query);
+    if (!sql) return sql.take_error();
+    return scalar(sql->text, sql->params);
+  }
+
+  Result<std::vector<SpendTotal>> spend_totals(const SpendTotalsQuery& query) {
+    auto sql = spend_totals_sql(kDialect, query);
+    if (!sql) return sql.take_error();
+    return rows_of<SpendTotal>(*sql, spend_total_from);
+  }
+
+  Result<std::vector<DailySpendRow>> daily_spend(const DailySpendQuery& query) {
+    auto sql = daily_spend_sql(kDialect, query);
+    if (!sql) return sql.take_error();
+    return rows_of<DailySpendRow>(*sql, daily_spend_row_from);
+  }
+
+  Result<int64_t> count_daily_spend(const DailySpendQuery& query) {
+    auto sql = count_daily_spend_sql(kDialect, query);
+    if (!sql) return sql.take_error();
+    return scalar(sql->text, sql->params);
+  }
+
   // The version migrate() recorded; 0 before the first migration.
   Result<int64_t> recorded_version() {
     auto exists = scalar("SELECT (to_regclass('routeiq_schema') IS NOT NULL)::int", {});
@@ -374,6 +454,16 @@ class Session {
         PQntuples(result->get()) == 1 ? to_int64(PQgetvalue(result->get(), 0, 0)) : std::nullopt;
     if (!value) return make_error(ErrorKind::internal, "PostgreSQL answered no number");
     return *value;
+  }
+
+  template <class T>
+  Result<std::vector<T>> rows_of(const Sql& sql, T (*read)(const Cells&)) {
+    auto result = exec(sql.text, sql.params);
+    if (!result) return result.take_error();
+    std::vector<T> out;
+    for (int i = 0, n = PQntuples(result->get()); i < n; ++i)
+      out.push_back(read(ResultCells(result->get(), i)));
+    return out;
   }
 
   // One statement writes the row and bumps the change counter only if a row
@@ -462,6 +552,34 @@ class PostgresStore final : public Store {
   }
   Result<int64_t> change_counter() override {
     return with_session([](Session& s) { return s.change_counter(); });
+  }
+
+  Result<SpendWriteCounts> write_spend(std::span<const SpendRow> rows) override {
+    return with_session([&](Session& session) -> Result<SpendWriteCounts> {
+      if (auto begun = session.run("BEGIN"); !begun) return begun.take_error();
+      auto counts = write_spend_rows(session, rows);
+      if (!counts) {
+        session.rollback();
+        return counts;
+      }
+      if (auto committed = session.commit(); !committed) return committed.take_error();
+      return counts;
+    });
+  }
+  Result<std::vector<SpendRow>> spend_logs(const SpendQuery& query) override {
+    return with_session([&](Session& s) { return s.spend_logs(query); });
+  }
+  Result<int64_t> count_spend_logs(const SpendQuery& query) override {
+    return with_session([&](Session& s) { return s.count_spend_logs(query); });
+  }
+  Result<std::vector<SpendTotal>> spend_totals(const SpendTotalsQuery& query) override {
+    return with_session([&](Session& s) { return s.spend_totals(query); });
+  }
+  Result<std::vector<DailySpendRow>> daily_spend(const DailySpendQuery& query) override {
+    return with_session([&](Session& s) { return s.daily_spend(query); });
+  }
+  Result<int64_t> count_daily_spend(const DailySpendQuery& query) override {
+    return with_session([&](Session& s) { return s.count_daily_spend(query); });
   }
 
   Status transaction(const std::function<Status(Store&)>& work) override {

@@ -63,8 +63,25 @@ std::string column_text(sqlite3_stmt* stmt, int i) {
   return text ? std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt, i))) : "";
 }
 
+// A result row of a stepped statement.
+class StatementCells final : public Cells {
+ public:
+  explicit StatementCells(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  bool is_null(int column) const override {
+    return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+  }
+  std::string text(int column) const override { return column_text(stmt_, column); }
+  int64_t integer(int column) const override { return sqlite3_column_int64(stmt_, column); }
+  double real(int column) const override { return sqlite3_column_double(stmt_, column); }
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
 class Session {
  public:
+  static constexpr Dialect kDialect = Dialect::sqlite;
+
   explicit Session(sqlite3* db) : db_(db) {}
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -146,7 +163,61 @@ class Session {
 
   Result<int64_t> change_counter() { return scalar(std::string(kChangeCounterSql), {}); }
 
+  // A statement of a write_spend transaction; the change counter is left
+  // alone (Store::change_counter says why).
+  Result<int64_t> changed_rows(const Sql& sql) {
+    auto stmt = prepared(sql.text, sql.params);
+    if (!stmt) return stmt.take_error();
+    int rc = sqlite3_step(stmt->get());
+    if (rc != SQLITE_DONE) return sqlite_error(db_, rc, "write failed");
+    return int64_t{sqlite3_changes(db_)};
+  }
+
+  Result<std::vector<SpendRow>> spend_logs(const SpendQuery& query) {
+    auto sql = spend_logs_sql(kDialect, query);
+    if (!sql) return sql.take_error();
+    return rows_of<SpendRow>(*sql, spend_row_from);
+  }
+
+  Result<int64_t> count_spend_logs(const SpendQuery& query) {
+    auto sql = count_spend_logs_sql(kDialect, query);
+    if (!sql) return sql.take_error();
+    return scalar(sql->text, sql->params);
+  }
+
+  Result<std::vector<SpendTotal>> spend_totals(const SpendTotalsQuery& query) {
+    auto sql = spend_totals_sql(kDialect, query);
+    if (!sql) return sql.take_error();
+    return rows_of<SpendTotal>(*sql, spend_total_from);
+  }
+
+  Result<std::vector<DailySpendRow>> daily_spend(const DailySpendQuery& query) {
+    auto sql = daily_spend_sql(kDialect, query);
+    if (!sql) return sql.take_error();
+    return rows_of<DailySpendRow>(*sql, daily_spend_row_from);
+  }
+
+  Result<int64_t> count_daily_spend(const DailySpendQuery& query) {
+    auto sql = count_daily_spend_sql(kDialect, query);
+    if (!sql) return sql.take_error();
+    return scalar(sql->text, sql->params);
+  }
+
  private:
+  template <class T>
+  Result<std::vector<T>> rows_of(const Sql& sql, T (*read)(const Cells&)) {
+    auto stmt = prepared(sql.text, sql.params);
+    if (!stmt) return stmt.take_error();
+    std::vector<T> out;
+    StatementCells cells(stmt->get());
+    for (;;) {
+      int rc = sqlite3_step(stmt->get());
+      if (rc == SQLITE_DONE) return out;
+      if (rc != SQLITE_ROW) return sqlite_error(db_, rc, "query failed");
+      out.push_back(read(cells));
+    }
+  }
+
   Result<Statement> prepare(const std::string& sql) {
     if (auto it = cache_.find(sql); it != cache_.end()) return Statement(it->second, true);
     sqlite3_stmt* stmt = nullptr;
@@ -169,6 +240,8 @@ class Session {
                                  SQLITE_UTF8);
       else if (auto* number = std::get_if<int64_t>(&params[i]))
         rc = sqlite3_bind_int64(stmt->get(), at, *number);
+      else if (auto* real = std::get_if<double>(&params[i]))
+        rc = sqlite3_bind_double(stmt->get(), at, *real);
       else
         rc = sqlite3_bind_null(stmt->get(), at);
       if (rc != SQLITE_OK) return sqlite_error(db_, rc, "bind failed");
@@ -311,6 +384,36 @@ class SqliteStore final : public Store {
   Result<int64_t> change_counter() override {
     std::lock_guard lock(mutex_);
     return session_.change_counter();
+  }
+
+  Result<SpendWriteCounts> write_spend(std::span<const SpendRow> rows) override {
+    std::lock_guard lock(mutex_);
+    if (auto begun = session_.begin(); !begun) return begun.take_error();
+    auto counts = write_spend_rows(session_, rows);
+    auto finished = session_.finish(counts.ok());
+    if (!counts) return counts;
+    if (!finished) return finished.take_error();
+    return counts;
+  }
+  Result<std::vector<SpendRow>> spend_logs(const SpendQuery& query) override {
+    std::lock_guard lock(mutex_);
+    return session_.spend_logs(query);
+  }
+  Result<int64_t> count_spend_logs(const SpendQuery& query) override {
+    std::lock_guard lock(mutex_);
+    return session_.count_spend_logs(query);
+  }
+  Result<std::vector<SpendTotal>> spend_totals(const SpendTotalsQuery& query) override {
+    std::lock_guard lock(mutex_);
+    return session_.spend_totals(query);
+  }
+  Result<std::vector<DailySpendRow>> daily_spend(const DailySpendQuery& query) override {
+    std::lock_guard lock(mutex_);
+    return session_.daily_spend(query);
+  }
+  Result<int64_t> count_daily_spend(const DailySpendQuery& query) override {
+    std::lock_guard lock(mutex_);
+    return session_.count_daily_spend(query);
   }
 
   Status transaction(const std::function<Status(Store&)>& work) override {

@@ -20,7 +20,9 @@ namespace {
 // ALTER TABLE ... ADD COLUMN, index and backfill from the documents written
 // there (not written yet: no such column exists).
 // Version 2: routeiq_models (store_model_in_db deployments).
-constexpr int kSchemaVersion = 2;
+// Version 3: routeiq_spend_logs and routeiq_daily_spend (typed tables, not
+// documents: they are summed and filtered by the database).
+constexpr int kSchemaVersion = 3;
 
 // A list may name this many ids: each is one bound parameter, and both
 // backends cap the parameters of a statement (SQLite at 32766).
@@ -106,6 +108,8 @@ std::vector<std::string> migration_statements(Dialect dialect, int version) {
   }
   for (const auto& spec : table_specs())
     if (spec.since == version) add_table_statements(dialect, spec, version, out);
+  if (version == 3)
+    for (auto& statement : spend_migration_statements(dialect)) out.push_back(std::move(statement));
   return out;
 }
 

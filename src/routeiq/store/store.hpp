@@ -15,12 +15,14 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "routeiq/core/error.hpp"
+#include "routeiq/store/spend.hpp"
 
 namespace routeiq::store {
 
@@ -115,8 +117,28 @@ class Store {
   virtual Status transaction(const std::function<Status(Store&)>& work) = 0;
 
   // A number that changes whenever any row changes, on any instance sharing
-  // the database: instances compare it to drop cached keys early.
+  // the database: instances compare it to drop cached keys early. Spend
+  // writes leave it alone: they come every second, and each would make every
+  // instance reload what it caches.
   virtual Result<int64_t> change_counter() = 0;
+
+  // ---- Spend (spend.hpp) ----
+  // In one transaction: the rows whose request_id is new are inserted (the
+  // others skipped, so a batch written twice counts once), their daily
+  // aggregates upserted, and their spend added to the `spend` (and keys' and
+  // teams' `model_spend`) of the documents they name that exist: the key by
+  // api_key, team, user, end user, organisation and team membership. The
+  // database does the additions, so instances writing at once lose nothing.
+  // Rows check_spend_row refuses are counted and left out.
+  virtual Result<SpendWriteCounts> write_spend(std::span<const SpendRow> rows) = 0;
+  // Ordered by start_ms, then request_id.
+  virtual Result<std::vector<SpendRow>> spend_logs(const SpendQuery& query) = 0;
+  virtual Result<int64_t> count_spend_logs(const SpendQuery& query) = 0;
+  // Ordered by spend, highest first (by date, oldest first, for SpendGroup::date).
+  virtual Result<std::vector<SpendTotal>> spend_totals(const SpendTotalsQuery& query) = 0;
+  // Ordered by date, newest first, then by the rest of the key.
+  virtual Result<std::vector<DailySpendRow>> daily_spend(const DailySpendQuery& query) = 0;
+  virtual Result<int64_t> count_daily_spend(const DailySpendQuery& query) = 0;
 };
 
 // Opens (creating if needed) and migrates the store at `url`:

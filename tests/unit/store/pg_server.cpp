@@ -238,4 +238,11 @@ std::string PgServer::log_tail() const {
   return text.size() > 4000 ? text.substr(text.size() - 4000) : text;
 }
 
+PgServer* shared_pg_server(std::string& error) {
+  static std::string start_error;
+  static std::unique_ptr<PgServer> server = PgServer::start(start_error);
+  error = start_error;
+  return server.get();
+}
+
 }  // namespace routeiq::test

@@ -60,4 +60,8 @@ class PgServer {
   std::optional<std::pair<uid_t, gid_t>> run_as_;
 };
 
+// One server for the whole test process, started on first use (nullptr with
+// `error` set when it cannot start); tests make their own databases in it.
+PgServer* shared_pg_server(std::string& error);
+
 }  // namespace routeiq::test

@@ -22,10 +22,7 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 
 test::PgServer* shared_server(std::string& error) {
-  static std::string start_error;
-  static std::unique_ptr<test::PgServer> server = test::PgServer::start(start_error);
-  error = start_error;
-  return server.get();
+  return test::shared_pg_server(error);
 }
 
 fs::path make_temp_dir() {
@@ -477,7 +474,9 @@ TEST_P(StoreTest, VersionOneDatabaseGainsTheModelsTable) {
   ASSERT_TRUE(*store_->insert(Table::teams, key_row("t1", {{"team_alias", "a"}})));
   store_.reset();
   raw("DROP TABLE routeiq_models");
-  raw("DELETE FROM routeiq_schema WHERE version = 2");
+  raw("DROP TABLE routeiq_spend_logs");
+  raw("DROP TABLE routeiq_daily_spend");
+  raw("DELETE FROM routeiq_schema WHERE version >= 2");
   reopen();
   EXPECT_EQ(raw("SELECT COUNT(*) FROM routeiq_schema"), std::to_string(schema_version()));
   EXPECT_TRUE((*store_->get(Table::teams, "t1")).has_value());
