@@ -8,6 +8,7 @@
 #include "routeiq/api/model_endpoints.hpp"
 #include "routeiq/api/organization_endpoints.hpp"
 #include "routeiq/api/request.hpp"
+#include "routeiq/api/spend_endpoints.hpp"
 #include "routeiq/api/stages.hpp"
 #include "routeiq/api/team_endpoints.hpp"
 #include "routeiq/api/user_endpoints.hpp"
@@ -27,6 +28,7 @@ constexpr auto kPost = http::verb::post;
 constexpr auto kPatch = http::verb::patch;     // LiteLLM's /organization/update, member_update
 constexpr auto kDelete = http::verb::delete_;  // LiteLLM's /organization/delete, member_delete
 constexpr auto kChat = Endpoint::chat_completions;
+using Spend = spend::Endpoint;
 
 // Adding an endpoint is adding a row (and its handler).
 constexpr Route kRoutes[] = {
@@ -99,6 +101,31 @@ constexpr Route kRoutes[] = {
     {"/budget/info", kPost, kOpenAI, json, management, kChat, handle_budget_info},
     {"/budget/list", kGet, kOpenAI, none, management, kChat, handle_budget_list},
     {"/budget/settings", kGet, kOpenAI, none, management, kChat, handle_budget_settings},
+    // Spend reports: read-only, for admins and proxy_admin_viewer.
+    {"/spend/logs", kGet, kOpenAI, none, management, kChat, handle_spend_report<Spend::spend_logs>},
+    {"/spend/keys", kGet, kOpenAI, none, management, kChat, handle_spend_report<Spend::spend_keys>},
+    {"/spend/users", kGet, kOpenAI, none, management, kChat,
+     handle_spend_report<Spend::spend_users>},
+    {"/spend/tags", kGet, kOpenAI, none, management, kChat, handle_spend_report<Spend::spend_tags>},
+    {"/global/spend/logs", kGet, kOpenAI, none, management, kChat,
+     handle_spend_report<Spend::global_spend_logs>},
+    {"/global/spend/keys", kGet, kOpenAI, none, management, kChat,
+     handle_spend_report<Spend::global_spend_keys>},
+    {"/global/spend/teams", kGet, kOpenAI, none, management, kChat,
+     handle_spend_report<Spend::global_spend_teams>},
+    {"/global/spend/end_users", kPost, kOpenAI, json, management, kChat,
+     handle_spend_report<Spend::global_spend_end_users>},
+    {"/global/spend/models", kGet, kOpenAI, none, management, kChat,
+     handle_spend_report<Spend::global_spend_models>},
+    {"/global/spend/tags", kGet, kOpenAI, none, management, kChat,
+     handle_spend_report<Spend::global_spend_tags>},
+    {"/global/spend/report", kGet, kOpenAI, none, management, kChat,
+     handle_spend_report<Spend::global_spend_report>},
+    {"/user/daily/activity", kGet, kOpenAI, none, management, kChat,
+     handle_spend_report<Spend::user_daily_activity>},
+    {"/team/daily/activity", kGet, kOpenAI, none, management, kChat,
+     handle_spend_report<Spend::team_daily_activity>},
+    {"/spend/calculate", kPost, kOpenAI, json, info, kChat, handle_spend_calculate},
     {"/health/liveliness", kGet, kOpenAI, none, open, kChat, handle_liveness},
     {"/health/liveness", kGet, kOpenAI, none, open, kChat, handle_liveness},
     {"/_health/live", kGet, kOpenAI, none, open, kChat, handle_liveness},

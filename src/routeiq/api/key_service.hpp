@@ -18,6 +18,10 @@
 #include "routeiq/net/blocking_pool.hpp"
 #include "routeiq/store/store.hpp"
 
+namespace routeiq::spend {
+class SpendWriter;
+}
+
 namespace routeiq::api {
 
 class DbModels;
@@ -79,6 +83,10 @@ class KeyService {
   // before the server starts; they outlive it.
   void set_db_models(DbModels* models) { db_models_ = models; }
   DbModels* db_models() const { return db_models_; }
+  // Where the spend-log rows of requests go (null: none are written). Set
+  // before the server starts; it outlives it.
+  void set_spend_writer(spend::SpendWriter* writer) { spend_writer_ = writer; }
+  spend::SpendWriter* spend_writer() const { return spend_writer_; }
 
   bool allow_requests_on_db_unavailable() const {
     return options_.allow_requests_on_db_unavailable;
@@ -98,6 +106,7 @@ class KeyService {
   std::mutex store_mutex_;
   std::unique_ptr<store::Store> store_;
   DbModels* db_models_ = nullptr;
+  spend::SpendWriter* spend_writer_ = nullptr;
   net::BlockingPool pool_;
 };
 

@@ -5,6 +5,7 @@
 
 #include "routeiq/api/key_service.hpp"
 #include "routeiq/api/rate_limits.hpp"
+#include "routeiq/api/spend_log.hpp"
 #include "routeiq/core/json.hpp"
 #include "routeiq/core/log.hpp"
 #include "routeiq/keys/key_fields.hpp"
@@ -168,6 +169,7 @@ std::vector<std::unique_ptr<Stage>> default_stages() {
   stages.push_back(std::make_unique<AuthStage>());
   stages.push_back(std::make_unique<JsonBodyStage>());
   stages.push_back(std::make_unique<EndUserStage>());
+  stages.push_back(std::make_unique<SpendLogStage>());  // its row covers limit refusals too
   stages.push_back(std::make_unique<RateLimitStage>());
   return stages;
 }

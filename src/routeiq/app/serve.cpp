@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <functional>
 #include <string>
 #include <thread>
 
@@ -24,6 +26,7 @@
 #include "routeiq/keys/secret_box.hpp"
 #include "routeiq/net/upstream.hpp"
 #include "routeiq/runtime/runtime.hpp"
+#include "routeiq/spend/writer.hpp"
 
 namespace routeiq::app {
 namespace {
@@ -181,6 +184,35 @@ std::shared_ptr<api::KeyService> make_key_service(const config::GeneralSettings&
   return std::make_shared<api::KeyService>(std::move(options));
 }
 
+// Where spend rows wait while the database is down: beside a SQLite file,
+// else in the temporary directory, named by the database (its URL hashed, so
+// no password is in a file name).
+std::filesystem::path spend_journal_path(const std::string& database_url) {
+  if (auto file = store::sqlite_path(database_url)) return *file + ".spend-journal";
+  auto dir = std::filesystem::temp_directory_path();
+  auto name = "routeiq-spend-" + std::to_string(std::hash<std::string>{}(database_url)) + ".jsonl";
+  return dir / name;
+}
+
+// The spend-log writer of the key store (null without one, or with
+// disable_spend_logs): rows go to the store in batches from its own thread.
+std::unique_ptr<spend::SpendWriter> make_spend_writer(
+    const config::GeneralSettings& g, const std::shared_ptr<api::KeyService>& keys) {
+  if (!keys || g.disable_spend_logs) return nullptr;
+  spend::WriterOptions options;
+  options.journal_path = spend_journal_path(api::database_url_of(g.database_url));
+  options.interval = std::chrono::milliseconds(static_cast<int64_t>(g.proxy_batch_write_at * 1000));
+  spend::SpendSink sink =
+      [keys](std::span<const store::SpendRow> rows) -> Result<store::SpendWriteCounts> {
+    auto s = keys->blocking_store();
+    if (!s) return s.error();
+    return s.value()->write_spend(rows);
+  };
+  auto writer = std::make_unique<spend::SpendWriter>(std::move(sink), std::move(options));
+  keys->set_spend_writer(writer.get());
+  return writer;
+}
+
 // LiteLLM's switch: general_settings.store_model_in_db, or the
 // STORE_MODEL_IN_DB variable set to true.
 bool models_in_db(const config::GeneralSettings& g) {
@@ -250,6 +282,7 @@ int run_serve(int argc, char** argv) {
   auto db_models = make_db_models(snapshot->config->general_settings, runtime.value(), keys);
   snapshot = runtime.value()->snapshot();
   if (keys) keys->set_db_models(db_models.get());
+  auto spend_writer = make_spend_writer(snapshot->config->general_settings, keys);
   auto limiter = make_rate_limiter(snapshot->config->router_settings);
   if (!limiter) return 1;
   api::Gateway gateway(runtime.value(), keys, std::move(limiter));
@@ -292,6 +325,11 @@ int run_serve(int argc, char** argv) {
   serving = false;
   reloader.join();
   if (db_models) db_models->stop_polling();
+  // Every spend row of the requests served is written (or journaled) before exit.
+  if (spend_writer) {
+    spend_writer->stop();
+    keys->set_spend_writer(nullptr);
+  }
   log::info() << "routeiq stopped";
   return 0;
 }

@@ -84,6 +84,11 @@ struct GeneralSettings {
   double database_connection_timeout = 60;  // seconds
   double user_api_key_cache_ttl = 60;       // seconds a looked-up key is trusted
   bool allow_requests_on_db_unavailable = false;
+  // Spend logs: rows written in batches every proxy_batch_write_at seconds
+  // (LiteLLM's default 10; a full batch of 500 goes at once); none at all
+  // with disable_spend_logs.
+  double proxy_batch_write_at = 10;
+  bool disable_spend_logs = false;
   // /model/new, /model/update, /model/delete keep deployments in the database
   // (LiteLLM's store_model_in_db; the STORE_MODEL_IN_DB variable too).
   bool store_model_in_db = false;

@@ -201,10 +201,16 @@ constexpr KeyRow<GeneralSettings> kGeneralKeys[] = {
     {"alerting_threshold", not_yet, "seconds before a slow call is alerted"},
     {"alert_types", not_yet, "which events alert"},
     {"alert_to_webhook_url", not_yet, "webhook per alert type"},
-    {"proxy_batch_write_at", not_yet, "seconds between batched spend writes to the database"},
+    {"proxy_batch_write_at", yes, "seconds between batched spend writes to the database",
+     [](GeneralSettings& g, const Entry& e, const At& at, Warnings&) {
+       g.proxy_batch_write_at = read_timeout(e.value, at);
+     }},
     {"proxy_budget_rescheduler_min_time", not_yet, "shortest interval of the budget reset job"},
     {"proxy_budget_rescheduler_max_time", not_yet, "longest interval of the budget reset job"},
-    {"disable_spend_logs", not_yet, "write no spend-log rows"},
+    {"disable_spend_logs", yes, "write no spend-log rows",
+     [](GeneralSettings& g, const Entry& e, const At& at, Warnings&) {
+       g.disable_spend_logs = read_bool(e.value, at);
+     }},
     {"disable_master_key_return", not_yet, "never return the master key to the admin UI"},
     {"disable_reset_budget", not_yet, "turn the budget reset job off"},
     {"disable_retry_on_max_parallel_request_limit_error", not_yet,

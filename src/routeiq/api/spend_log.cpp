@@ -1,0 +1,116 @@
+#include "routeiq/api/spend_log.hpp"
+
+#include <boost/json.hpp>
+#include <chrono>
+
+#include "routeiq/api/key_service.hpp"
+#include "routeiq/api/llm_endpoints.hpp"
+#include "routeiq/core/json.hpp"
+#include "routeiq/core/log.hpp"
+#include "routeiq/spend/writer.hpp"
+
+namespace routeiq::api {
+namespace json = boost::json;
+
+namespace {
+
+int64_t epoch_ms(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+// The request's tags: metadata.tags (LiteLLM's request_tags), strings only.
+std::vector<std::string> request_tags(const json::object& controls) {
+  std::vector<std::string> tags;
+  for (auto name : {"metadata", "litellm_metadata"}) {
+    const auto* meta = obj_at(controls, name);
+    if (!meta) continue;
+    if (const auto* list = meta->if_contains("tags"); list && list->is_array())
+      for (const auto& t : list->get_array())
+        if (t.is_string()) tags.emplace_back(t.get_string());
+  }
+  return tags;
+}
+
+std::string request_metadata(const json::object& controls) {
+  const auto* meta = obj_at(controls, "metadata");
+  return meta ? json::serialize(*meta) : std::string("{}");
+}
+
+void fill_deployment(store::SpendRow& row, const RequestContext& ctx) {
+  const auto& r = ctx.record;
+  row.model_id = r.deployment_id;
+  row.model_group = r.model_group;
+  row.model = r.answered_model;
+  for (const auto& d : ctx.snapshot->deployments) {
+    if (d.config->model_info.id != r.deployment_id) continue;
+    row.custom_llm_provider = d.target.provider;
+    row.api_base = d.public_api_base;
+    if (row.model.empty()) row.model = d.target.model;
+    break;
+  }
+}
+
+}  // namespace
+
+std::string_view call_type(const Route& route) {
+  if (route.dialect == Dialect::anthropic) return "anthropic_messages";
+  switch (route.endpoint) {
+    case Endpoint::chat_completions:
+      return "acompletion";
+    case Endpoint::completions:
+      return "atext_completion";
+    case Endpoint::embeddings:
+      return "aembedding";
+  }
+  return "acompletion";
+}
+
+store::SpendRow spend_row(const RequestContext& ctx, int64_t now_ms) {
+  const auto& r = ctx.record;
+  store::SpendRow row;
+  row.request_id = r.call_id;
+  row.call_type = call_type(ctx.route);
+  if (const auto* key = ctx.principal.key.get()) {
+    row.api_key = key->token;
+    row.key_alias = key->key_alias;
+    row.user_id = key->user_id;
+    row.team_id = key->team_id;
+    row.organization_id = key->organization_id;
+  }
+  row.end_user = ctx.principal.end_user;
+  if (!r.deployment_id.empty()) fill_deployment(row, ctx);
+  if (row.model_group.empty()) row.model_group = str_or(ctx.body, "model");
+  row.prompt_tokens = r.usage.prompt_tokens;
+  row.completion_tokens = r.usage.completion_tokens;
+  row.total_tokens = r.usage.prompt_tokens + r.usage.completion_tokens;
+  row.cache_read_tokens = r.usage.cached_tokens;
+  row.cache_creation_tokens = r.usage.cache_creation_tokens;
+  row.spend = r.response_cost.value_or(0.0);
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - r.received);
+  row.end_ms = now_ms;
+  row.start_ms = now_ms - took.count();
+  bool failed = r.status >= 400 || r.status == 0 || !r.error.empty() || (r.stream && !r.complete);
+  row.status = failed ? "failure" : "success";
+  row.cache_hit = r.cache_hit;
+  row.tags = request_tags(ctx.controls);
+  row.metadata = request_metadata(ctx.controls);
+  return row;
+}
+
+// Routes that call a provider (not /models, nor count_tokens).
+bool calls_provider(const Route& route) {
+  return route.handler == handle_openai || route.handler == handle_messages;
+}
+
+void SpendLogStage::after(const RequestContext& ctx) noexcept {
+  if (!calls_provider(ctx.route) || !ctx.key_service) return;
+  auto* writer = ctx.key_service->spend_writer();
+  if (!writer || ctx.record.call_id.empty()) return;
+  try {
+    writer->enqueue(spend_row(ctx, epoch_ms(std::chrono::system_clock::now())));
+  } catch (const std::exception& e) {
+    log::warn() << "spend log row not kept: " << e.what();
+  }
+}
+
+}  // namespace routeiq::api

@@ -1,0 +1,27 @@
+#pragma once
+// One spend-log row per LLM request that got past auth (answered, failed or
+// refused by a limit), handed to the spend writer when the request is over:
+// the writer batches rows to the database off the request path, adds their
+// cost to the key's, team's, user's, end user's and organisation's spend and
+// to the daily aggregates.
+#include <string_view>
+
+#include "routeiq/api/pipeline.hpp"
+#include "routeiq/store/spend.hpp"
+
+namespace routeiq::api {
+
+class SpendLogStage final : public Stage {
+ public:
+  std::string_view name() const override { return "spend_log"; }
+  void after(const RequestContext& ctx) noexcept override;
+};
+
+// The row of a finished request; `now_ms` is its end (UTC milliseconds).
+store::SpendRow spend_row(const RequestContext& ctx, int64_t now_ms);
+
+// LiteLLM's call_type of a route ("acompletion", "atext_completion",
+// "aembedding", "anthropic_messages").
+std::string_view call_type(const Route& route);
+
+}  // namespace routeiq::api
