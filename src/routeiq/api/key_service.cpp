@@ -136,12 +136,17 @@ asio::awaitable<Result<KeyService::EndUserPtr>> KeyService::find_end_user(const 
     auto row = opened_store.value()->get(store::Table::end_users, id);
     if (!row) return row.error();
     if (!row.value()) return EndUserPtr{};
-    EndUser user{id, bool_or(row.value()->doc, "blocked", false), {}, std::move(row.value()->doc)};
+    EndUser user{
+        id, bool_or(row.value()->doc, "blocked", false), {}, {}, std::move(row.value()->doc)};
+    user.budget.spend = keys::budget_of(user.doc).spend;
     // LiteLLM keeps a customer's rpm, tpm and parallel limits in its budget.
     if (auto budget_id = str_or(user.doc, "budget_id"); !budget_id.empty()) {
       auto budget = opened_store.value()->get(store::Table::budgets, budget_id);
       if (!budget) return budget.error();
-      if (budget.value()) user.limits = keys::owner_limits(budget.value()->doc).own;
+      if (budget.value()) {
+        user.limits = keys::owner_limits(budget.value()->doc).own;
+        user.budget.max_budget = keys::budget_of(budget.value()->doc).max_budget;
+      }
     }
     return std::make_shared<const EndUser>(std::move(user));
   };

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "routeiq/api/spend_ledger.hpp"
 #include "routeiq/api/ttl_cache.hpp"
 #include "routeiq/keys/access.hpp"
 #include "routeiq/net/blocking_pool.hpp"
@@ -47,6 +48,7 @@ struct EndUser {
   std::string id;
   bool blocked = false;
   limits::Limits limits;  // from the budget row its budget_id names
+  keys::Budget budget;    // that row's max_budget, the end user's own spend
   boost::json::object doc;
 };
 
@@ -70,6 +72,9 @@ class KeyService {
   // The store (opened on first use) for a thread that may block but is not
   // one of the database threads: the poll of database models.
   Result<store::Store*> blocking_store() { return opened(true); }
+  // The same, but a SQLite file that does not exist yet is not made (null):
+  // requests made with the master key alone leave no database behind.
+  Result<store::Store*> existing_store() { return opened(false); }
   // Drops a cached key after this instance changed or deleted it.
   void forget(const std::string& token);
   // Drops every cached key and end user (a team, user or customer changed:
@@ -87,6 +92,8 @@ class KeyService {
   // before the server starts; it outlives it.
   void set_spend_writer(spend::SpendWriter* writer) { spend_writer_ = writer; }
   spend::SpendWriter* spend_writer() const { return spend_writer_; }
+  // This instance's spend not yet written (budget checks add it).
+  SpendLedger& ledger() { return ledger_; }
 
   bool allow_requests_on_db_unavailable() const {
     return options_.allow_requests_on_db_unavailable;
@@ -107,6 +114,7 @@ class KeyService {
   std::unique_ptr<store::Store> store_;
   DbModels* db_models_ = nullptr;
   spend::SpendWriter* spend_writer_ = nullptr;
+  SpendLedger ledger_;
   net::BlockingPool pool_;
 };
 

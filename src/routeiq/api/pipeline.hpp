@@ -52,6 +52,7 @@ struct Principal {
   std::shared_ptr<const keys::VirtualKey> key;  // set for virtual_key
   std::string end_user;            // the request's customer (`user`, x-litellm-customer-id)
   limits::Limits end_user_limits;  // from the customer's budget
+  keys::Budget end_user_budget;    // the customer's max_budget and spend
 
   // May act on anything: the master key, a proxy_admin user's key, or a
   // management key that belongs to no user (made by an admin for tooling).
@@ -102,7 +103,7 @@ struct RequestContext {
   HeaderList client_headers;          // client headers a provider should see (anthropic-beta...)
   std::optional<double> cost_weight;  // x-routeiq-cost-weight: learned-router trade-off
   HeaderList answer_headers;          // set by stages for the answer or the refusal (x-ratelimit-*)
-  RateLimiter* limiter = nullptr;  // the rate-limit counters every thread shares
+  RateLimiter* limiter = nullptr;     // the rate-limit counters every thread shares
   // The request's places in the rate-limit counters (its owners', and the
   // deployment that answered), settled with the real tokens by the stage's
   // `after`, which sees the context const; dropping them ends the in-flight count.

@@ -97,7 +97,6 @@ store::SpendRow spend_row(const RequestContext& ctx, int64_t now_ms) {
   return row;
 }
 
-// Routes that call a provider (not /models, nor count_tokens).
 bool calls_provider(const Route& route) {
   return route.handler == handle_openai || route.handler == handle_messages;
 }
@@ -107,7 +106,12 @@ void SpendLogStage::after(const RequestContext& ctx) noexcept {
   auto* writer = ctx.key_service->spend_writer();
   if (!writer || ctx.record.call_id.empty()) return;
   try {
-    writer->enqueue(spend_row(ctx, epoch_ms(std::chrono::system_clock::now())));
+    auto row = spend_row(ctx, epoch_ms(std::chrono::system_clock::now()));
+    if (row.spend > 0) {
+      auto& ledger = ctx.key_service->ledger();
+      for_each_owner(row, [&](std::string_view owner) { ledger.add(owner, row.spend); });
+    }
+    writer->enqueue(std::move(row));
   } catch (const std::exception& e) {
     log::warn() << "spend log row not kept: " << e.what();
   }

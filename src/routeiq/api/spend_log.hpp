@@ -20,6 +20,26 @@ class SpendLogStage final : public Stage {
 // The row of a finished request; `now_ms` is its end (UTC milliseconds).
 store::SpendRow spend_row(const RequestContext& ctx, int64_t now_ms);
 
+// Routes that call a provider (not /models, nor count_tokens).
+bool calls_provider(const Route& route);
+
+// The owners a row's spend counts for, as SpendLedger names them:
+// "key:<hash>", "team:<id>", "user:<id>", "end_user:<id>".
+template <class F>
+void for_each_owner(const store::SpendRow& row, F&& f) {
+  auto named = [&](std::string_view kind, const std::string& id) {
+    if (id.empty()) return;
+    std::string owner;
+    owner.reserve(kind.size() + 1 + id.size());
+    owner.append(kind).append(":").append(id);
+    f(std::string_view(owner));
+  };
+  named("key", row.api_key);
+  named("team", row.team_id);
+  named("user", row.user_id);
+  named("end_user", row.end_user);
+}
+
 // LiteLLM's call_type of a route ("acompletion", "atext_completion",
 // "aembedding", "anthropic_messages").
 std::string_view call_type(const Route& route);

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "routeiq/api/budgets.hpp"
 #include "routeiq/api/key_service.hpp"
 #include "routeiq/api/rate_limits.hpp"
 #include "routeiq/api/spend_log.hpp"
@@ -135,7 +136,10 @@ asio::awaitable<Status> EndUserStage::before(RequestContext& ctx) {
     co_return make_error(ErrorKind::auth_error,
                          "Authentication Error - End User=" + ctx.principal.end_user +
                              " is blocked. Update via `/customer/unblock` if you're admin.");
-  if (found.value()) ctx.principal.end_user_limits = found.value()->limits;
+  if (found.value()) {
+    ctx.principal.end_user_limits = found.value()->limits;
+    ctx.principal.end_user_budget = found.value()->budget;
+  }
   co_return ok_status();
 }
 
@@ -169,7 +173,8 @@ std::vector<std::unique_ptr<Stage>> default_stages() {
   stages.push_back(std::make_unique<AuthStage>());
   stages.push_back(std::make_unique<JsonBodyStage>());
   stages.push_back(std::make_unique<EndUserStage>());
-  stages.push_back(std::make_unique<SpendLogStage>());  // its row covers limit refusals too
+  stages.push_back(std::make_unique<SpendLogStage>());  // its row covers the refusals below
+  stages.push_back(std::make_unique<BudgetStage>());
   stages.push_back(std::make_unique<RateLimitStage>());
   return stages;
 }

@@ -18,6 +18,7 @@
 #include "routeiq/api/key_service.hpp"
 #include "routeiq/api/proxy.hpp"
 #include "routeiq/api/rate_limits.hpp"
+#include "routeiq/api/spend_log.hpp"
 #include "routeiq/app/commands.hpp"
 #include "routeiq/app/startup_guide.hpp"
 #include "routeiq/config/config.hpp"
@@ -194,6 +195,17 @@ std::filesystem::path spend_journal_path(const std::string& database_url) {
   return dir / name;
 }
 
+// A batch is in the database: the cached rows are read again (with their new
+// spend) before this instance's ledger stops counting the batch, so a budget
+// check never sees the batch missing from both.
+void spend_written(api::KeyService& keys, std::span<const store::SpendRow> rows) {
+  keys.forget_all();
+  for (const auto& row : rows)
+    if (row.spend > 0)
+      api::for_each_owner(row,
+                          [&](std::string_view owner) { keys.ledger().written(owner, row.spend); });
+}
+
 // The spend-log writer of the key store (null without one, or with
 // disable_spend_logs): rows go to the store in batches from its own thread.
 std::unique_ptr<spend::SpendWriter> make_spend_writer(
@@ -204,9 +216,14 @@ std::unique_ptr<spend::SpendWriter> make_spend_writer(
   options.interval = std::chrono::milliseconds(static_cast<int64_t>(g.proxy_batch_write_at * 1000));
   spend::SpendSink sink =
       [keys](std::span<const store::SpendRow> rows) -> Result<store::SpendWriteCounts> {
-    auto s = keys->blocking_store();
+    // Spend is kept where keys are: no database file is made for it (a
+    // gateway used with the master key alone keeps no spend logs).
+    auto s = keys->existing_store();
     if (!s) return s.error();
-    return s.value()->write_spend(rows);
+    if (!s.value()) return store::SpendWriteCounts{0, 0, rows.size()};
+    auto counts = s.value()->write_spend(rows);
+    if (counts) spend_written(*keys, rows);
+    return counts;
   };
   auto writer = std::make_unique<spend::SpendWriter>(std::move(sink), std::move(options));
   keys->set_spend_writer(writer.get());

@@ -69,6 +69,10 @@ constexpr std::array kTable{
     Row{ErrorKind::auth_forbidden,
         "auth_forbidden",
         {403, "auth_error", "403", "permission_error"}},
+    // LiteLLM's BudgetExceededError as the proxy answers it.
+    Row{ErrorKind::budget_exceeded,
+        "budget_exceeded",
+        {400, "budget_exceeded", "400", "invalid_request_error"}},
 };
 
 constexpr bool table_in_enum_order() {
@@ -77,7 +81,7 @@ constexpr bool table_in_enum_order() {
   return true;
 }
 static_assert(table_in_enum_order(), "kTable rows must follow ErrorKind's order");
-static_assert(kTable.size() == static_cast<size_t>(ErrorKind::auth_forbidden) + 1);
+static_assert(kTable.size() == static_cast<size_t>(ErrorKind::budget_exceeded) + 1);
 
 const Row& row(ErrorKind kind) {
   return kTable[static_cast<size_t>(kind)];

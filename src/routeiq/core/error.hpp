@@ -26,9 +26,10 @@ enum class ErrorKind {
   internal,
   shutting_down,
   overloaded,
-  db_unavailable,  // the key/management database cannot be reached: 503
-  auth_error,      // a virtual key refused (unknown, blocked, expired, no access): LiteLLM's 401
-  auth_forbidden,  // a known caller refused a route or an object (role, allowed_routes): 403
+  db_unavailable,   // the key/management database cannot be reached: 503
+  auth_error,       // a virtual key refused (unknown, blocked, expired, no access): LiteLLM's 401
+  auth_forbidden,   // a known caller refused a route or an object (role, allowed_routes): 403
+  budget_exceeded,  // spend reached a max_budget: LiteLLM's 400 "budget_exceeded"
 };
 
 struct ErrorSpec {

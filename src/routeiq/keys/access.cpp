@@ -88,6 +88,18 @@ OwnerLimits owner_limits(const json::object& doc) {
   return out;
 }
 
+Budget budget_of(const json::object& doc) {
+  Budget b;
+  auto number = [&](std::string_view name) -> std::optional<double> {
+    const auto* v = doc.if_contains(name);
+    if (!v || !v->is_number()) return std::nullopt;
+    return v->to_number<double>();
+  };
+  b.max_budget = number("max_budget");
+  b.spend = number("spend").value_or(0.0);
+  return b;
+}
+
 Result<VirtualKey> read_key(std::string token, json::object doc) {
   VirtualKey k;
   k.token = std::move(token);
@@ -109,6 +121,7 @@ Result<VirtualKey> read_key(std::string token, json::object doc) {
   }
   k.blocked = bool_or(doc, "blocked", false);
   k.limits = owner_limits(doc);
+  k.budget = budget_of(doc);
   k.doc = std::move(doc);
   return k;
 }
@@ -117,6 +130,7 @@ void attach_team(VirtualKey& key, const json::object& team_doc) {
   key.team_models = strings_at(team_doc, "models");
   key.team_blocked = bool_or(team_doc, "blocked", false);
   key.team_limits = owner_limits(team_doc);
+  key.team_budget = budget_of(team_doc);
 }
 
 Status key_usable(const VirtualKey& key, std::chrono::system_clock::time_point now) {
@@ -161,6 +175,7 @@ std::string_view role_name(Role role) {
 void attach_user(VirtualKey& key, const json::object& user_doc) {
   key.role = role_named(str_or(user_doc, "user_role"));
   key.user_limits = owner_limits(user_doc);
+  key.user_budget = budget_of(user_doc);
 }
 
 bool routes_name(const VirtualKey& key, RouteGroup group, std::string_view path) {

@@ -43,6 +43,14 @@ struct OwnerLimits {
 };
 OwnerLimits owner_limits(const boost::json::object& doc);
 
+// An owner's budget as its document states it: max_budget (USD; absent: no
+// budget) and the spend stored so far.
+struct Budget {
+  std::optional<double> max_budget;
+  double spend = 0;
+};
+Budget budget_of(const boost::json::object& doc);
+
 struct VirtualKey {
   std::string token;  // SHA-256 hex of the key
   std::string key_name, key_alias, user_id, team_id, organization_id, key_type;
@@ -60,6 +68,7 @@ struct VirtualKey {
   Role role = Role::none;
   // Read once with the rows, so a request's limit check touches no JSON.
   OwnerLimits limits, team_limits, user_limits;
+  Budget budget, team_budget, user_budget;
   boost::json::object doc;  // the whole stored row, for limits and /key/info
 };
 

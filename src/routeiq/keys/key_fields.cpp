@@ -41,7 +41,7 @@ constexpr Field kFields[] = {
     {"allowed_routes", yes, string_list},
     {"blocked", yes, boolean},
     // Rate limits: enforced by the rate-limit stage. Budgets: stored, enforced by the spend stage.
-    {"max_budget", stored, non_negative_or_null},
+    {"max_budget", yes, non_negative_or_null},
     {"soft_budget", stored, non_negative_or_null},
     {"budget_duration", stored, duration_or_null},
     {"model_max_budget", stored, object_or_null},
@@ -88,7 +88,7 @@ constexpr Field kTeamFields[] = {
     {"metadata", yes, object_or_null},
     {"tags", yes, string_list},
     // Rate limits: enforced by the rate-limit stage. Budgets: stored, enforced by the spend stage.
-    {"max_budget", stored, non_negative_or_null},
+    {"max_budget", yes, non_negative_or_null},
     {"soft_budget", stored, non_negative_or_null},
     {"budget_duration", stored, duration_or_null},
     {"tpm_limit", yes, count_or_null},
@@ -135,7 +135,7 @@ constexpr Field kUserFields[] = {
     {"key_alias", yes, string_or_null, true, false},
     {"duration", yes, duration_or_null, true, false},
     {"spend", yes, non_negative_or_null},
-    {"max_budget", stored, non_negative_or_null},
+    {"max_budget", yes, non_negative_or_null},
     {"soft_budget", stored, non_negative_or_null},
     {"budget_duration", stored, duration_or_null},
     {"tpm_limit", yes, count_or_null},
