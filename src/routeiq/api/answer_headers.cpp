@@ -16,13 +16,6 @@ std::string format_ms(double ms) {
   return std::string(buf, ec == std::errc() ? end : buf);
 }
 
-// As Python prints a float: the shortest text that reads back the same.
-std::string format_cost(double usd) {
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, usd);
-  return std::string(buf, ec == std::errc() ? end : buf);
-}
-
 void add_attempt_counts(HeaderList& h, const RequestRecord& r) {
   h.add("x-litellm-attempted-retries", std::to_string(r.retries));
   h.add("x-litellm-attempted-fallbacks", std::to_string(r.fallbacks));
@@ -79,6 +72,12 @@ void note_cost(RequestContext& ctx, const runtime::DeploymentRuntime& d) {
   if (!d.provider_from_request) return;  // priced once per config: no price
   auto price = cost::model_price(d.target.provider, d.target.model, *ctx.snapshot->prices);
   if (price.priced()) r.response_cost = cost::cost_of(price, r.usage);
+}
+
+std::string format_cost(double usd) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, usd);
+  return std::string(buf, ec == std::errc() ? end : buf);
 }
 
 HeaderList cost_trailers(const RequestRecord& r) {

@@ -267,6 +267,7 @@ asio::awaitable<Outcome> attempt_deployment(AttemptScope& scope, size_t index,
                                             const routing::Resolution& res) {
   const auto& d = scope.ctx.snapshot->deployments[index];
   scope.ctx.record.deployment_id = d.config->model_info.id;
+  scope.ctx.record.deployment = &d;
   if (!d.not_callable_reason.empty()) co_return local_error(400, d.not_callable_reason);
   // mock_response and LiteLLM's other mock keys: answered here, no provider called.
   auto mock = read_mock_spec(scope.ctx.controls, d.config->extra_params);

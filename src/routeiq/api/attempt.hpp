@@ -63,6 +63,8 @@ void note_cost(RequestContext& ctx, const runtime::DeploymentRuntime& d);
 // After a stream: x-litellm-response-cost as a trailer (the header went
 // before the usage was known).
 HeaderList cost_trailers(const RequestRecord& r);
+// USD as Python prints a float: the shortest text that reads back the same.
+std::string format_cost(double usd);
 // The answer when attempts are over: the upstream's error as it said it, or
 // the transport failure of the last attempt.
 boost::asio::awaitable<void> send_upstream_error(AttemptScope& scope, const Outcome& o,

@@ -1,7 +1,6 @@
 #include "routeiq/api/budgets.hpp"
 
-#include <charconv>
-
+#include "routeiq/api/attempt.hpp"
 #include "routeiq/api/key_service.hpp"
 #include "routeiq/api/spend_log.hpp"
 
@@ -9,12 +8,6 @@ namespace routeiq::api {
 namespace asio = boost::asio;
 
 namespace {
-
-std::string shortest(double v) {
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, ec == std::errc() ? end : buf);
-}
 
 std::string owner(std::string_view kind, std::string_view id) {
   std::string out;
@@ -54,7 +47,8 @@ Status within_budget(std::string_view who, const keys::Budget& budget, double un
   if (spend < *budget.max_budget) return ok_status();
   std::string message = "Budget has been exceeded! ";
   if (!who.empty()) message.append(who).append(" ");
-  message += "Current cost: " + shortest(spend) + ", Max budget: " + shortest(*budget.max_budget);
+  message +=
+      "Current cost: " + format_cost(spend) + ", Max budget: " + format_cost(*budget.max_budget);
   return make_error(ErrorKind::budget_exceeded, std::move(message));
 }
 

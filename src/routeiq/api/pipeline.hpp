@@ -72,8 +72,9 @@ struct RequestRecord {
   std::string call_id;
   Clock::time_point received;
   std::string model_group;
-  std::string deployment_id;   // model_info.id of the deployment that answered (or failed last)
-  std::string answered_model;  // the model the provider says answered
+  std::string deployment_id;  // model_info.id of the deployment that answered (or failed last)
+  const runtime::DeploymentRuntime* deployment = nullptr;  // the same, in the request's snapshot
+  std::string answered_model;                              // the model the provider says answered
   int attempts = 0;
   int retries = 0;
   int fallbacks = 0;

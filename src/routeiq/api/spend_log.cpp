@@ -41,13 +41,10 @@ void fill_deployment(store::SpendRow& row, const RequestContext& ctx) {
   row.model_id = r.deployment_id;
   row.model_group = r.model_group;
   row.model = r.answered_model;
-  for (const auto& d : ctx.snapshot->deployments) {
-    if (d.config->model_info.id != r.deployment_id) continue;
-    row.custom_llm_provider = d.target.provider;
-    row.api_base = d.public_api_base;
-    if (row.model.empty()) row.model = d.target.model;
-    break;
-  }
+  const auto& d = *r.deployment;
+  row.custom_llm_provider = d.target.provider;
+  row.api_base = d.public_api_base;
+  if (row.model.empty()) row.model = d.target.model;
 }
 
 }  // namespace
@@ -78,7 +75,7 @@ store::SpendRow spend_row(const RequestContext& ctx, int64_t now_ms) {
     row.organization_id = key->organization_id;
   }
   row.end_user = ctx.principal.end_user;
-  if (!r.deployment_id.empty()) fill_deployment(row, ctx);
+  if (r.deployment) fill_deployment(row, ctx);
   if (row.model_group.empty()) row.model_group = str_or(ctx.body, "model");
   row.prompt_tokens = r.usage.prompt_tokens;
   row.completion_tokens = r.usage.completion_tokens;

@@ -1,8 +1,8 @@
 #include "routeiq/api/stages.hpp"
 
 #include <boost/json.hpp>
-#include <charconv>
 
+#include "routeiq/api/attempt.hpp"
 #include "routeiq/api/budgets.hpp"
 #include "routeiq/api/key_service.hpp"
 #include "routeiq/api/rate_limits.hpp"
@@ -143,14 +143,6 @@ asio::awaitable<Status> EndUserStage::before(RequestContext& ctx) {
   co_return ok_status();
 }
 
-namespace {
-std::string shortest(double v) {
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, ec == std::errc() ? end : buf);
-}
-}  // namespace
-
 void RecordLogStage::after(const RequestContext& ctx) noexcept {
   if (!log::enabled(log::Level::debug)) return;
   const auto& r = ctx.record;
@@ -161,8 +153,8 @@ void RecordLogStage::after(const RequestContext& ctx) noexcept {
                << " stream=" << (r.stream ? "true" : "false")
                << " complete=" << (r.complete ? "true" : "false")
                << " prompt_tokens=" << r.usage.prompt_tokens
-               << " completion_tokens=" << r.usage.completion_tokens
-               << " cost=" << (r.response_cost ? shortest(*r.response_cost) : std::string("none"))
+               << " completion_tokens=" << r.usage.completion_tokens << " cost="
+               << (r.response_cost ? format_cost(*r.response_cost) : std::string("none"))
                << " attempts=" << r.attempts << " retries=" << r.retries
                << " fallbacks=" << r.fallbacks << " duration_ms=" << ms;
 }
