@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "routeiq/api/attempt.hpp"
+#include "routeiq/api/spend_log.hpp"
 
 namespace routeiq::api {
 namespace asio = boost::asio;
@@ -67,11 +68,11 @@ void note_cost(RequestContext& ctx, const runtime::DeploymentRuntime& d) {
   auto& r = ctx.record;
   if (d.price.priced()) {
     r.response_cost = cost::cost_of(d.price, r.usage);
-    return;
+  } else if (d.provider_from_request) {  // else priced once per config: no price
+    auto price = cost::model_price(d.target.provider, d.target.model, *ctx.snapshot->prices);
+    if (price.priced()) r.response_cost = cost::cost_of(price, r.usage);
   }
-  if (!d.provider_from_request) return;  // priced once per config: no price
-  auto price = cost::model_price(d.target.provider, d.target.model, *ctx.snapshot->prices);
-  if (price.priced()) r.response_cost = cost::cost_of(price, r.usage);
+  charge_unwritten(ctx);
 }
 
 std::string format_cost(double usd) {

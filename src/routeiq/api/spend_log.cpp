@@ -94,6 +94,20 @@ store::SpendRow spend_row(const RequestContext& ctx, int64_t now_ms) {
   return row;
 }
 
+void charge_unwritten(const RequestContext& ctx) {
+  if (!ctx.key_service || !ctx.key_service->spend_writer() || !ctx.record.response_cost) return;
+  store::SpendRow owners;  // only the owner ids, as the row will name them
+  if (const auto* key = ctx.principal.key.get()) {
+    owners.api_key = key->token;
+    owners.team_id = key->team_id;
+    owners.user_id = key->user_id;
+  }
+  owners.end_user = ctx.principal.end_user;
+  double usd = *ctx.record.response_cost;
+  auto& ledger = ctx.key_service->ledger();
+  for_each_owner(owners, [&](std::string_view owner) { ledger.add(owner, usd); });
+}
+
 bool calls_provider(const Route& route) {
   return route.handler == handle_openai || route.handler == handle_messages;
 }
@@ -103,12 +117,7 @@ void SpendLogStage::after(const RequestContext& ctx) noexcept {
   auto* writer = ctx.key_service->spend_writer();
   if (!writer || ctx.record.call_id.empty()) return;
   try {
-    auto row = spend_row(ctx, epoch_ms(std::chrono::system_clock::now()));
-    if (row.spend > 0) {
-      auto& ledger = ctx.key_service->ledger();
-      for_each_owner(row, [&](std::string_view owner) { ledger.add(owner, row.spend); });
-    }
-    writer->enqueue(std::move(row));
+    writer->enqueue(spend_row(ctx, epoch_ms(std::chrono::system_clock::now())));
   } catch (const std::exception& e) {
     log::warn() << "spend log row not kept: " << e.what();
   }

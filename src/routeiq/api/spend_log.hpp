@@ -40,6 +40,11 @@ void for_each_owner(const store::SpendRow& row, F&& f) {
   named("end_user", row.end_user);
 }
 
+// Counts the request's cost in the ledger of unwritten spend of its owners.
+// Called where the cost is known, before the answer's last byte is sent, so
+// a client's next request is checked against it.
+void charge_unwritten(const RequestContext& ctx);
+
 // LiteLLM's call_type of a route ("acompletion", "atext_completion",
 // "aembedding", "anthropic_messages").
 std::string_view call_type(const Route& route);
