@@ -13,6 +13,7 @@ PACKAGES=(
   libpq-dev  # the management store's PostgreSQL client (store/)
   libhiredis-dev  # the Redis client of the rate-limit counters shared by instances (redis/)
   libeigen3-dev libhnswlib-dev
+  libicu-dev  # Unicode general categories for the tokenizers' split patterns (tokens/)
   libgoogle-perftools-dev  # tcmalloc_minimal, linked into release builds of routeiq
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
