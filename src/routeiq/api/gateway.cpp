@@ -11,6 +11,7 @@
 #include "routeiq/api/spend_endpoints.hpp"
 #include "routeiq/api/stages.hpp"
 #include "routeiq/api/team_endpoints.hpp"
+#include "routeiq/api/token_counter_endpoint.hpp"
 #include "routeiq/api/user_endpoints.hpp"
 
 namespace routeiq::api {
@@ -126,6 +127,8 @@ constexpr Route kRoutes[] = {
     {"/team/daily/activity", kGet, kOpenAI, none, management, kChat,
      handle_spend_report<Spend::team_daily_activity>},
     {"/spend/calculate", kPost, kOpenAI, json, info, kChat, handle_spend_calculate},
+    // In LiteLLM's openai_routes: any key that may call the LLM API may count tokens.
+    {"/utils/token_counter", kPost, kOpenAI, json, llm_api, kChat, handle_token_counter},
     {"/health/liveliness", kGet, kOpenAI, none, open, kChat, handle_liveness},
     {"/health/liveness", kGet, kOpenAI, none, open, kChat, handle_liveness},
     {"/_health/live", kGet, kOpenAI, none, open, kChat, handle_liveness},
