@@ -4,6 +4,7 @@
 // LiteLLM's spend reports over them; every row written on SIGTERM; and one row
 // per request after PostgreSQL goes away under load and comes back.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,8 +42,15 @@ function streamed(gw, key, body) {
     const req = request(`${gw.url}/chat/completions`, {
       method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
     }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ id: res.headers['x-litellm-call-id'], cost: Number(res.trailers['x-litellm-response-cost']) }));
+      let sse = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { sse += d; });
+      res.on('end', () => {
+        // The content the client assembles from the chunks.
+        const text = sse.split('\n').filter((l) => l.startsWith('data: {'))
+          .map((l) => JSON.parse(l.slice(6)).choices?.[0]?.delta?.content ?? '').join('');
+        resolve({ id: res.headers['x-litellm-call-id'], cost: Number(res.trailers['x-litellm-response-cost']), text });
+      });
     });
     req.on('error', reject);
     req.end(JSON.stringify({ ...body, stream: true, stream_options: { include_usage: true } }));
@@ -101,6 +109,12 @@ describe('spend logs', () => {
       assert.equal(row.call_type, 'acompletion');
       assert.deepEqual(row.request_tags, ['prod']);
       assert.ok(Date.parse(row.endTime) >= Date.parse(row.startTime));
+      // LiteLLM's completionStartTime: a stream's first chunk, a whole answer's end.
+      const first = Date.parse(row.completionStartTime);
+      assert.ok(first >= Date.parse(row.startTime) && first <= Date.parse(row.endTime), JSON.stringify(row));
+      if (s.usage) assert.equal(row.completionStartTime, row.endTime);
+      assert.equal(row.messages, null, 'no prompt kept unless store_prompts_in_spend_logs');
+      assert.equal(row.response, null);
       if (s.usage) {
         assert.equal(row.prompt_tokens, s.usage.prompt_tokens);
         assert.equal(row.completion_tokens, s.usage.completion_tokens);
@@ -160,6 +174,17 @@ describe('spend logs', () => {
     assert.equal(failure.spend, 0);
   });
 
+  test("a master-key request is logged under the master key's hash", async () => {
+    const r = await post(gw, '/chat/completions', chatBody('priced'));
+    await ok(r);
+    const hash = createHash('sha256').update(MASTER_KEY).digest('hex');
+    const rows = await rowsOf(gw, hash, 1);
+    const row = rows.find((x) => x.request_id === r.headers.get('x-litellm-call-id'));
+    assert.ok(row, JSON.stringify(rows));
+    assert.equal(row.api_key, hash);
+    assert.ok(!JSON.stringify(row).includes(MASTER_KEY));
+  });
+
   test('spend reports are for admins; /spend/calculate prices a completion', async () => {
     const plain = (await ok(await post(gw, '/key/generate', {}))).key;
     const denied = await get(gw, '/spend/logs', plain);
@@ -189,6 +214,38 @@ describe('spend logs', () => {
     } finally {
       await stop(again);
     }
+  });
+});
+
+describe('spend logs with store_prompts_in_spend_logs', () => {
+  let mock, gw, key;
+
+  before(async () => {
+    mock = await startMock('spend-prompts-up');
+    const db = `sqlite://${join(mkdtempSync(join(tmpdir(), 'routeiq-prompts-')), 'p.db')}`;
+    gw = await startGateway(config(mock, db, '  store_prompts_in_spend_logs: true\n'));
+    key = (await ok(await post(gw, '/key/generate', {}))).key;
+  });
+  after(() => stop(gw, mock));
+
+  test('the messages and the answer are kept, a stream assembled', async () => {
+    const body = chatBody('priced', { messages: [{ role: 'user', content: 'keep this prompt' }] });
+    const r = await post(gw, '/chat/completions', body, { key });
+    const whole = await ok(r);
+    const s = await streamed(gw, key, body);
+    const rows = await rowsOf(gw, key, 2);
+    assert.equal(rows.length, 2);
+    const byId = new Map(rows.map((row) => [row.request_id, row]));
+    const w = byId.get(r.headers.get('x-litellm-call-id'));
+    assert.deepEqual(w.messages, [{ role: 'user', content: 'keep this prompt' }]);
+    assert.equal(w.response.id, whole.id);
+    assert.equal(w.response.choices[0].message.content, whole.choices[0].message.content);
+    const st = byId.get(s.id);
+    assert.deepEqual(st.messages, [{ role: 'user', content: 'keep this prompt' }]);
+    assert.equal(st.response.object, 'chat.completion');
+    assert.ok(s.text.length > 0);
+    assert.equal(st.response.choices[0].message.content, s.text);
+    assert.ok(st.response.usage.completion_tokens > 0, JSON.stringify(st.response));
   });
 });
 

@@ -3,6 +3,7 @@
 // attempt's transport failure.
 #include <charconv>
 
+#include "routeiq/api/answer_transcript.hpp"
 #include "routeiq/api/attempt.hpp"
 #include "routeiq/api/spend_log.hpp"
 
@@ -79,6 +80,16 @@ std::string format_cost(double usd) {
   char buf[32];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, usd);
   return std::string(buf, ec == std::errc() ? end : buf);
+}
+
+void note_sent(RequestRecord& r, std::string_view bytes) {
+  if (bytes.empty()) return;
+  if (!r.first_chunk) r.first_chunk = Clock::now();
+  if (r.transcript) r.transcript->chunk(bytes);
+}
+
+void note_whole(RequestRecord& r, std::string_view body) {
+  if (r.transcript) r.transcript->whole(body);
 }
 
 HeaderList cost_trailers(const RequestRecord& r) {

@@ -117,6 +117,7 @@ asio::awaitable<Outcome> relay_whole(AttemptScope& scope, net::UpstreamCall& cal
   note_cost(scope.ctx, d);
   bool passed_through = codec.takes_client_body();
   std::string content_type = passed_through ? content_type_of(call) : "application/json";
+  note_whole(scope.ctx.record, decoded.value());
   co_await scope.ctx.exchange.respond(passed_through ? call.status() : 200, content_type,
                                       decoded.value(), success_headers(scope, d, res));
   co_return Outcome{Outcome::ok};
@@ -164,6 +165,7 @@ asio::awaitable<Outcome> relay_stream(AttemptScope& scope, net::UpstreamCall& ca
       call.cancel();
       co_return Outcome{Outcome::client_gone};
     }
+    if (!out.empty()) note_sent(scope.ctx.record, out);
   }
   if (!codec.takes_client_body() && !codec.complete()) {
     co_await end_stream_with_error(scope, codec, cut_short());
@@ -172,6 +174,7 @@ asio::awaitable<Outcome> relay_stream(AttemptScope& scope, net::UpstreamCall& ca
   out.clear();
   codec.finish_stream(out);
   if (!out.empty()) co_await ex.write_chunk(out);
+  note_sent(scope.ctx.record, out);
   note_answer(scope.ctx.record, codec);
   note_cost(scope.ctx, d);
   co_await ex.end_stream(cost_trailers(scope.ctx.record));

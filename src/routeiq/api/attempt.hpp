@@ -60,6 +60,11 @@ HeaderList success_headers(const AttemptScope& scope, const runtime::DeploymentR
 // The answer's cost from its usage (record.usage set) at the deployment's
 // price, into the record; unset when the model has no price.
 void note_cost(RequestContext& ctx, const runtime::DeploymentRuntime& d);
+// A stream's bytes went to the client: the first marks the time to first
+// token; all are kept when the transcript is on.
+void note_sent(RequestRecord& r, std::string_view bytes);
+// A whole answer went to the client (kept when the transcript is on).
+void note_whole(RequestRecord& r, std::string_view body);
 // After a stream: x-litellm-response-cost as a trailer (the header went
 // before the usage was known).
 HeaderList cost_trailers(const RequestRecord& r);

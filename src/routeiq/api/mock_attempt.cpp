@@ -49,10 +49,12 @@ asio::awaitable<Outcome> stream_mock(AttemptScope& scope, const MockAnswer& m,
     out.clear();
     encoder.chunk(chunk, out);
     if (!out.empty() && !co_await ex.write_chunk(out)) co_return Outcome{Outcome::client_gone};
+    if (!out.empty()) note_sent(scope.ctx.record, out);
   }
   out.clear();
   encoder.finish(out);
   co_await ex.write_chunk(out);
+  note_sent(scope.ctx.record, out);
   co_await ex.end_stream(cost_trailers(scope.ctx.record));
   co_return Outcome{Outcome::ok};
 }
@@ -86,7 +88,9 @@ asio::awaitable<Outcome> answer_mock(AttemptScope& scope, MockAnswer m,
   note_cost(scope.ctx, d);
   auto encoder = providers::make_encoder(scope.ctx.dialect(), res.group_name);
   if (m.stream) co_return co_await stream_mock(scope, m, *encoder, success_headers(scope, d, res));
-  co_await scope.ctx.exchange.respond(200, "application/json", encoder->full(m.response),
+  auto body = encoder->full(m.response);
+  note_whole(scope.ctx.record, body);
+  co_await scope.ctx.exchange.respond(200, "application/json", std::move(body),
                                       success_headers(scope, d, res));
   co_return Outcome{Outcome::ok};
 }

@@ -29,6 +29,7 @@ using Clock = std::chrono::steady_clock;
 
 enum class BodyKind { none, json };  // multipart and raw bodies arrive with their endpoints
 using keys::RouteGroup;              // who may call a route: open, llm_api, info, management
+class AnswerTranscript;
 class KeyService;
 class RateLimiter;
 
@@ -86,6 +87,10 @@ struct RequestRecord {
   int status = 0;                       // the status sent to the client
   std::string error;                    // the error's message when the request failed
   Clock::duration upstream_time{};
+  // When the first chunk of a stream went out (LiteLLM's completionStartTime).
+  std::optional<Clock::time_point> first_chunk;
+  // The answer as sent, kept only when store_prompts_in_spend_logs is on.
+  std::shared_ptr<AnswerTranscript> transcript;
 };
 
 struct RequestContext {

@@ -3,13 +3,16 @@
 #include <boost/json.hpp>
 #include <chrono>
 
+#include "routeiq/api/answer_transcript.hpp"
 #include "routeiq/api/key_service.hpp"
 #include "routeiq/api/llm_endpoints.hpp"
 #include "routeiq/core/json.hpp"
 #include "routeiq/core/log.hpp"
+#include "routeiq/core/sha256.hpp"
 #include "routeiq/spend/writer.hpp"
 
 namespace routeiq::api {
+namespace asio = boost::asio;
 namespace json = boost::json;
 
 namespace {
@@ -47,6 +50,32 @@ void fill_deployment(store::SpendRow& row, const RequestContext& ctx) {
   if (row.model.empty()) row.model = d.target.model;
 }
 
+// LiteLLM's completionStartTime: the first chunk of a stream; a whole
+// answer's is its end.
+std::optional<int64_t> completion_start(const RequestRecord& r, int64_t start_ms, int64_t end_ms) {
+  if (r.first_chunk)
+    return start_ms +
+           std::chrono::duration_cast<std::chrono::milliseconds>(*r.first_chunk - r.received)
+               .count();
+  if (!r.stream && r.complete && r.status < 400) return end_ms;
+  return std::nullopt;
+}
+
+// LiteLLM logs a master-key request under the master key's hash, as it
+// would a virtual key's. Hashed once per thread while the key stays the same.
+const std::string& master_key_hash(const std::string& master) {
+  thread_local std::string key, hash;
+  if (key != master) {
+    hash = sha256_hex(master);
+    key = master;
+  }
+  return hash;
+}
+
+bool keeps_prompts(const RequestContext& ctx) {
+  return ctx.snapshot->config->general_settings.store_prompts_in_spend_logs;
+}
+
 }  // namespace
 
 std::string_view call_type(const Route& route) {
@@ -73,6 +102,8 @@ store::SpendRow spend_row(const RequestContext& ctx, int64_t now_ms) {
     row.user_id = key->user_id;
     row.team_id = key->team_id;
     row.organization_id = key->organization_id;
+  } else if (ctx.principal.kind == Principal::Kind::master_key) {
+    row.api_key = master_key_hash(ctx.snapshot->config->general_settings.master_key);
   }
   row.end_user = ctx.principal.end_user;
   if (r.deployment) fill_deployment(row, ctx);
@@ -86,11 +117,16 @@ store::SpendRow spend_row(const RequestContext& ctx, int64_t now_ms) {
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - r.received);
   row.end_ms = now_ms;
   row.start_ms = now_ms - took.count();
+  row.completion_start_ms = completion_start(r, row.start_ms, row.end_ms);
   bool failed = r.status >= 400 || r.status == 0 || !r.error.empty() || (r.stream && !r.complete);
   row.status = failed ? "failure" : "success";
   row.cache_hit = r.cache_hit;
   row.tags = request_tags(ctx.controls);
   row.metadata = request_metadata(ctx.controls);
+  if (r.transcript) {
+    row.messages = request_messages(ctx.body);
+    row.response = r.transcript->response();
+  }
   return row;
 }
 
@@ -110,6 +146,14 @@ void charge_unwritten(const RequestContext& ctx) {
 
 bool calls_provider(const Route& route) {
   return route.handler == handle_openai || route.handler == handle_messages;
+}
+
+asio::awaitable<Status> SpendLogStage::before(RequestContext& ctx) {
+  if (calls_provider(ctx.route) && ctx.key_service && ctx.key_service->spend_writer() &&
+      keeps_prompts(ctx))
+    ctx.record.transcript =
+        std::make_shared<AnswerTranscript>(ctx.route.dialect, ctx.route.endpoint);
+  co_return ok_status();
 }
 
 void SpendLogStage::after(const RequestContext& ctx) noexcept {

@@ -14,6 +14,8 @@ namespace routeiq::api {
 class SpendLogStage final : public Stage {
  public:
   std::string_view name() const override { return "spend_log"; }
+  // Starts the answer's transcript when store_prompts_in_spend_logs is on.
+  boost::asio::awaitable<Status> before(RequestContext& ctx) override;
   void after(const RequestContext& ctx) noexcept override;
 };
 

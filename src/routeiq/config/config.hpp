@@ -89,6 +89,8 @@ struct GeneralSettings {
   // with disable_spend_logs.
   double proxy_batch_write_at = 10;
   bool disable_spend_logs = false;
+  // The request's messages and the answer in each spend-log row.
+  bool store_prompts_in_spend_logs = false;
   // /model/new, /model/update, /model/delete keep deployments in the database
   // (LiteLLM's store_model_in_db; the STORE_MODEL_IN_DB variable too).
   bool store_model_in_db = false;

@@ -196,7 +196,10 @@ constexpr KeyRow<GeneralSettings> kGeneralKeys[] = {
      [](GeneralSettings& g, const Entry& e, const At& at, Warnings&) {
        g.store_model_in_db = read_bool(e.value, at);
      }},
-    {"store_prompts_in_spend_logs", not_yet, "keep request and response bodies in spend logs"},
+    {"store_prompts_in_spend_logs", yes, "keep request and response bodies in spend logs",
+     [](GeneralSettings& g, const Entry& e, const At& at, Warnings&) {
+       g.store_prompts_in_spend_logs = read_bool(e.value, at);
+     }},
     {"alerting", not_yet, "alert channels (slack, email, ...)"},
     {"alerting_threshold", not_yet, "seconds before a slow call is alerted"},
     {"alert_types", not_yet, "which events alert"},
