@@ -32,6 +32,8 @@ class RateLimiter {
                                                   int64_t estimated_tokens);
   limits::Remaining remaining(const limits::Scope& scope) const;
   bool shared() const { return shared_ != nullptr; }
+  // The Redis-backed counters; null in this process.
+  redis::SharedLimiter* shared_limiter() const { return shared_; }
 
  private:
   redis::SharedLimiter* shared_ = nullptr;  // owned by counters_ when set

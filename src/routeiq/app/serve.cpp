@@ -26,6 +26,7 @@
 #include "routeiq/core/log.hpp"
 #include "routeiq/keys/secret_box.hpp"
 #include "routeiq/net/upstream.hpp"
+#include "routeiq/redis/shared_cooldowns.hpp"
 #include "routeiq/runtime/runtime.hpp"
 #include "routeiq/spend/writer.hpp"
 
@@ -173,6 +174,43 @@ std::shared_ptr<api::RateLimiter> make_rate_limiter(const config::RouterSettings
   return limiter;
 }
 
+// Cooldowns one instance starts are skipped by every instance sharing its
+// Redis, through the rate limiter's connection.
+class CooldownsThroughRedis final : public routing::CooldownListener {
+ public:
+  CooldownsThroughRedis(redis::SharedLimiter& limiter, runtime::Runtime& runtime)
+      : runtime_(runtime),
+        shared_(limiter.client(), cooldown_options(limiter),
+                [&runtime](const std::string& id, std::chrono::milliseconds left) {
+                  runtime.health().cool_down(id, left);
+                }) {
+    runtime_.health().set_listener(this);
+  }
+  ~CooldownsThroughRedis() override { runtime_.health().set_listener(nullptr); }
+  CooldownsThroughRedis(const CooldownsThroughRedis&) = delete;
+  CooldownsThroughRedis& operator=(const CooldownsThroughRedis&) = delete;
+
+  void cooled_down(const std::string& id, std::chrono::milliseconds cooldown) override {
+    shared_.publish(id, cooldown);
+  }
+
+ private:
+  static redis::SharedCooldownsOptions cooldown_options(const redis::SharedLimiter& limiter) {
+    redis::SharedCooldownsOptions options;
+    options.key_prefix = limiter.key_prefix();
+    return options;
+  }
+
+  runtime::Runtime& runtime_;
+  redis::SharedCooldowns shared_;
+};
+
+std::unique_ptr<CooldownsThroughRedis> share_cooldowns(const api::RateLimiter& limiter,
+                                                       runtime::Runtime& runtime) {
+  if (!limiter.shared_limiter()) return nullptr;
+  return std::make_unique<CooldownsThroughRedis>(*limiter.shared_limiter(), runtime);
+}
+
 std::shared_ptr<api::KeyService> make_key_service(const config::GeneralSettings& g) {
   if (g.master_key.empty()) return nullptr;
   api::KeyServiceOptions options;
@@ -302,7 +340,10 @@ int run_serve(int argc, char** argv) {
   auto spend_writer = make_spend_writer(snapshot->config->general_settings, keys);
   auto limiter = make_rate_limiter(snapshot->config->router_settings);
   if (!limiter) return 1;
-  api::Gateway gateway(runtime.value(), keys, std::move(limiter));
+  // Before the server, so its threads are gone when this goes; the limiter
+  // (its Redis client) outlives it.
+  auto cooldowns = share_cooldowns(*limiter, *runtime.value());
+  api::Gateway gateway(runtime.value(), keys, limiter);
   net::HttpServer server(
       args.server, [&gateway](net::Exchange& ex) { return gateway.handle(ex); },
       [](int status, std::string_view message) {

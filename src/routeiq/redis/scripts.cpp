@@ -4,7 +4,7 @@ namespace routeiq::redis::scripts {
 
 namespace {
 
-// What admit and settle share: the clock and the window's slide. Numbers stay
+// The clock and the window's slide. Numbers stay
 // below 2^53, so Lua's doubles hold them exactly.
 constexpr const char* kCommon = R"lua(
 local function now_ms()
@@ -51,6 +51,40 @@ local function window(key, second)
 end
 )lua";
 
+// Corrections (settles and releases) waiting in this instance ride in front
+// of its next admit, so a request costs one script call, not two.
+constexpr const char* kCorrect = R"lua(
+-- Replaces the estimate by the real tokens where it still counts; once it
+-- slid out it no longer counts, so the real tokens count in full, now.
+local function correct(wkey, second, estimate_second, estimate, actual, idle)
+  local sec, r, t, _, tb, new_second = window(wkey, second)
+  local bucket = tb
+  if estimate_second ~= sec then bucket = redis.call('HGET', wkey, 't' .. estimate_second) end
+  if estimate_second > sec - 60 and bucket then
+    redis.call('HSET', wkey, 'last', sec, 'r', r, 't', t + actual - estimate,
+               't' .. estimate_second, (tonumber(bucket) or 0) + actual - estimate)
+  else
+    redis.call('HSET', wkey, 'last', sec, 'r', r, 't', t + actual, 't' .. sec, tb + actual)
+  end
+  if new_second then redis.call('PEXPIRE', wkey, idle) end
+end
+
+local now = now_ms()
+local second = math.floor(now / 1000)
+local idle, lease = tonumber(ARGV[2]), tonumber(ARGV[3])
+local a, k = 5, 1  -- the next ARGV and KEYS to read
+for _ = 1, tonumber(ARGV[4]) do
+  local estimate_second, estimate = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
+  local actual, member, scopes = tonumber(ARGV[a + 2]), ARGV[a + 3], tonumber(ARGV[a + 4])
+  a = a + 5
+  for _ = 1, scopes do
+    if actual ~= estimate then correct(KEYS[k], second, estimate_second, estimate, actual, idle) end
+    if ARGV[a] == '1' then redis.call('ZREM', KEYS[k + 1], member) end
+    k, a = k + 2, a + 1
+  end
+end
+)lua";
+
 constexpr const char* kAdmit = R"lua(
 -- Seconds until enough old buckets leave that the sum is below `limit`.
 local function seconds_until_below(key, kind, second, total, limit)
@@ -66,21 +100,25 @@ local function seconds_until_below(key, kind, second, total, limit)
   return 60
 end
 
-local now = now_ms()
-local second = math.floor(now / 1000)
-local estimate = tonumber(ARGV[2])
-local member, lease, idle = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
-local n = #KEYS / 2
+if a > #ARGV then return {0, second} end  -- corrections alone
+local estimate, member = tonumber(ARGV[a]), ARGV[a + 1]
+a = a + 2
+local n = (#KEYS - k + 1) / 2
 local found = {}
 for i = 1, n do
-  local wkey, pkey = KEYS[2 * i - 1], KEYS[2 * i]
+  local wkey, pkey = KEYS[k + 2 * i - 2], KEYS[k + 2 * i - 1]
   local sec, r, t, rb, tb, new_second = window(wkey, second)
-  local rpm, tpm, par = tonumber(ARGV[3 * i + 3]), tonumber(ARGV[3 * i + 4]), tonumber(ARGV[3 * i + 5])
-  local p = redis.call('ZCARD', pkey)
-  -- Lapsed holds are dropped when they could refuse; otherwise the key's own expiry does.
-  if par >= 0 and p + 1 > par then
-    redis.call('ZREMRANGEBYSCORE', pkey, '-inf', now)
+  local rpm, tpm, par = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  a = a + 3
+  -- The in-flight set is kept only for scopes with max_parallel.
+  local p = 0
+  if par >= 0 then
     p = redis.call('ZCARD', pkey)
+    -- Lapsed holds are dropped when they could refuse; otherwise the key's own expiry does.
+    if p + 1 > par then
+      redis.call('ZREMRANGEBYSCORE', pkey, '-inf', now)
+      p = redis.call('ZCARD', pkey)
+    end
   end
   local requests, tokens = math.max(r, 0), math.max(t, 0)
   if rpm >= 0 and requests + 1 > rpm then
@@ -90,69 +128,66 @@ for i = 1, n do
     return {1, i, 1, seconds_until_below(wkey, 't', sec, tokens, tpm), requests, tokens, p}
   end
   if par >= 0 and p + 1 > par then return {1, i, 2, 1, requests, tokens, p} end
-  found[i] = {sec, r, t, rb, tb, p, new_second}
+  found[i] = {wkey, pkey, sec, r, t, rb, tb, p, new_second, par >= 0}
 end
 local out = {0, second}
 for i = 1, n do
-  local wkey, pkey = KEYS[2 * i - 1], KEYS[2 * i]
-  local sec, r, t, rb, tb, p, new_second = unpack(found[i])
+  local wkey, pkey, sec, r, t, rb, tb, p, new_second, holds = unpack(found[i])
   redis.call('HSET', wkey, 'last', sec, 'r', r + 1, 't', t + estimate,
              'r' .. sec, rb + 1, 't' .. sec, tb + estimate)
-  redis.call('ZADD', pkey, now + lease, member)
+  if holds then
+    redis.call('ZADD', pkey, now + lease, member)
+    p = p + 1
+  end
   if new_second then
     redis.call('PEXPIRE', wkey, idle)
-    redis.call('PEXPIRE', pkey, lease)
+    if holds then redis.call('PEXPIRE', pkey, lease) end
   end
   out[#out + 1] = math.max(r + 1, 0)
   out[#out + 1] = math.max(t + estimate, 0)
-  out[#out + 1] = p + 1
+  out[#out + 1] = p
 end
 return out
 )lua";
 
-constexpr const char* kSettle = R"lua(
-local now = now_ms()
-local second = math.floor(now / 1000)
-local estimate_second, estimate = tonumber(ARGV[2]), tonumber(ARGV[3])
-local actual, member, idle = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
-for i = 1, #KEYS / 2 do
-  local wkey, pkey = KEYS[2 * i - 1], KEYS[2 * i]
-  local sec, r, t, _, tb, new_second = window(wkey, second)
-  -- Where the estimate still counts it is corrected in place; once it slid
-  -- out it no longer counts, so the real tokens count in full, now.
-  local bucket = tb
-  if estimate_second ~= sec then bucket = redis.call('HGET', wkey, 't' .. estimate_second) end
-  if estimate_second > sec - 60 and bucket then
-    redis.call('HSET', wkey, 'last', sec, 'r', r, 't', t + actual - estimate,
-               't' .. estimate_second, (tonumber(bucket) or 0) + actual - estimate)
-  else
-    redis.call('HSET', wkey, 'last', sec, 'r', r, 't', t + actual, 't' .. sec, tb + actual)
-  end
-  if new_second then redis.call('PEXPIRE', wkey, idle) end
-  redis.call('ZREM', pkey, member)
-end
+// Cooldowns: one sorted set, member the deployment id, score when its
+// cooldown ends on Redis's clock. Empty sets vanish, so no expiry is needed.
+constexpr const char* kCooldownCommon = R"lua(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+)lua";
+
+constexpr const char* kCoolDown = R"lua(
+-- GT: a longer cooldown another instance started is kept (new members are added).
+redis.call('ZADD', KEYS[1], 'GT', now + tonumber(ARGV[2]), ARGV[1])
 return 0
 )lua";
 
-constexpr const char* kRelease = R"lua(
-for i = 1, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
-return 0
+constexpr const char* kCooldowns = R"lua(
+local found = redis.call('ZRANGE', KEYS[1], '(' .. now, '+inf', 'BYSCORE', 'WITHSCORES')
+local out = {}
+for i = 1, #found, 2 do
+  out[#out + 1] = found[i]
+  out[#out + 1] = tonumber(found[i + 1]) - now
+end
+return out
 )lua";
 
 }  // namespace
 
 const std::string& admit() {
-  static const std::string script = std::string(kCommon) + kAdmit;
+  static const std::string script = std::string(kCommon) + kCorrect + kAdmit;
   return script;
 }
 
-const std::string& settle() {
-  static const std::string script = std::string(kCommon) + kSettle;
+const std::string& cool_down() {
+  static const std::string script = std::string(kCooldownCommon) + kCoolDown;
   return script;
 }
 
-const std::string& release() {
-  static const std::string script = kRelease;
+const std::string& cooldowns() {
+  static const std::string script = std::string(kCooldownCommon) + kCooldowns;
   return script;
 }
 

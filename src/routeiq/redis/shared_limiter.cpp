@@ -38,6 +38,19 @@ namespace {
 // Each generation of the seen-usage cache holds at most this many scope ids.
 constexpr size_t kSeenPerGeneration = 50000;
 constexpr int64_t kNoLimit = -1;
+// The deadline thread wakes at most once per tick (so a deadline may pass by
+// up to a tick before the local counters decide).
+constexpr std::chrono::milliseconds kTick{5};
+// More corrections than this waiting are sent at once, so calls stay small.
+constexpr size_t kMaxCorrections = 256;
+// Ticket::Hold::shard of a remote ticket: 1 where the request holds an
+// in-flight slot (a scope with max_parallel), 0 elsewhere.
+constexpr uint32_t kHoldsSlot = 1;
+
+bool holds_a_slot(const Ticket& ticket) {
+  return std::any_of(ticket.holds.begin(), ticket.holds.end(),
+                     [](const Ticket::Hold& h) { return h.shard == kHoldsSlot; });
+}
 
 std::string random_instance_id() {
   std::random_device device;
@@ -80,21 +93,20 @@ SharedLimiter::SharedLimiter(SharedLimiterOptions options)
     : options_(std::move(options)), instance_id_(random_instance_id()) {
   client_ = std::make_unique<Client>(options_.redis);
   admit_script_ = client_->add_script(scripts::admit());
-  settle_script_ = client_->add_script(scripts::settle());
-  release_script_ = client_->add_script(scripts::release());
-  deadline_thread_ = std::thread([this] { watch_deadlines(); });
+  tick_thread_ = std::thread([this] { tick(); });
 }
 
 SharedLimiter::~SharedLimiter() {
+  flush();  // best effort: the client may stop before writing them
   // Every queued command gets its failure reply here, so each waiting admit
   // is decided (locally) before the counters it needs go away.
   client_->stop();
   {
-    std::lock_guard lock(deadline_mutex_);
+    std::lock_guard lock(tick_mutex_);
     stopping_ = true;
   }
-  deadline_wake_.notify_one();
-  deadline_thread_.join();
+  tick_wake_.notify_one();
+  tick_thread_.join();
   for (auto& pending : waiting_) {
     if (pending->claim()) decide_locally(*pending, "limiter stopping");
   }
@@ -143,47 +155,53 @@ void SharedLimiter::admit_ticket(std::vector<Scope> scopes, int64_t estimated_to
                   std::to_string(next_request_.fetch_add(1, std::memory_order_relaxed)));
   for (const Scope& scope : pending->scopes) names.push_back(scope.id);
   pending->deadline = std::chrono::steady_clock::now() + options_.deadline;
-  bool first_waiting = false;
+  Corrections corrections;
+  bool wake = false;
   {
-    std::lock_guard lock(deadline_mutex_);
-    first_waiting = waiting_.empty();
+    std::lock_guard lock(tick_mutex_);
+    wake = tick_idle_;
     waiting_.push_back(pending);
+    corrections = std::exchange(corrections_, Corrections{});
   }
-  // Later ones have later deadlines: the watcher already sleeps until an earlier one.
-  if (first_waiting) deadline_wake_.notify_one();
-  bool queued =
-      client_->eval(admit_script_, window_and_flight_keys(pending->ticket), admit_args(*pending),
-                    [this, pending](const Reply& reply) { on_reply(pending, reply); });
+  // A busy deadline thread already sleeps until an earlier deadline or tick.
+  if (wake) tick_wake_.notify_one();
+  send_admit(pending, std::move(corrections));
+}
+
+void SharedLimiter::send_admit(const std::shared_ptr<Pending>& pending, Corrections corrections) {
+  auto args = script_head(now_arg(pending->now), corrections);
+  args.push_back(std::to_string(pending->estimated_tokens));
+  args.push_back(pending->ticket.remote_names.front());
+  std::vector<std::string> keys = std::move(corrections.keys);
+  keys.reserve(keys.size() + 2 * pending->scopes.size());
+  for (const Scope& scope : pending->scopes) {
+    keys.push_back(options_.key_prefix + scope.id + ":w");
+    keys.push_back(options_.key_prefix + scope.id + ":p");
+    args.push_back(limit_arg(scope.limits.rpm));
+    args.push_back(limit_arg(scope.limits.tpm));
+    args.push_back(limit_arg(scope.limits.max_parallel));
+  }
+  bool queued = client_->eval(admit_script_, std::move(keys), std::move(args),
+                              [this, pending](const Reply& reply) { on_reply(pending, reply); });
   if (!queued && pending->claim()) decide_locally(*pending, "redis queue full");
 }
 
-std::vector<std::string> SharedLimiter::window_and_flight_keys(const Ticket& ticket) const {
-  std::vector<std::string> keys;
-  keys.reserve(2 * ticket.remote_names.size());
-  for (size_t i = 1; i < ticket.remote_names.size(); ++i) {
-    keys.push_back(options_.key_prefix + ticket.remote_names[i] + ":w");
-    keys.push_back(options_.key_prefix + ticket.remote_names[i] + ":p");
-  }
-  return keys;
+std::vector<std::string> SharedLimiter::script_head(const std::string& now,
+                                                    Corrections& corrections) const {
+  std::vector<std::string> args;
+  args.reserve(4 + corrections.args.size() + 2 + 3 * 6);
+  args.push_back(now);
+  args.push_back(std::to_string(options_.idle.count()));
+  args.push_back(std::to_string(options_.lease.count()));
+  args.push_back(std::to_string(corrections.count));
+  for (auto& arg : corrections.args) args.push_back(std::move(arg));
+  return args;
 }
 
 std::string SharedLimiter::now_arg(TimePoint now) const {
   if (options_.server_time) return "";
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch());
   return std::to_string(ms.count());
-}
-
-std::vector<std::string> SharedLimiter::admit_args(const Pending& pending) const {
-  std::vector<std::string> args{now_arg(pending.now), std::to_string(pending.estimated_tokens),
-                                pending.ticket.remote_names.front(),
-                                std::to_string(options_.lease.count()),
-                                std::to_string(options_.idle.count())};
-  for (const Scope& scope : pending.scopes) {
-    args.push_back(limit_arg(scope.limits.rpm));
-    args.push_back(limit_arg(scope.limits.tpm));
-    args.push_back(limit_arg(scope.limits.max_parallel));
-  }
-  return args;
 }
 
 void SharedLimiter::on_reply(const std::shared_ptr<Pending>& pending, const Reply& reply) {
@@ -193,7 +211,10 @@ void SharedLimiter::on_reply(const std::shared_ptr<Pending>& pending, const Repl
                                       : reply.elements.size() == 7);
   if (!pending->claim()) {
     // Decided locally at the deadline: the request must not also hold a slot here.
-    if (usable && reply.elements[0].integer == 0) release_remote(pending->ticket);
+    if (usable && reply.elements[0].integer == 0) {
+      mark_holds(*pending);
+      correct(pending->ticket, pending->estimated_tokens, std::nullopt);
+    }
     return;
   }
   if (!usable) {
@@ -227,9 +248,19 @@ void SharedLimiter::deliver_shared(Pending& pending, const Reply& reply) {
              Usage{values[2 + 3 * i].integer, values[3 + 3 * i].integer, values[4 + 3 * i].integer},
              pending.now);
   }
-  pending.ticket.estimated_tokens = pending.estimated_tokens;
+  mark_holds(pending);
   pending.ticket.estimate_second = values[1].integer;
   finish(pending, std::nullopt, std::move(pending.ticket));
+}
+
+void SharedLimiter::mark_holds(Pending& pending) {
+  pending.ticket.estimated_tokens = pending.estimated_tokens;
+  pending.ticket.holds.clear();
+  for (const Scope& scope : pending.scopes) {
+    Ticket::Hold hold;
+    hold.shard = scope.limits.max_parallel ? kHoldsSlot : 0;
+    pending.ticket.holds.push_back(hold);
+  }
 }
 
 void SharedLimiter::finish(Pending& pending, std::optional<Refusal> refusal, Ticket ticket) {
@@ -266,15 +297,7 @@ void SharedLimiter::settle(const Ticket& ticket, int64_t actual_tokens, TimePoin
     local_.settle(ticket, actual_tokens, now);
     return;
   }
-  std::vector<std::string> args{now_arg(now),
-                                std::to_string(ticket.estimate_second),
-                                std::to_string(ticket.estimated_tokens),
-                                std::to_string(actual_tokens),
-                                ticket.remote_names.front(),
-                                std::to_string(options_.idle.count())};
-  // Fire and forget: a lost correction is the estimate counted instead.
-  client_->eval(settle_script_, window_and_flight_keys(ticket), std::move(args),
-                [](const Reply&) {});
+  correct(ticket, actual_tokens, now);
 }
 
 void SharedLimiter::release(const Ticket& ticket) noexcept {
@@ -283,18 +306,54 @@ void SharedLimiter::release(const Ticket& ticket) noexcept {
     return;
   }
   try {
-    release_remote(ticket);
+    // The estimate stays counted; only the in-flight holds end.
+    correct(ticket, ticket.estimated_tokens, std::nullopt);
   } catch (...) {
     // Out of memory: the hold lapses with its lease instead.
   }
 }
 
-void SharedLimiter::release_remote(const Ticket& ticket) {
-  std::vector<std::string> keys;
-  for (size_t i = 1; i < ticket.remote_names.size(); ++i)
-    keys.push_back(options_.key_prefix + ticket.remote_names[i] + ":p");
-  client_->eval(release_script_, std::move(keys), {ticket.remote_names.front()},
-                [](const Reply&) {});
+void SharedLimiter::correct(const Ticket& ticket, int64_t actual_tokens,
+                            std::optional<TimePoint> now) {
+  bool holds = holds_a_slot(ticket);
+  if (actual_tokens == ticket.estimated_tokens && !holds) return;  // nothing to change
+  const auto& names = ticket.remote_names;
+  bool wake = false;
+  {
+    std::lock_guard lock(tick_mutex_);
+    Corrections& c = corrections_;
+    if (c.count++ == 0) c.since = std::chrono::steady_clock::now();
+    if (now) c.now = now_arg(*now);
+    c.args.push_back(std::to_string(ticket.estimate_second));
+    c.args.push_back(std::to_string(ticket.estimated_tokens));
+    c.args.push_back(std::to_string(actual_tokens));
+    c.args.push_back(names.front());
+    c.args.push_back(std::to_string(names.size() - 1));
+    for (size_t i = 1; i < names.size(); ++i) {
+      c.keys.push_back(options_.key_prefix + names[i] + ":w");
+      c.keys.push_back(options_.key_prefix + names[i] + ":p");
+      bool held = i - 1 < ticket.holds.size() && ticket.holds[i - 1].shard == kHoldsSlot;
+      c.args.emplace_back(held ? "1" : "0");
+    }
+    if (c.count >= kMaxCorrections) flush_now_ = true;
+    wake = tick_idle_ || flush_now_;
+  }
+  if (wake) tick_wake_.notify_one();
+}
+
+void SharedLimiter::flush() {
+  Corrections corrections;
+  {
+    std::lock_guard lock(tick_mutex_);
+    corrections = std::exchange(corrections_, Corrections{});
+  }
+  if (corrections.count != 0) send_corrections(std::move(corrections));
+}
+
+void SharedLimiter::send_corrections(Corrections corrections) {
+  auto args = script_head(corrections.now, corrections);
+  // Fire and forget: a lost correction is the estimate counted instead.
+  client_->eval(admit_script_, std::move(corrections.keys), std::move(args), [](const Reply&) {});
 }
 
 Remaining SharedLimiter::remaining(const Scope& scope, TimePoint now) {
@@ -335,23 +394,48 @@ std::optional<SharedLimiter::SeenUsage> SharedLimiter::seen(const std::string& s
   return std::nullopt;
 }
 
-void SharedLimiter::watch_deadlines() {
-  std::unique_lock lock(deadline_mutex_);
+void SharedLimiter::tick() {
+  using Steady = std::chrono::steady_clock;
+  std::unique_lock lock(tick_mutex_);
+  Steady::time_point last_round{};
   for (;;) {
     if (stopping_) return;
-    if (waiting_.empty()) {
-      deadline_wake_.wait(lock);
+    // Answered admits leave without waiting for their deadline.
+    while (!waiting_.empty() && waiting_.front()->decided.load(std::memory_order_acquire))
+      waiting_.pop_front();
+    auto due = Steady::time_point::max();
+    // A correction coming while the thread sleeps does not wake it (that
+    // would be a wake-up per request): it looks again a delay later.
+    if (!waiting_.empty())
+      due = std::min(waiting_.front()->deadline, Steady::now() + options_.correction_delay);
+    if (corrections_.count != 0)
+      due = std::min(due, corrections_.since + options_.correction_delay);
+    if (due == Steady::time_point::max() && !flush_now_) {
+      tick_idle_ = true;
+      tick_wake_.wait(lock);
+      tick_idle_ = false;
       continue;
     }
-    std::shared_ptr<Pending> oldest = waiting_.front();
-    if (std::chrono::steady_clock::now() < oldest->deadline) {
-      deadline_wake_.wait_until(lock, oldest->deadline);
+    auto at = flush_now_ ? Steady::now() : std::max(due, last_round + kTick);
+    if (Steady::now() < at) {
+      tick_wake_.wait_until(lock, at);
       continue;
     }
-    waiting_.pop_front();
-    if (oldest->decided.load(std::memory_order_acquire)) continue;
+    last_round = Steady::now();
+    std::vector<std::shared_ptr<Pending>> expired;
+    while (!waiting_.empty() && waiting_.front()->deadline <= last_round) {
+      expired.push_back(std::move(waiting_.front()));
+      waiting_.pop_front();
+    }
+    Corrections corrections;
+    if (corrections_.count != 0 &&
+        (flush_now_ || corrections_.since + options_.correction_delay <= last_round))
+      corrections = std::exchange(corrections_, Corrections{});
+    flush_now_ = false;
     lock.unlock();
-    if (oldest->claim()) decide_locally(*oldest, "no answer within the deadline");
+    for (auto& pending : expired)
+      if (pending->claim()) decide_locally(*pending, "no answer within the deadline");
+    if (corrections.count != 0) send_corrections(std::move(corrections));
     lock.lock();
   }
 }

@@ -2,7 +2,10 @@
 // LiteLLM's rpm_limit, tpm_limit and max_parallel_requests held across every
 // gateway instance that shares one Redis server: each admit is one Lua script
 // call that checks every scope and counts the request in all or none
-// (redis/scripts.hpp), so N instances admit what one would.
+// (redis/scripts.hpp), so N instances admit what one would. Settles and
+// releases are not calls of their own: they wait in this process and ride in
+// front of the next admit's call (or, when no admit comes, are sent together
+// after `correction_delay`, 5 ms), so a request costs Redis one script call.
 //
 //   SharedLimiterOptions options;
 //   options.redis = options_from_url("redis://:secret@10.0.0.5:6379/0").value();
@@ -30,7 +33,7 @@
 // resumes, which it does by itself as soon as Redis answers. No request
 // fails because of Redis. settle() and release are fire-and-forget: when
 // Redis cannot take them the correction is lost and the hold lapses after
-// `lease`.
+// `lease`. flush() sends the waiting ones at once (tests, shutdown).
 //
 // The client connects in the background from construction on; admits made
 // before it has are decided locally (and logged as such), so start-up code
@@ -72,6 +75,8 @@ struct SharedLimiterOptions {
   // Seconds of the window from Redis's clock, one clock for every instance.
   // False: from the `now` passed in (tests drive a fake clock).
   bool server_time = true;
+  // A settle or release that no admit took along within this is sent alone.
+  std::chrono::milliseconds correction_delay{5};
 };
 
 class SharedLimiter final : public limits::Backend {
@@ -105,9 +110,13 @@ class SharedLimiter final : public limits::Backend {
   limits::Remaining remaining(const limits::Scope& scope, limits::TimePoint now) override;
   size_t tracked_ids() override;
 
+  // Sends the settles and releases waiting for the next admit now.
+  void flush();
+
   // False while requests are decided by the local fallback.
   bool sharing() const { return sharing_.load(std::memory_order_acquire); }
   Client& client() { return *client_; }
+  const std::string& key_prefix() const { return options_.key_prefix; }
 
  private:
   struct Pending;
@@ -117,20 +126,36 @@ class SharedLimiter final : public limits::Backend {
     limits::TimePoint at;
   };
 
+  // Settles and releases waiting for a call, as the script's KEYS and ARGV.
+  struct Corrections {
+    size_t count = 0;
+    std::vector<std::string> keys, args;
+    std::string now;  // the newest one's clock, for a call of corrections alone
+    std::chrono::steady_clock::time_point since;  // when the oldest came
+  };
+
   void admit_ticket(std::vector<limits::Scope> scopes, int64_t estimated_tokens,
                     limits::TimePoint now, TicketDone done);
-  std::vector<std::string> admit_args(const Pending& pending) const;
-  std::vector<std::string> window_and_flight_keys(const limits::Ticket& ticket) const;
+  void send_admit(const std::shared_ptr<Pending>& pending, Corrections corrections);
+  // Queues a settle (or, with the estimate as the real tokens and no `now`,
+  // a release) for the next call.
+  void correct(const limits::Ticket& ticket, int64_t actual_tokens,
+               std::optional<limits::TimePoint> now);
+  void send_corrections(Corrections corrections);
+  // The script's first ARGV: the clock, idle, lease and the corrections (moved out).
+  std::vector<std::string> script_head(const std::string& now, Corrections& corrections) const;
+  void mark_holds(Pending& pending);
   void on_reply(const std::shared_ptr<Pending>& pending, const Reply& reply);
   void deliver_shared(Pending& pending, const Reply& reply);
   void decide_locally(Pending& pending, std::string_view why);
   void finish(Pending& pending, std::optional<limits::Refusal> refusal, limits::Ticket ticket);
-  void release_remote(const limits::Ticket& ticket);
   std::string now_arg(limits::TimePoint now) const;
   std::vector<limits::Scope> divided(std::span<const limits::Scope> scopes) const;
   void remember(const std::string& scope_id, const limits::Usage& usage, limits::TimePoint at);
   std::optional<SeenUsage> seen(const std::string& scope_id);
-  void watch_deadlines();
+  // The deadline thread: wakes at most once a tick, answers the admits
+  // whose deadline passed and sends corrections that waited a tick.
+  void tick();
 
   const SharedLimiterOptions options_;
   const std::string instance_id_;  // random: names this instance's holds
@@ -144,15 +169,19 @@ class SharedLimiter final : public limits::Backend {
   std::unordered_map<std::string, SeenUsage> seen_new_, seen_old_;
 
   // Admits waiting for Redis, oldest first: every deadline is now + the same
-  // delay, so a queue is in deadline order.
-  std::mutex deadline_mutex_;
-  std::condition_variable deadline_wake_;
+  // delay, so a queue is in deadline order. And the corrections waiting for
+  // a call.
+  std::mutex tick_mutex_;
+  std::condition_variable tick_wake_;
   std::deque<std::shared_ptr<Pending>> waiting_;
+  Corrections corrections_;
+  bool tick_idle_ = false;  // the thread waits for work, with no timeout
+  bool flush_now_ = false;
   bool stopping_ = false;
-  std::thread deadline_thread_;
+  std::thread tick_thread_;
 
   std::unique_ptr<Client> client_;
-  size_t admit_script_ = 0, settle_script_ = 0, release_script_ = 0;
+  size_t admit_script_ = 0;
 };
 
 }  // namespace routeiq::redis

@@ -18,6 +18,16 @@ namespace routeiq::routing {
 using Clock = std::function<std::chrono::steady_clock::time_point()>;
 Clock system_clock_source();
 
+// Told of each cooldown that starts in this process, so other gateway
+// instances can skip the deployment too (redis::SharedCooldowns).
+class CooldownListener {
+ public:
+  virtual ~CooldownListener() = default;
+  // On the thread that saw the failure: must not block.
+  virtual void cooled_down(const std::string& id, std::chrono::milliseconds cooldown) = 0;
+};
+using ListenerCell = std::atomic<CooldownListener*>;
+
 // The health of one deployment, shared by every snapshot that has it.
 struct HealthSlot {
   std::atomic<int64_t> cooldown_until_ns{0};
@@ -27,6 +37,9 @@ struct HealthSlot {
   // Single-deployment groups: 429s in a row, and when the streak began.
   std::atomic<int> streak_429{0};
   int64_t streak_start_ns = 0;
+  // Set by the HealthRegistry that made the slot (none: no listener).
+  std::string id;
+  std::shared_ptr<const ListenerCell> listener;
 };
 
 // Cooldowns of one snapshot's deployments, by their index in its model_list.
@@ -56,6 +69,7 @@ class CooldownTracker {
 
  private:
   int64_t now_ns() const;
+  void announce(const HealthSlot& slot) const;
 
   std::vector<std::shared_ptr<HealthSlot>> slots_;
   int allowed_fails_;
@@ -70,7 +84,18 @@ class HealthRegistry {
  public:
   std::vector<std::shared_ptr<HealthSlot>> slots_for(const std::vector<std::string>& ids);
 
+  // Cooldowns that start from now on are told to `listener` (nullptr: to
+  // none); it must stay alive until replaced.
+  void set_listener(CooldownListener* listener) {
+    listener_->store(listener, std::memory_order_release);
+  }
+  // A cooldown another instance started: the deployment `id`, when a
+  // snapshot has it, is skipped for `left` from now (a longer cooldown of
+  // its own stays). Any thread.
+  void cool_down(const std::string& id, std::chrono::milliseconds left);
+
  private:
+  std::shared_ptr<ListenerCell> listener_ = std::make_shared<ListenerCell>(nullptr);
   std::mutex mutex_;
   std::unordered_map<std::string, std::weak_ptr<HealthSlot>> slots_;
 };

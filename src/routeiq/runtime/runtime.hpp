@@ -29,6 +29,8 @@ class Runtime {
   // current. One whose model_info.id a config deployment has is left out
   // (the config wins), with a warning in the snapshot.
   Status set_db_deployments(std::vector<config::Deployment> deployments);
+  // The deployments' health by id (cooldowns shared with other instances).
+  routing::HealthRegistry& health() { return health_; }
 
  private:
   Runtime() = default;

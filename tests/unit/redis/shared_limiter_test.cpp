@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <barrier>
+#include <cstring>
 #include <future>
 #include <map>
 #include <numeric>
@@ -65,9 +66,10 @@ std::string field(RedisServer& server, const std::string& key, const std::string
   return server.command({"HGET", key, name}, error).value_or("error: " + error);
 }
 
-// Waits until fire-and-forget commands sent before now have run: the
-// connection is one FIFO, so a round trip behind them is enough.
+// Sends the corrections waiting for the next admit, then waits until they
+// have run: the connection is one FIFO, so a round trip behind them is enough.
 void drain(SharedLimiter& limiter) {
+  limiter.flush();
   std::promise<void> done;
   auto waited = done.get_future();
   ASSERT_TRUE(limiter.client().submit({"PING"}, [&](Reply) { done.set_value(); }));
@@ -393,10 +395,79 @@ TEST(SharedLimiter, KeysUseThePrefixAndExpireWhenIdle) {
   ASSERT_TRUE(ttl) << error;
   EXPECT_GT(std::stoll(*ttl), 60000);
   EXPECT_LE(std::stoll(*ttl), 120000);
-  auto lease = server->command({"PTTL", "fleet-a:team:t:p"}, error);
+  // No max_parallel: no in-flight set to keep.
+  EXPECT_EQ(server->command({"EXISTS", "fleet-a:team:t:p"}, error), "0");
+  Admission held =
+      admit_now(*limiter, {Scope{"team:p", Limits{.max_parallel = 5}}}, 0, limits::Clock::now());
+  ASSERT_TRUE(held.admitted());
+  auto lease = server->command({"PTTL", "fleet-a:team:p:p"}, error);
   ASSERT_TRUE(lease) << error;
   EXPECT_GT(std::stoll(*lease), 0);
   EXPECT_EQ(server->command({"EXISTS", "routeiq:team:t:w"}, error), "0");
+}
+
+int64_t evalsha_calls(RedisServer& server) {
+  std::string error;
+  auto stats = server.command({"INFO", "commandstats"}, error).value_or("");
+  auto at = stats.find("cmdstat_evalsha:calls=");
+  if (at == std::string::npos) return 0;
+  return std::stoll(stats.substr(at + std::strlen("cmdstat_evalsha:calls=")));
+}
+
+// A settle is not a call of its own: it rides in front of the next admit.
+TEST(SharedLimiter, ASettleRidesWithTheNextAdmitInOneScriptCall) {
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  SharedLimiterOptions options = options_for(*server);
+  options.correction_delay = 1h;  // only an admit or flush() sends it
+  auto limiter = connected_limiter(options);
+  Scope key{"key:k", Limits{.rpm = 100, .tpm = 1000, .max_parallel = 5}};
+  int64_t before = evalsha_calls(*server);
+  Admission first = admit_now(*limiter, {key}, 60, at_s(0));
+  ASSERT_TRUE(first.admitted());
+  first.reservation.settle(10, at_s(1));
+  drain(*limiter);  // flush(): the corrections in a call of their own
+  EXPECT_EQ(field(*server, "routeiq:key:k:w", "t"), "10");
+  EXPECT_EQ(evalsha_calls(*server) - before, 2);
+
+  Admission second = admit_now(*limiter, {key}, 40, at_s(2));
+  ASSERT_TRUE(second.admitted());
+  second.reservation.settle(25, at_s(3));
+  std::string error;
+  EXPECT_EQ(server->command({"ZCARD", "routeiq:key:k:p"}, error), "1");  // still held
+  EXPECT_EQ(field(*server, "routeiq:key:k:w", "t"), "50");  // the estimate still counts
+  Admission third = admit_now(*limiter, {key}, 5, at_s(4));
+  ASSERT_TRUE(third.admitted());
+  // The third admit corrected the second's estimate and ended its hold.
+  EXPECT_EQ(field(*server, "routeiq:key:k:w", "t"), "40");
+  EXPECT_EQ(field(*server, "routeiq:key:k:w", "r"), "3");
+  EXPECT_EQ(server->command({"ZCARD", "routeiq:key:k:p"}, error), "1");  // the third's own
+  EXPECT_EQ(evalsha_calls(*server) - before, 4);                         // 3 admits and one flush
+}
+
+TEST(SharedLimiter, CorrectionsNoAdmitTookAlongAreSentAfterTheDelay) {
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  SharedLimiterOptions options = options_for(*server);
+  options.correction_delay = 20ms;
+  auto limiter = connected_limiter(options);
+  Scope key{"key:k", Limits{.tpm = 1000, .max_parallel = 2}};
+  Admission admission = admit_now(*limiter, {key}, 300, at_s(0));
+  ASSERT_TRUE(admission.admitted());
+  admission.reservation.settle(7, at_s(1));
+  Admission dropped = admit_now(*limiter, {key}, 1, at_s(1));
+  ASSERT_TRUE(dropped.admitted());
+  dropped = Admission{};  // released: rides with the settle
+  std::string error;
+  std::string tokens, in_flight;
+  for (int i = 0; i < 200; ++i) {
+    std::this_thread::sleep_for(10ms);
+    tokens = field(*server, "routeiq:key:k:w", "t");
+    in_flight = server->command({"ZCARD", "routeiq:key:k:p"}, error).value_or(error);
+    if (tokens == "8" && in_flight == "0") break;
+  }
+  EXPECT_EQ(tokens, "8");  // 7 real + 1 estimate of the released one
+  EXPECT_EQ(in_flight, "0");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <thread>
 
 #include "routeiq/routing/health.hpp"
 #include "routeiq/routing/retry.hpp"
@@ -136,6 +137,50 @@ TEST(Cooldown, SingleDeploymentStreakSlowerThanTheThresholdDoesNotCoolDown) {
     ASSERT_FALSE(tracker.record_single_deployment_429(0));
   }
   EXPECT_FALSE(tracker.in_cooldown(0));
+}
+
+// Records the cooldowns a registry's trackers start.
+struct Heard final : CooldownListener {
+  std::vector<std::pair<std::string, int64_t>> cooldowns;
+  void cooled_down(const std::string& id, std::chrono::milliseconds ms) override {
+    cooldowns.emplace_back(id, ms.count());
+  }
+};
+
+TEST(Cooldown, EveryCooldownStartedIsToldToTheRegistrysListenerWithItsId) {
+  HealthRegistry registry;
+  Heard heard;
+  CooldownTracker tracker(registry.slots_for({"a", "b"}), 1, std::chrono::seconds(3));
+  tracker.cool_down_now(1);  // no listener yet
+  registry.set_listener(&heard);
+  tracker.record_failure(0);  // 1 allowed: no cooldown yet
+  EXPECT_TRUE(heard.cooldowns.empty());
+  tracker.record_failure(0);
+  tracker.cool_down_now(1);
+  ASSERT_EQ(heard.cooldowns.size(), 2u);
+  EXPECT_EQ(heard.cooldowns[0], std::make_pair(std::string("a"), int64_t{3000}));
+  EXPECT_EQ(heard.cooldowns[1], std::make_pair(std::string("b"), int64_t{3000}));
+  registry.set_listener(nullptr);
+  tracker.cool_down_now(0);
+  EXPECT_EQ(heard.cooldowns.size(), 2u);
+}
+
+TEST(Cooldown, ACooldownFromElsewhereCoolsTheSlotOfItsIdAndNeverShortensOne) {
+  HealthRegistry registry;
+  Heard heard;
+  registry.set_listener(&heard);
+  CooldownTracker tracker(registry.slots_for({"a", "b"}), 0, std::chrono::seconds(60));
+  registry.cool_down("b", std::chrono::seconds(30));
+  registry.cool_down("unknown", std::chrono::seconds(30));
+  EXPECT_FALSE(tracker.in_cooldown(0));
+  EXPECT_TRUE(tracker.in_cooldown(1));
+  EXPECT_TRUE(heard.cooldowns.empty());  // not told back: it came from elsewhere
+  tracker.cool_down_now(0);
+  registry.cool_down("a", std::chrono::milliseconds(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_TRUE(tracker.in_cooldown(0));  // its own 60 s cooldown stays
+  registry.cool_down("b", std::chrono::milliseconds(-1));
+  EXPECT_TRUE(tracker.in_cooldown(1));
 }
 
 TEST(RoutingTable, ExactAliasAndMostSpecificWildcard) {
