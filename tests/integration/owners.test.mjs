@@ -73,7 +73,10 @@ describe('customers', () => {
     assert.match(c.budget_id, UUID, 'a budget made from the budget fields');
     assert.equal(c.litellm_budget_table.budget_id, c.budget_id);
     assert.equal(c.litellm_budget_table.max_budget, 5);
-    assert.ok(Date.parse(c.litellm_budget_table.budget_reset_at) > Date.now() + 29 * 86_400_000);
+    // "30d" resets on the 1st of the next month, midnight UTC (LiteLLM's calendar rule).
+    const now = new Date();
+    const first = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+    assert.equal(Date.parse(c.litellm_budget_table.budget_reset_at), first);
     assert.ok(!('max_budget' in c), 'budget fields live in the budget row');
 
     const info = await ok(get('/customer/info?end_user_id=end-ana'));
@@ -144,8 +147,10 @@ describe('budgets', () => {
     assert.equal(b.max_budget, 1);
     assert.equal(b.tpm_limit, 1000);
     assert.equal(b.created_by, 'proxy_admin');
-    const resetIn = Date.parse(b.budget_reset_at) - Date.now();
-    assert.ok(resetIn > 23 * 3600_000 && resetIn < 25 * 3600_000, b.budget_reset_at);
+    // "1d" resets at the next midnight UTC (LiteLLM's calendar rule).
+    const today = new Date();
+    const midnight = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + 1);
+    assert.equal(Date.parse(b.budget_reset_at), midnight, b.budget_reset_at);
     const made = await ok(send('/budget/new', { max_budget: 2 }));
     assert.match(made.budget_id, UUID);
 

@@ -2,8 +2,11 @@
 // LiteLLM's budgets at request time: a request is refused before any
 // provider is called when its key, the key's team, its user or the end user
 // has spent its max_budget (the stored spend plus what this instance spent
-// since that row was read: SpendLedger). The answer is LiteLLM's 400
-// "budget_exceeded".
+// since that row was read: SpendLedger), or the whole proxy has spent
+// litellm_settings.max_budget (api/budget_resets). The answer is LiteLLM's 400
+// "budget_exceeded". A budget whose budget_reset_at has passed counts only
+// what was spent since. Crossing a soft_budget or a max_budget raises a
+// budget alert (api/budget_alerts), once per period.
 #include <string_view>
 
 #include "routeiq/api/pipeline.hpp"

@@ -145,7 +145,10 @@ asio::awaitable<Result<KeyService::EndUserPtr>> KeyService::find_end_user(const 
       if (!budget) return budget.error();
       if (budget.value()) {
         user.limits = keys::owner_limits(budget.value()->doc).own;
-        user.budget.max_budget = keys::budget_of(budget.value()->doc).max_budget;
+        // The spend is the customer's; the limit and its period the budget's.
+        double spend = user.budget.spend;
+        user.budget = keys::budget_of(budget.value()->doc);
+        user.budget.spend = spend;
       }
     }
     return std::make_shared<const EndUser>(std::move(user));

@@ -26,6 +26,8 @@ class SpendWriter;
 namespace routeiq::api {
 
 class DbModels;
+class ProxyBudget;
+class BudgetAlerts;
 
 struct KeyServiceOptions {
   std::string database_url;  // resolved: config, DATABASE_URL, else ./routeiq.db
@@ -94,6 +96,12 @@ class KeyService {
   spend::SpendWriter* spend_writer() const { return spend_writer_; }
   // This instance's spend not yet written (budget checks add it).
   SpendLedger& ledger() { return ledger_; }
+  // litellm_settings.max_budget (null: none) and where budget events go
+  // (null: nowhere). Set before the server starts; they outlive it.
+  void set_proxy_budget(ProxyBudget* budget) { proxy_budget_ = budget; }
+  ProxyBudget* proxy_budget() const { return proxy_budget_; }
+  void set_budget_alerts(BudgetAlerts* alerts) { budget_alerts_ = alerts; }
+  BudgetAlerts* budget_alerts() const { return budget_alerts_; }
 
   bool allow_requests_on_db_unavailable() const {
     return options_.allow_requests_on_db_unavailable;
@@ -114,6 +122,8 @@ class KeyService {
   std::unique_ptr<store::Store> store_;
   DbModels* db_models_ = nullptr;
   spend::SpendWriter* spend_writer_ = nullptr;
+  ProxyBudget* proxy_budget_ = nullptr;
+  BudgetAlerts* budget_alerts_ = nullptr;
   SpendLedger ledger_;
   net::BlockingPool pool_;
 };

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "routeiq/api/answer_transcript.hpp"
+#include "routeiq/api/budget_resets.hpp"
 #include "routeiq/api/key_service.hpp"
 #include "routeiq/api/llm_endpoints.hpp"
 #include "routeiq/core/json.hpp"
@@ -106,6 +107,7 @@ store::SpendRow spend_row(const RequestContext& ctx, int64_t now_ms) {
     row.api_key = master_key_hash(ctx.snapshot->config->general_settings.master_key);
   }
   row.end_user = ctx.principal.end_user;
+  if (ctx.key_service && ctx.key_service->proxy_budget()) row.proxy_budget = ProxyBudget::kUserId;
   if (r.deployment) fill_deployment(row, ctx);
   if (row.model_group.empty()) row.model_group = str_or(ctx.body, "model");
   row.prompt_tokens = r.usage.prompt_tokens;
@@ -139,9 +141,11 @@ void charge_unwritten(const RequestContext& ctx) {
     owners.user_id = key->user_id;
   }
   owners.end_user = ctx.principal.end_user;
+  if (ctx.key_service->proxy_budget()) owners.proxy_budget = ProxyBudget::kUserId;
   double usd = *ctx.record.response_cost;
   auto& ledger = ctx.key_service->ledger();
-  for_each_owner(owners, [&](std::string_view owner) { ledger.add(owner, usd); });
+  int64_t now_ms = epoch_ms(std::chrono::system_clock::now());
+  for_each_owner(owners, [&](std::string_view owner) { ledger.add(owner, usd, now_ms); });
 }
 
 bool calls_provider(const Route& route) {

@@ -26,7 +26,8 @@ store::SpendRow spend_row(const RequestContext& ctx, int64_t now_ms);
 bool calls_provider(const Route& route);
 
 // The owners a row's spend counts for, as SpendLedger names them:
-// "key:<hash>", "team:<id>", "user:<id>", "end_user:<id>".
+// "key:<hash>", "team:<id>", "user:<id>", "end_user:<id>" (and the
+// proxy-wide budget's "user:litellm-proxy-budget").
 template <class F>
 void for_each_owner(const store::SpendRow& row, F&& f) {
   auto named = [&](std::string_view kind, const std::string& id) {
@@ -40,6 +41,7 @@ void for_each_owner(const store::SpendRow& row, F&& f) {
   named("team", row.team_id);
   named("user", row.user_id);
   named("end_user", row.end_user);
+  if (row.proxy_budget != row.user_id) named("user", row.proxy_budget);
 }
 
 // Counts the request's cost in the ledger of unwritten spend of its owners.

@@ -1,6 +1,7 @@
 // `routeiq serve`: load the config, build the snapshot, run the server until
 // SIGTERM/SIGINT, then drain in-flight requests and streams.
 #include <pthread.h>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -10,9 +11,13 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
+#include "routeiq/api/budget_alerts.hpp"
+#include "routeiq/api/budget_resets.hpp"
 #include "routeiq/api/db_models.hpp"
 #include "routeiq/api/gateway.hpp"
 #include "routeiq/api/key_service.hpp"
@@ -24,6 +29,7 @@
 #include "routeiq/config/config.hpp"
 #include "routeiq/core/env.hpp"
 #include "routeiq/core/log.hpp"
+#include "routeiq/keys/budget_reset.hpp"
 #include "routeiq/keys/secret_box.hpp"
 #include "routeiq/net/upstream.hpp"
 #include "routeiq/redis/shared_cooldowns.hpp"
@@ -260,7 +266,13 @@ std::unique_ptr<spend::SpendWriter> make_spend_writer(
     if (!s) return s.error();
     if (!s.value()) return store::SpendWriteCounts{0, 0, rows.size()};
     auto counts = s.value()->write_spend(rows);
-    if (counts) spend_written(*keys, rows);
+    if (!counts) return counts;
+    // Like the cached rows, the proxy's spend is read again before the
+    // ledger lets go of the batch.
+    if (auto* proxy = keys->proxy_budget())
+      if (auto st = proxy->refresh(*s.value()); !st)
+        log::warn() << "proxy budget not read again: " << st.error().message;
+    spend_written(*keys, rows);
     return counts;
   };
   auto writer = std::make_unique<spend::SpendWriter>(std::move(sink), std::move(options));
@@ -304,6 +316,72 @@ std::shared_ptr<api::DbModels> make_db_models(const config::GeneralSettings& g,
   return models;
 }
 
+// The budget machinery of a gateway with virtual keys: alerts (a warning line,
+// and LiteLLM's webhook when general_settings.alerting names it), the
+// proxy-wide budget of litellm_settings.max_budget, and the reset job.
+struct Budgets {
+  std::unique_ptr<api::BudgetAlerts> alerts;
+  std::unique_ptr<api::ProxyBudget> proxy;
+  std::unique_ptr<api::BudgetResetJob> job;
+  void stop() {
+    if (job) job->stop();
+    if (alerts) alerts->stop();
+  }
+};
+
+std::string webhook_url(const config::GeneralSettings& g) {
+  if (std::find(g.alerting.begin(), g.alerting.end(), "webhook") == g.alerting.end()) return "";
+  std::string url = env_or_empty("WEBHOOK_URL");
+  if (url.empty()) {
+    log::warn() << "alerting: webhook needs WEBHOOK_URL: budget alerts are logged only";
+    return "";
+  }
+  if (!net::parse_url(url)) {
+    log::warn() << "alerting: WEBHOOK_URL is not an http(s) URL: budget alerts are logged only";
+    return "";
+  }
+  return url;
+}
+
+// Null (with the reason printed) when the settings are wrong.
+std::optional<Budgets> make_budgets(const config::Config& c,
+                                    const std::shared_ptr<api::KeyService>& keys) {
+  Budgets b;
+  const auto& l = c.litellm_settings;
+  const auto& g = c.general_settings;
+  if (!keys) {
+    if (l.max_budget) log::warn() << "litellm_settings.max_budget needs a master_key: ignored";
+    return b;
+  }
+  auto now = std::chrono::system_clock::now();
+  if (!l.budget_duration.empty() && !keys::next_reset_time(l.budget_duration, now)) {
+    std::fprintf(stderr,
+                 "routeiq: config error: litellm_settings.budget_duration: '%s' is not "
+                 "a duration such as \"30s\", \"1d\" or \"1mo\"\n",
+                 l.budget_duration.c_str());
+    return std::nullopt;
+  }
+  b.alerts = std::make_unique<api::BudgetAlerts>(webhook_url(g));
+  keys->set_budget_alerts(b.alerts.get());
+  if (l.max_budget) {
+    b.proxy = std::make_unique<api::ProxyBudget>(*l.max_budget, l.budget_duration);
+    auto s = keys->blocking_store();
+    auto st = s ? b.proxy->ensure(*s.value(), now, {}) : Status(s.error());
+    if (!st) log::warn() << "proxy budget not stored yet: " << st.error().message;
+    keys->set_proxy_budget(b.proxy.get());
+  }
+  if (!g.disable_reset_budget) {
+    api::BudgetResetOptions options;
+    auto ms = [](double s) { return std::chrono::milliseconds(static_cast<int64_t>(s * 1000)); };
+    options.min_interval = ms(g.proxy_budget_rescheduler_min_time);
+    options.max_interval = ms(g.proxy_budget_rescheduler_max_time);
+    b.job = std::make_unique<api::BudgetResetJob>(keys, b.proxy.get(), options,
+                                                  [] { return std::chrono::system_clock::now(); });
+    b.job->start();
+  }
+  return b;
+}
+
 }  // namespace
 
 int run_serve(int argc, char** argv) {
@@ -338,6 +416,8 @@ int run_serve(int argc, char** argv) {
   snapshot = runtime.value()->snapshot();
   if (keys) keys->set_db_models(db_models.get());
   auto spend_writer = make_spend_writer(snapshot->config->general_settings, keys);
+  auto budgets = make_budgets(*snapshot->config, keys);
+  if (!budgets) return 1;
   auto limiter = make_rate_limiter(snapshot->config->router_settings);
   if (!limiter) return 1;
   // Before the server, so its threads are gone when this goes; the limiter
@@ -383,10 +463,15 @@ int run_serve(int argc, char** argv) {
   serving = false;
   reloader.join();
   if (db_models) db_models->stop_polling();
+  budgets->stop();
   // Every spend row of the requests served is written (or journaled) before exit.
   if (spend_writer) {
     spend_writer->stop();
     keys->set_spend_writer(nullptr);
+  }
+  if (keys) {
+    keys->set_proxy_budget(nullptr);
+    keys->set_budget_alerts(nullptr);
   }
   log::info() << "routeiq stopped";
   return 0;

@@ -94,6 +94,14 @@ struct GeneralSettings {
   // /model/new, /model/update, /model/delete keep deployments in the database
   // (LiteLLM's store_model_in_db; the STORE_MODEL_IN_DB variable too).
   bool store_model_in_db = false;
+  // The budget reset job runs every random [min, max] seconds (LiteLLM's 597
+  // to 605: instances sharing a database drift apart); off with
+  // disable_reset_budget.
+  double proxy_budget_rescheduler_min_time = 597;
+  double proxy_budget_rescheduler_max_time = 605;
+  bool disable_reset_budget = false;
+  // Alert channels; "webhook" posts budget events to WEBHOOK_URL.
+  std::vector<std::string> alerting;
   boost::json::object extra;
 };
 
@@ -105,6 +113,10 @@ struct LitellmSettings {
   // A price table file (LiteLLM's model_prices_and_context_window.json
   // format) over the built-in one; empty: LITELLM_MODEL_COST_MAP, else none.
   std::string model_cost_map;
+  // The proxy-wide budget (USD) over every request's spend, reset every
+  // budget_duration ("30d"; empty: never).
+  std::optional<double> max_budget;
+  std::string budget_duration;
   boost::json::object extra;
 };
 

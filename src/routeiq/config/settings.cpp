@@ -200,7 +200,10 @@ constexpr KeyRow<GeneralSettings> kGeneralKeys[] = {
      [](GeneralSettings& g, const Entry& e, const At& at, Warnings&) {
        g.store_prompts_in_spend_logs = read_bool(e.value, at);
      }},
-    {"alerting", not_yet, "alert channels (slack, email, ...)"},
+    {"alerting", yes, "alert channels: \"webhook\" posts budget events to WEBHOOK_URL",
+     [](GeneralSettings& g, const Entry& e, const At& at, Warnings&) {
+       g.alerting = read_string_list(e.value, at);
+     }},
     {"alerting_threshold", not_yet, "seconds before a slow call is alerted"},
     {"alert_types", not_yet, "which events alert"},
     {"alert_to_webhook_url", not_yet, "webhook per alert type"},
@@ -208,14 +211,23 @@ constexpr KeyRow<GeneralSettings> kGeneralKeys[] = {
      [](GeneralSettings& g, const Entry& e, const At& at, Warnings&) {
        g.proxy_batch_write_at = read_timeout(e.value, at);
      }},
-    {"proxy_budget_rescheduler_min_time", not_yet, "shortest interval of the budget reset job"},
-    {"proxy_budget_rescheduler_max_time", not_yet, "longest interval of the budget reset job"},
+    {"proxy_budget_rescheduler_min_time", yes, "shortest interval of the budget reset job",
+     [](GeneralSettings& g, const Entry& e, const At& at, Warnings&) {
+       g.proxy_budget_rescheduler_min_time = read_timeout(e.value, at);
+     }},
+    {"proxy_budget_rescheduler_max_time", yes, "longest interval of the budget reset job",
+     [](GeneralSettings& g, const Entry& e, const At& at, Warnings&) {
+       g.proxy_budget_rescheduler_max_time = read_timeout(e.value, at);
+     }},
     {"disable_spend_logs", yes, "write no spend-log rows",
      [](GeneralSettings& g, const Entry& e, const At& at, Warnings&) {
        g.disable_spend_logs = read_bool(e.value, at);
      }},
     {"disable_master_key_return", not_yet, "never return the master key to the admin UI"},
-    {"disable_reset_budget", not_yet, "turn the budget reset job off"},
+    {"disable_reset_budget", yes, "turn the budget reset job off",
+     [](GeneralSettings& g, const Entry& e, const At& at, Warnings&) {
+       g.disable_reset_budget = read_bool(e.value, at);
+     }},
     {"disable_retry_on_max_parallel_request_limit_error", not_yet,
      "do not retry a call refused by a parallel-request limit"},
     {"disable_adding_master_key_hash_to_db", not_yet,
@@ -300,8 +312,15 @@ constexpr KeyRow<LitellmSection> kLitellmKeys[] = {
      "keep messages and responses out of logging integrations"},
     {"redact_user_api_key_info", not_yet, "keep key, user and team details out of logs"},
     {"redact_messages_in_exceptions", not_yet, "keep message content out of error messages"},
-    {"max_budget", not_yet, "gateway-wide spend limit"},
-    {"budget_duration", not_yet, "period after which max_budget resets"},
+    {"max_budget", yes, "gateway-wide spend limit (USD)",
+     [](LitellmSection& l, const Entry& e, const At& at, Warnings&) {
+       l.settings.max_budget = read_non_negative(e.value, at);
+     }},
+    {"budget_duration", yes, "period after which max_budget resets (\"30s\", \"1d\", \"1mo\")",
+     [](LitellmSection& l, const Entry& e, const At& at, Warnings&) {
+       l.settings.budget_duration = read_string(e.value, at);
+     }},
+    {"timezone", not_yet, "time zone of budget reset times (UTC until then)"},
     {"default_team_settings", not_yet, "per-team settings (logging integrations, ...)"},
     {"default_internal_user_params", not_yet, "defaults of new internal users"},
     {"default_key_generate_params", not_yet, "defaults of generated keys"},

@@ -96,7 +96,9 @@ Budget budget_of(const json::object& doc) {
     return v->to_number<double>();
   };
   b.max_budget = number("max_budget");
+  b.soft_budget = number("soft_budget");
   b.spend = number("spend").value_or(0.0);
+  if (auto at = str_or(doc, "budget_reset_at"); !at.empty()) b.reset_at = parse_iso8601(at);
   return b;
 }
 

@@ -44,10 +44,18 @@ struct OwnerLimits {
 OwnerLimits owner_limits(const boost::json::object& doc);
 
 // An owner's budget as its document states it: max_budget (USD; absent: no
-// budget) and the spend stored so far.
+// budget), soft_budget (an alert only), the spend stored so far and when it
+// resets (budget_reset_at: once that has passed, the stored spend belongs to
+// the period before, even if the reset job has not run yet).
 struct Budget {
-  std::optional<double> max_budget;
+  std::optional<double> max_budget, soft_budget;
   double spend = 0;
+  std::optional<std::chrono::system_clock::time_point> reset_at;
+  bool any() const { return max_budget || soft_budget; }
+  // The stored spend of the current period at `now`.
+  double spend_at(std::chrono::system_clock::time_point now) const {
+    return reset_at && *reset_at <= now ? 0.0 : spend;
+  }
 };
 Budget budget_of(const boost::json::object& doc);
 

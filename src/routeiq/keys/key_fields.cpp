@@ -15,6 +15,7 @@
 
 #include "routeiq/core/json.hpp"
 #include "routeiq/core/time.hpp"
+#include "routeiq/keys/budget_reset.hpp"
 
 namespace routeiq::keys {
 namespace json = boost::json;
@@ -204,6 +205,7 @@ Result<json::object> key_fields(const json::object& body, KeyOp op,
     }
     doc[name] = value;
   }
+  start_budget_period(doc, body, now);
   if (op == KeyOp::generate) {
     if (!doc.contains("key_type")) doc["key_type"] = "default";
     apply_key_type(doc);
@@ -218,10 +220,12 @@ Result<json::object> key_fields(const json::object& body, KeyOp op,
   return doc;
 }
 
-Result<json::object> team_fields(const json::object& body, KeyOp op) {
+Result<json::object> team_fields(const json::object& body, KeyOp op,
+                                 std::chrono::system_clock::time_point now) {
   auto route = op == KeyOp::generate ? "/team/new" : "/team/update";
   if (auto st = check_members(body, kTeamFields, op, route, {}); !st) return st.error();
   json::object doc = body;
+  start_budget_period(doc, body, now);
   if (op == KeyOp::generate) {
     for (auto name : {"models", "members_with_roles", "tags"})
       if (!doc.contains(name)) doc[name] = json::array();
@@ -232,10 +236,12 @@ Result<json::object> team_fields(const json::object& body, KeyOp op) {
   return doc;
 }
 
-Result<json::object> user_fields(const json::object& body, KeyOp op) {
+Result<json::object> user_fields(const json::object& body, KeyOp op,
+                                 std::chrono::system_clock::time_point now) {
   auto route = op == KeyOp::generate ? "/user/new" : "/user/update";
   if (auto st = check_members(body, kUserFields, op, route, {}); !st) return st.error();
   json::object doc = body;
+  start_budget_period(doc, body, now);
   for (auto name : {"auto_create_key", "key_alias", "duration"}) doc.erase(name);  // the key's
   if (op == KeyOp::generate) {
     if (!doc.contains("user_role")) doc["user_role"] = "internal_user";

@@ -24,14 +24,20 @@ Result<boost::json::object> key_fields(const boost::json::object& body, KeyOp op
                                        std::chrono::system_clock::time_point now);
 
 // The fields of a /team/new (KeyOp::generate) or /team/update body
-// (NewTeamRequest, UpdateTeamRequest), checked the same way.
-Result<boost::json::object> team_fields(const boost::json::object& body, KeyOp op);
+// (NewTeamRequest, UpdateTeamRequest), checked the same way. A
+// budget_duration given (to any of these) sets budget_reset_at to its first
+// reset after `now` (keys/budget_reset).
+Result<boost::json::object> team_fields(
+    const boost::json::object& body, KeyOp op,
+    std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
 // The fields of a /user/new or /user/update body (NewUserRequest,
 // UpdateUserRequest); auto_create_key, key_alias and duration are left out of
 // the result (they shape the key /user/new makes). user_role defaults to
 // internal_user.
-Result<boost::json::object> user_fields(const boost::json::object& body, KeyOp op);
+Result<boost::json::object> user_fields(
+    const boost::json::object& body, KeyOp op,
+    std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
 // LiteLLM's durations: "30s", "30m", "30h", "30d", "2w", "1mo" (30 days).
 std::optional<std::chrono::seconds> parse_duration(std::string_view text);

@@ -4,6 +4,7 @@
 
 #include "routeiq/core/json.hpp"
 #include "routeiq/core/time.hpp"
+#include "routeiq/keys/budget_reset.hpp"
 #include "routeiq/keys/key_fields.hpp"
 
 namespace routeiq::keys {
@@ -203,8 +204,10 @@ Result<json::object> budget_fields(const json::object& body, KeyOp op,
   doc.erase("budget_id");
   const auto* duration = body.if_contains("budget_duration");
   bool reset_given = body.contains("budget_reset_at") && !body.at("budget_reset_at").is_null();
-  if (op == KeyOp::generate && duration && duration->is_string() && !reset_given)
-    doc["budget_reset_at"] = iso8601(now + *parse_duration(duration->get_string()), true);
+  // The first reset on LiteLLM's calendar boundaries, as the reset job sets
+  // the later ones (keys/budget_reset).
+  if (op == KeyOp::generate && duration && !reset_given)
+    if (auto next = first_reset_at(duration, now)) doc["budget_reset_at"] = *next;
   return doc;
 }
 

@@ -50,6 +50,7 @@ constexpr TextField kTextFields[] = {
     {"team_id", &SpendRow::team_id},
     {"organization_id", &SpendRow::organization_id},
     {"end_user", &SpendRow::end_user},
+    {"proxy_budget", &SpendRow::proxy_budget},
     {"model", &SpendRow::model},
     {"model_id", &SpendRow::model_id},
     {"model_group", &SpendRow::model_group},

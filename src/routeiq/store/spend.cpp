@@ -152,6 +152,8 @@ SpendIncrements spend_increments(std::span<const SpendRow> rows) {
     if (!row.api_key.empty()) add_document(out, row, Table::keys, row.api_key, true);
     if (!row.team_id.empty()) add_document(out, row, Table::teams, row.team_id, true);
     if (!row.user_id.empty()) add_document(out, row, Table::users, row.user_id, false);
+    if (!row.proxy_budget.empty() && row.proxy_budget != row.user_id)
+      add_document(out, row, Table::users, row.proxy_budget, false);
     if (!row.end_user.empty()) add_document(out, row, Table::end_users, row.end_user, false);
     if (!row.organization_id.empty())
       add_document(out, row, Table::organizations, row.organization_id, false);

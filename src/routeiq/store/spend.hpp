@@ -26,6 +26,9 @@ struct SpendRow {
   std::string call_type;   // "acompletion", "aembedding"...
   std::string api_key;     // SHA-256 hex of the key, never the key
   std::string key_alias, user_id, team_id, organization_id, end_user;
+  // The user row of the proxy-wide budget ("litellm-proxy-budget") when
+  // litellm_settings.max_budget is set: its spend grows with every request's.
+  std::string proxy_budget;
   std::string model;     // the provider's model
   std::string model_id;  // the deployment's model_info.id
   std::string model_group, custom_llm_provider, api_base;

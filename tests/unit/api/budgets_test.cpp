@@ -41,9 +41,9 @@ TEST(Budgets, AZeroBudgetRefusesAtOnce) {
 
 TEST(SpendLedger, AddsUntilWrittenAndNeverGoesBelowNothing) {
   SpendLedger ledger;
-  ledger.add("key:a", 0.25);
-  ledger.add("key:a", 0.5);
-  ledger.add("team:t", 1);
+  ledger.add("key:a", 0.25, 1000);
+  ledger.add("key:a", 0.5, 2000);
+  ledger.add("team:t", 1, 1000);
   EXPECT_DOUBLE_EQ(ledger.unwritten("key:a"), 0.75);
   EXPECT_DOUBLE_EQ(ledger.unwritten("team:t"), 1);
   ledger.written("key:a", 0.25);
@@ -52,8 +52,35 @@ TEST(SpendLedger, AddsUntilWrittenAndNeverGoesBelowNothing) {
   EXPECT_DOUBLE_EQ(ledger.unwritten("key:a"), 0);
   ledger.written("key:b", 3);  // a row of an earlier run's journal: never added here
   EXPECT_DOUBLE_EQ(ledger.unwritten("key:b"), 0);
-  ledger.add("key:c", 0);  // free answers count nothing
+  ledger.add("key:c", 0, 1000);  // free answers count nothing
   EXPECT_DOUBLE_EQ(ledger.unwritten("key:c"), 0);
+}
+
+TEST(SpendLedger, AmountsKeepWhenTheyWereSpent) {
+  SpendLedger ledger;
+  ledger.add("key:a", 1, 1000);
+  ledger.add("key:a", 2, 2000);
+  ledger.add("key:a", 4, 3000);
+  EXPECT_DOUBLE_EQ(ledger.unwritten_since("key:a", 2000), 6);
+  EXPECT_DOUBLE_EQ(ledger.unwritten_before("key:a", 2000), 1);
+  EXPECT_DOUBLE_EQ(ledger.unwritten_since("key:a", 3001), 0);
+  // Batches go oldest first: writing 1.5 takes the first amount and half the next.
+  ledger.written("key:a", 1.5);
+  EXPECT_DOUBLE_EQ(ledger.unwritten_before("key:a", 2000), 0);
+  EXPECT_DOUBLE_EQ(ledger.unwritten_before("key:a", 3000), 1.5);
+  EXPECT_DOUBLE_EQ(ledger.unwritten("key:a"), 5.5);
+  ledger.written("key:a", 5.5);
+  EXPECT_DOUBLE_EQ(ledger.unwritten_since("key:a", 0), 0);
+}
+
+TEST(Budgets, APassedResetTimeMakesTheStoredSpendThePeriodBefore) {
+  auto b = budget(1.0, 5.0);
+  auto now = std::chrono::system_clock::now();
+  b.reset_at = now + std::chrono::seconds(1);
+  EXPECT_DOUBLE_EQ(b.spend_at(now), 5.0);
+  EXPECT_DOUBLE_EQ(b.spend_at(now + std::chrono::seconds(1)), 0.0);
+  b.reset_at.reset();
+  EXPECT_DOUBLE_EQ(b.spend_at(now + std::chrono::hours(1000)), 5.0);
 }
 
 TEST(SpendLedger, ConcurrentAddsAllCount) {
@@ -61,7 +88,7 @@ TEST(SpendLedger, ConcurrentAddsAllCount) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&] {
-      for (int i = 0; i < 1000; ++i) ledger.add("team:shared", 0.5);
+      for (int i = 0; i < 1000; ++i) ledger.add("team:shared", 0.5, i);
     });
   for (auto& t : threads) t.join();
   EXPECT_DOUBLE_EQ(ledger.unwritten("team:shared"), 2000);

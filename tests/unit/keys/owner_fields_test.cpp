@@ -102,7 +102,8 @@ TEST(BudgetFields, NewSetsTheResetTimeFromTheDuration) {
                            KeyOp::generate, kNow);
   ASSERT_TRUE(doc) << doc.error().message;
   EXPECT_FALSE(doc->contains("budget_id")) << "the id is the row's";
-  EXPECT_EQ(doc->at("budget_reset_at").as_string(), iso8601(kNow + hours(24), true));
+  // LiteLLM's calendar rule: "1d" resets at the next midnight (UTC).
+  EXPECT_EQ(doc->at("budget_reset_at").as_string(), "2026-12-03T00:00:00.000Z");
   auto given = budget_fields(body(R"({"budget_duration":"1d",
                                       "budget_reset_at":"2027-01-01T00:00:00Z"})"),
                              KeyOp::generate, kNow);
