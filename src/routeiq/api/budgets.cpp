@@ -2,7 +2,9 @@
 
 #include "routeiq/api/attempt.hpp"
 #include "routeiq/api/key_service.hpp"
+#include "routeiq/api/scoped_budgets.hpp"
 #include "routeiq/api/spend_log.hpp"
+#include "routeiq/core/json.hpp"
 
 namespace routeiq::api {
 namespace asio = boost::asio;
@@ -34,8 +36,13 @@ Status check_owners(const RequestContext& ctx, const SpendLedger& ledger) {
         return st;
   }
   if (p.end_user_budget.max_budget && !p.end_user.empty())
-    return within_budget("End User=" + p.end_user, p.end_user_budget,
-                         ledger.unwritten(owner("end_user", p.end_user)));
+    if (auto st = within_budget("End User=" + p.end_user, p.end_user_budget,
+                                ledger.unwritten(owner("end_user", p.end_user)));
+        !st)
+      return st;
+  if (const auto* key = p.key.get(); key && key->has_scoped_budgets())
+    return within_scoped_budgets(*key, str_or(ctx.body, "model"), ledger, key_model_windows(),
+                                 now_utc_ms());
   return ok_status();
 }
 

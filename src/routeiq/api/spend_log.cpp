@@ -5,6 +5,7 @@
 
 #include "routeiq/api/key_service.hpp"
 #include "routeiq/api/llm_endpoints.hpp"
+#include "routeiq/api/scoped_budgets.hpp"
 #include "routeiq/core/json.hpp"
 #include "routeiq/core/log.hpp"
 #include "routeiq/spend/writer.hpp"
@@ -72,7 +73,7 @@ store::SpendRow spend_row(const RequestContext& ctx, int64_t now_ms) {
     row.key_alias = key->key_alias;
     row.user_id = key->user_id;
     row.team_id = key->team_id;
-    row.organization_id = key->organization_id;
+    row.organization_id = organization_of(*key);
   }
   row.end_user = ctx.principal.end_user;
   if (r.deployment) fill_deployment(row, ctx);
@@ -95,7 +96,9 @@ store::SpendRow spend_row(const RequestContext& ctx, int64_t now_ms) {
 }
 
 void charge_unwritten(const RequestContext& ctx) {
-  if (!ctx.key_service || !ctx.key_service->spend_writer() || !ctx.record.response_cost) return;
+  if (!ctx.record.response_cost) return;
+  charge_scoped_budgets(ctx, *ctx.record.response_cost);
+  if (!ctx.key_service || !ctx.key_service->spend_writer()) return;
   store::SpendRow owners;  // only the owner ids, as the row will name them
   if (const auto* key = ctx.principal.key.get()) {
     owners.api_key = key->token;
