@@ -292,7 +292,7 @@ describe('teams', () => {
     assert.deepEqual(del, { deleted_teams: [t.team_id], deleted_keys: 1 });
     assert.equal((await post(gw, '/v1/chat/completions', chatBody('gpt-4o'), { key })).status, 401);
     assert.equal((await post(gw, '/team/delete', { team_ids: [t.team_id] })).status, 404);
-    for (const body of [{ team_member_budget: 5 }, { members_with_roles: [{ role: 'owner', user_id: 'x' }] },
+    for (const body of [{ team_member_budget: -5 }, { team_member_rpm_limit: 5 }, { members_with_roles: [{ role: 'owner', user_id: 'x' }] },
       { modles: [] }]) {
       const r = await post(gw, '/team/new', body);
       assert.equal(r.status, 400, JSON.stringify(body));

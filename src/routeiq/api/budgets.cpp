@@ -4,7 +4,9 @@
 #include "routeiq/api/budget_alerts.hpp"
 #include "routeiq/api/budget_resets.hpp"
 #include "routeiq/api/key_service.hpp"
+#include "routeiq/api/scoped_budgets.hpp"
 #include "routeiq/api/spend_log.hpp"
+#include "routeiq/core/json.hpp"
 
 namespace routeiq::api {
 namespace asio = boost::asio;
@@ -97,6 +99,11 @@ Status check_owners(const RequestContext& ctx) {
   if (p.end_user_budget.any() && !p.end_user.empty())
     if (auto st = check_owner(ctx, "End User=" + p.end_user, "end_user", p.end_user,
                               p.end_user_budget, now);
+        !st)
+      return st;
+  if (const auto* key = p.key.get(); key && key->has_scoped_budgets())
+    if (auto st = within_scoped_budgets(*key, str_or(ctx.body, "model"), ctx.key_service->ledger(),
+                                        key_model_windows(), now_utc_ms());
         !st)
       return st;
   if (const auto* proxy = ctx.key_service->proxy_budget())

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "routeiq/api/scoped_budgets.hpp"
 #include "routeiq/core/env.hpp"
 #include "routeiq/core/json.hpp"
 #include "routeiq/core/log.hpp"
@@ -92,13 +93,15 @@ Result<KeyRows> active_rows(store::Store& s, std::string token,
   return KeyRows{};
 }
 
-// A stored key as the auth stage checks it: with its team's models and block
-// and its user's role.
-Result<KeyService::KeyPtr> key_with_owners(KeyRows rows) {
+// A stored key as the auth stage checks it: with its team's models and block,
+// its user's role, and the budgets of its organisation and team membership.
+Result<KeyService::KeyPtr> key_with_owners(store::Store& s, KeyRows rows) {
   auto key = keys::read_key(rows[0]->id, std::move(rows[0]->doc));
   if (!key) return key.error();
   if (rows[1]) keys::attach_team(key.value(), rows[1]->doc);
   if (rows[2]) keys::attach_user(key.value(), rows[2]->doc);
+  if (auto st = attach_scoped_budgets(s, key.value(), rows[1] ? &rows[1]->doc : nullptr); !st)
+    return st.error();
   return std::make_shared<const keys::VirtualKey>(std::move(key.value()));
 }
 
@@ -115,7 +118,7 @@ asio::awaitable<Result<KeyService::KeyPtr>> KeyService::find(const std::string& 
     auto rows = active_rows(s, token, *grace_ends);
     if (!rows) return rows.error();
     if (rows->empty()) return KeyPtr{};
-    return key_with_owners(std::move(rows.value()));
+    return key_with_owners(s, std::move(rows.value()));
   };
   auto found = co_await pool_.run<KeyPtr>(std::move(lookup));
   if (!found) co_return found.error();

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "routeiq/api/attempt.hpp"
+#include "routeiq/api/provider_budgets.hpp"
 #include "routeiq/api/rate_limits.hpp"
 #include "routeiq/api/request.hpp"
 #include "routeiq/core/log.hpp"
@@ -86,7 +87,7 @@ class Proxy {
       record.model_group = res->group_name;
       routing::Picker picker(*res->group, *snap.cooldowns, *snap.strategy, snap.callable);
       for (int attempt = 0; attempt <= plan.num_retries; ++attempt) {
-        auto pick = choose(picker);
+        auto pick = choose_within_budget(picker);
         if (pick && has_rate_limits(snap.deployments[*pick]))
           pick = co_await within_rate_limits(picker, *pick);
         if (!pick) break;
@@ -104,6 +105,10 @@ class Proxy {
         if (attempt < plan.num_retries) co_await wait_before_retry(last);
         if (state_.client_gone) co_return;
       }
+    }
+    if (record.attempts == 0 && !over_budget_.empty()) {
+      co_await send_error(ctx_, providers_over_budget(over_budget_));
+      co_return;
     }
     if (record.attempts == 0 && over_limit_) {
       co_await send_error(ctx_, deployments_over_limit(scope_.choice.resolution.group_name));
@@ -129,6 +134,29 @@ class Proxy {
     return chosen;
   }
 
+  // A deployment whose provider has spent its provider_budget_config budget
+  // is skipped, as LiteLLM's budget filter drops it from the healthy ones.
+  // Without provider budgets this is one emptiness check.
+  std::optional<size_t> choose_within_budget(routing::Picker& picker) {
+    auto pick = choose(picker);
+    const auto& settings = ctx_.snapshot->config->router_settings;
+    if (settings.provider_budgets.empty()) return pick;
+    int64_t now = now_utc_ms();
+    while (pick) {
+      auto over = provider_over_budget(settings, ctx_.snapshot->deployments[*pick],
+                                       provider_windows(), now);
+      if (!over) return pick;
+      // One line per provider, however many of its deployments were skipped.
+      if (over_budget_.find(*over) == std::string::npos) {
+        if (!over_budget_.empty()) over_budget_ += '\n';
+        over_budget_ += *over;
+      }
+      picker.exclude(*pick);
+      pick = choose(picker);
+    }
+    return pick;
+  }
+
   // A deployment over its own rpm / tpm is skipped, as LiteLLM's pre-call
   // checks do: the first pick that its limits admit, counted in them.
   asio::awaitable<std::optional<size_t>> within_rate_limits(routing::Picker& picker, size_t first) {
@@ -140,7 +168,7 @@ class Proxy {
       if (admitted) co_return pick;
       over_limit_ = true;
       picker.exclude(*pick);
-      pick = choose(picker);
+      pick = choose_within_budget(picker);
       if (!pick) co_return pick;
     }
   }
@@ -162,6 +190,7 @@ class Proxy {
   ModelChoice choice_;  // a strategy deciding per attempt (llmrouter-*) updates it
   AttemptScope scope_;
   bool over_limit_ = false;  // a deployment was skipped for its rpm / tpm
+  std::string over_budget_;  // why deployments were skipped for their provider's budget
 };
 
 }  // namespace

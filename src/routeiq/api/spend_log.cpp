@@ -7,6 +7,7 @@
 #include "routeiq/api/budget_resets.hpp"
 #include "routeiq/api/key_service.hpp"
 #include "routeiq/api/llm_endpoints.hpp"
+#include "routeiq/api/scoped_budgets.hpp"
 #include "routeiq/core/json.hpp"
 #include "routeiq/core/log.hpp"
 #include "routeiq/core/sha256.hpp"
@@ -102,7 +103,7 @@ store::SpendRow spend_row(const RequestContext& ctx, int64_t now_ms) {
     row.key_alias = key->key_alias;
     row.user_id = key->user_id;
     row.team_id = key->team_id;
-    row.organization_id = key->organization_id;
+    row.organization_id = organization_of(*key);
   } else if (ctx.principal.kind == Principal::Kind::master_key) {
     row.api_key = master_key_hash(ctx.snapshot->config->general_settings.master_key);
   }
@@ -133,7 +134,9 @@ store::SpendRow spend_row(const RequestContext& ctx, int64_t now_ms) {
 }
 
 void charge_unwritten(const RequestContext& ctx) {
-  if (!ctx.key_service || !ctx.key_service->spend_writer() || !ctx.record.response_cost) return;
+  if (!ctx.record.response_cost) return;
+  charge_scoped_budgets(ctx, *ctx.record.response_cost);
+  if (!ctx.key_service || !ctx.key_service->spend_writer()) return;
   store::SpendRow owners;  // only the owner ids, as the row will name them
   if (const auto* key = ctx.principal.key.get()) {
     owners.api_key = key->token;

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <memory>
 
+#include "routeiq/api/budget_endpoints.hpp"
 #include "routeiq/api/key_service.hpp"
 #include "routeiq/api/management.hpp"
 #include "routeiq/api/request.hpp"
@@ -167,6 +168,51 @@ Status put_member(json::object& team, const json::value& member) {
   return ok_status();
 }
 
+// LiteLLM's team_member_budget: the members' default budget, a budget row the
+// team names in metadata.team_member_budget_id (made, or changed in place).
+Status set_team_member_budget(Store& s, json::object& team, const json::value& max_budget,
+                              const Principal& caller) {
+  auto& meta = team["metadata"];
+  if (!meta.is_object()) meta = json::object();
+  std::string id(str_or(meta.as_object(), "team_member_budget_id"));
+  auto written = write_owner_budget(s, id, json::object{{"max_budget", max_budget}}, caller);
+  if (!written) return written.error();
+  meta.as_object()["team_member_budget_id"] = written.value();
+  return ok_status();
+}
+
+// LiteLLM's max_budget_in_team: the member's own budget row, which wins over
+// the team's default. Members that are not known users have no membership.
+Status set_membership_budget(Store& s, const std::string& team_id, const std::string& user_id,
+                             const json::value& max_budget, const Principal& caller) {
+  auto found = s.get(Table::memberships, membership_id(team_id, user_id));
+  if (!found) return found.error();
+  if (!found.value()) return ok_status();
+  Row row = std::move(*found.value());
+  std::string id(str_or(row.doc, "budget_id"));
+  auto written = write_owner_budget(s, id, json::object{{"max_budget", max_budget}}, caller);
+  if (!written) return written.error();
+  row.doc["budget_id"] = written.value();
+  auto up = s.update(Table::memberships, row);
+  return up ? ok_status() : Status(up.error());
+}
+
+// max_budget_in_team when the body has one: a number >= 0 (null: unchanged).
+Result<std::optional<json::value>> member_budget_in(const json::object& body) {
+  const auto* v = body.if_contains("max_budget_in_team");
+  if (!v || v->is_null()) return std::optional<json::value>();
+  if (!v->is_number() || v->to_number<double>() < 0)
+    return make_error(ErrorKind::invalid_request, "'max_budget_in_team' must be a number >= 0",
+                      "max_budget_in_team");
+  return std::optional<json::value>(*v);
+}
+
+Error member_update_refused() {
+  return make_error(
+      ErrorKind::invalid_request,
+      "'user_id' and a 'role' of admin or user, or 'max_budget_in_team', are required", "user_id");
+}
+
 Result<json::object> team_with_keys(Store& s, const std::string& id) {
   auto team = s.get(Table::teams, id);
   if (!team) return team.error();
@@ -200,10 +246,17 @@ asio::awaitable<void> handle_team_new(RequestContext& ctx) {
   fields->erase("team_id");
   (*fields)["created_by"] = caller_name(ctx.principal);
   auto doc = std::make_shared<json::object>(std::move(fields.value()));
-  Work work = [doc, id](Store& s) -> Result<json::object> {
+  const Principal* caller = &ctx.principal;
+  Work work = [doc, id, caller](Store& s) -> Result<json::object> {
     Result<json::object> out = make_error(ErrorKind::internal, "not written");
     auto st = s.transaction([&](Store& tx) -> Status {
       if (auto org = require_organization(tx, *doc); !org) return org;
+      if (auto member_budget = doc->if_contains("team_member_budget")) {
+        json::value max = *member_budget;
+        doc->erase("team_member_budget");
+        if (!max.is_null())
+          if (auto st = set_team_member_budget(tx, *doc, max, *caller); !st) return st;
+      }
       const json::array members = doc->at("members_with_roles").as_array();
       auto inserted = tx.insert(Table::teams, Row{id, std::move(*doc)});
       if (!inserted) return inserted.error();
@@ -231,11 +284,28 @@ asio::awaitable<void> handle_team_update(RequestContext& ctx) {
     co_return;
   }
   auto changes = std::make_shared<json::object>(std::move(fields.value()));
+  json::value member_budget;
+  if (auto given = changes->if_contains("team_member_budget")) {
+    member_budget = *given;
+    changes->erase("team_member_budget");
+  }
   Change change = [changes](json::object& team) {
     for (const auto& [k, v] : *changes) team[k] = v;
     return ok_status();
   };
-  co_await answer_change(ctx, std::move(change));
+  Sync sync;
+  if (!member_budget.is_null()) {
+    const Principal* caller = &ctx.principal;
+    sync = [member_budget, caller](Store& s, const std::string& team_id) -> Status {
+      auto team = s.get(Table::teams, team_id);
+      if (!team) return team.error();
+      Row row = std::move(*team.value());
+      if (auto st = set_team_member_budget(s, row.doc, member_budget, *caller); !st) return st;
+      auto up = s.update(Table::teams, row);
+      return up ? ok_status() : Status(up.error());
+    };
+  }
+  co_await answer_change(ctx, std::move(change), std::move(sync));
 }
 
 asio::awaitable<void> handle_team_block(RequestContext& ctx) {
@@ -268,13 +338,24 @@ asio::awaitable<void> handle_team_member_add(RequestContext& ctx) {
     co_await send_error(ctx, std::move(error));
     co_return;
   }
+  auto budget = member_budget_in(ctx.body);
+  if (!budget) {
+    co_await send_error(ctx, budget.error());
+    co_return;
+  }
   Change change = [added](json::object& team) {
     for (const auto& m : added)
       if (auto st = put_member(team, m); !st) return st;
     return ok_status();
   };
-  Sync sync = [added](Store& s, const std::string& team_id) {
-    return add_memberships(s, team_id, added);
+  const Principal* caller = &ctx.principal;
+  Sync sync = [added, max = budget.value(), caller](Store& s, const std::string& team_id) {
+    if (auto st = add_memberships(s, team_id, added); !st) return st;
+    if (!max) return ok_status();
+    for (const auto& m : added)
+      if (auto user = member_id(m); !user.empty())
+        if (auto st = set_membership_budget(s, team_id, user, *max, *caller); !st) return st;
+    return ok_status();
   };
   co_await answer_change(ctx, std::move(change), std::move(sync));
 }
@@ -304,22 +385,35 @@ asio::awaitable<void> handle_team_member_delete(RequestContext& ctx) {
 
 asio::awaitable<void> handle_team_member_update(RequestContext& ctx) {
   std::string user(str_or(ctx.body, "user_id"));
-  std::string role(str_or(ctx.body, "role", "user"));
-  if (user.empty() || (role != "admin" && role != "user")) {
-    co_await send_error(
-        ctx, make_error(ErrorKind::invalid_request,
-                        "'user_id' and a 'role' of admin or user are required", "user_id"));
+  // The role stays as it is unless given (a budget change alone keeps it).
+  std::string role(str_or(ctx.body, "role"));
+  auto budget = member_budget_in(ctx.body);
+  if (!budget) {
+    co_await send_error(ctx, budget.error());
+    co_return;
+  }
+  bool budget_given = budget.value().has_value();
+  if (user.empty() || (!role.empty() && role != "admin" && role != "user") ||
+      (role.empty() && !budget_given)) {
+    co_await send_error(ctx, member_update_refused());
     co_return;
   }
   Change change = [user, role](json::object& team) -> Status {
     for (auto& m : members_of(team))
       if (member_id(m) == user && m.is_object()) {
-        m.as_object()["role"] = role;
+        if (!role.empty()) m.as_object()["role"] = role;
         return ok_status();
       }
     return not_found("No member " + user + " in this team");
   };
-  co_await answer_change(ctx, std::move(change));
+  Sync sync;
+  if (budget_given) {
+    const Principal* caller = &ctx.principal;
+    sync = [user, max = *budget.value(), caller](Store& s, const std::string& team_id) {
+      return set_membership_budget(s, team_id, user, max, *caller);
+    };
+  }
+  co_await answer_change(ctx, std::move(change), std::move(sync));
 }
 
 asio::awaitable<void> handle_team_delete(RequestContext& ctx) {

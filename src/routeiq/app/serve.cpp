@@ -23,6 +23,7 @@
 #include "routeiq/api/key_service.hpp"
 #include "routeiq/api/proxy.hpp"
 #include "routeiq/api/rate_limits.hpp"
+#include "routeiq/api/scoped_budgets.hpp"
 #include "routeiq/api/spend_log.hpp"
 #include "routeiq/app/commands.hpp"
 #include "routeiq/app/startup_guide.hpp"
@@ -244,10 +245,12 @@ std::filesystem::path spend_journal_path(const std::string& database_url) {
 // check never sees the batch missing from both.
 void spend_written(api::KeyService& keys, std::span<const store::SpendRow> rows) {
   keys.forget_all();
-  for (const auto& row : rows)
-    if (row.spend > 0)
-      api::for_each_owner(row,
-                          [&](std::string_view owner) { keys.ledger().written(owner, row.spend); });
+  for (const auto& row : rows) {
+    if (!(row.spend > 0)) continue;
+    auto written = [&](std::string_view owner) { keys.ledger().written(owner, row.spend); };
+    api::for_each_owner(row, written);
+    api::for_each_scoped_owner(row, written);
+  }
 }
 
 // The spend-log writer of the key store (null without one, or with

@@ -52,6 +52,13 @@ struct Fallback {
   std::vector<std::string> fallbacks;
 };
 
+// A spend limit over a period (LiteLLM's BudgetConfig: budget_limit USD per
+// time_period), as provider_budget_config gives one per provider.
+struct PeriodBudget {
+  double limit = 0;      // USD
+  int64_t period_s = 0;  // seconds: "1d", "30m", "1mo" (30 days)...
+};
+
 struct RouterSettings {
   std::string routing_strategy = "simple-shuffle";
   boost::json::object routing_strategy_args;
@@ -71,6 +78,9 @@ struct RouterSettings {
   // variables are read where it is opened). Never logged.
   std::string redis_host, redis_password, redis_url;
   std::optional<int> redis_port, redis_db;
+  // provider_budget_config: a provider (custom_llm_provider) whose spend in
+  // the current period reached its limit gets no more requests.
+  std::map<std::string, PeriodBudget, std::less<>> provider_budgets;
   boost::json::object extra;  // recognised-later or unknown keys
 };
 

@@ -52,6 +52,51 @@ void read_aliases(const YAML::Node& node, const At& at, RouterSettings& out, War
   }
 }
 
+// LiteLLM's durations: "30s", "10m", "24h", "1d", "2w", "1mo" (30 days).
+int64_t read_period(const YAML::Node& node, const At& at) {
+  std::string text = read_string(node, at);
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  std::string_view unit = std::string_view(text).substr(digits);
+  int64_t scale = unit == "s"    ? 1
+                  : unit == "m"  ? 60
+                  : unit == "h"  ? 3600
+                  : unit == "d"  ? 86400
+                  : unit == "w"  ? 7 * 86400
+                  : unit == "mo" ? 30 * 86400
+                                 : 0;
+  if (digits == 0 || digits > 6 || scale == 0)
+    fail(at, "expected a duration such as 30s, 10m, 24h, 1d or 1mo, got '" + text + "'");
+  int64_t n = std::stoll(text.substr(0, digits));
+  if (n == 0) fail(at, "must be longer than 0");
+  return n * scale;
+}
+
+// {openai: {budget_limit: 100, time_period: 1d}, ...}
+void read_provider_budgets(const YAML::Node& node, const At& at, RouterSettings& out,
+                           Warnings& warnings) {
+  if (node.IsNull()) return;
+  expect_map(node, at);
+  for (const auto& e : map_entries(node, at, warnings)) {
+    At provider_at = at.key(e.key, e.line);
+    expect_map(e.value, provider_at);
+    std::optional<double> limit;
+    int64_t period = 0;
+    for (const auto& f : map_entries(e.value, provider_at, warnings)) {
+      At field_at = provider_at.key(f.key, f.line);
+      if (f.key == "budget_limit" || f.key == "max_budget")
+        limit = read_non_negative(f.value, field_at);
+      else if (f.key == "time_period" || f.key == "budget_duration")
+        period = read_period(f.value, field_at);
+      else
+        warn_unknown(warnings, field_at);
+    }
+    if (!limit) fail(provider_at, "budget_limit is required");
+    if (period == 0) fail(provider_at, "time_period is required");
+    out.provider_budgets[e.key] = PeriodBudget{*limit, period};
+  }
+}
+
 // An empty master key turns authentication off. A config that names one (or
 // the variable that holds it) means the opposite: refuse it, as an empty
 // api_base is refused.
@@ -150,7 +195,11 @@ constexpr KeyRow<RouterSettings> kRouterKeys[] = {
     {"allowed_fails_policy", not_yet, "allowed failures per error type before a cooldown"},
     {"retry_policy", not_yet, "retries per error type"},
     {"model_group_retry_policy", not_yet, "retry_policy per model group"},
-    {"provider_budget_config", not_yet, "spend limits per provider (provider budget routing)"},
+    {"provider_budget_config", yes,
+     "spend limits per provider and period: its deployments are skipped once reached",
+     [](RouterSettings& r, const Entry& e, const At& at, Warnings& w) {
+       read_provider_budgets(e.value, at, r, w);
+     }},
     {"enable_tag_filtering", not_yet, "route requests by their tags to deployments' tags"},
     {"tag_filtering_match_any", not_yet,
      "tag routing: a deployment with any of the tags qualifies"},

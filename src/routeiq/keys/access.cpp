@@ -1,9 +1,13 @@
 #include "routeiq/keys/access.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
 
 #include "routeiq/core/json.hpp"
 #include "routeiq/core/time.hpp"
+#include "routeiq/keys/key_fields.hpp"
 
 namespace routeiq::keys {
 namespace json = boost::json;
@@ -102,6 +106,67 @@ Budget budget_of(const json::object& doc) {
   return b;
 }
 
+namespace {
+
+std::optional<double> budget_number(const json::value* v) {
+  if (!v) return std::nullopt;
+  if (v->is_number()) return v->to_number<double>();
+  if (!v->is_string()) return std::nullopt;
+  std::string text(v->get_string());
+  char* end = nullptr;
+  double d = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(d)) return std::nullopt;
+  return d;
+}
+
+const json::value* either(const json::object& o, std::string_view a, std::string_view b) {
+  const auto* v = o.if_contains(a);
+  return v && !v->is_null() ? v : o.if_contains(b);
+}
+
+Result<ModelBudget> read_model_budget(std::string_view model, const json::value& v) {
+  auto invalid = [&](std::string_view why) {
+    return make_error(ErrorKind::invalid_request,
+                      "Invalid model_max_budget: " + std::string(model) + ": " + std::string(why) +
+                          ". Example of valid model_max_budget: "
+                          "https://docs.litellm.ai/docs/proxy/users",
+                      "model_max_budget");
+  };
+  if (!v.is_object()) return invalid("expected {budget_limit, time_period}");
+  const auto& o = v.get_object();
+  auto limit = budget_number(either(o, "budget_limit", "max_budget"));
+  if (!limit || *limit < 0) return invalid("budget_limit must be a number >= 0");
+  ModelBudget out{*limit, std::numeric_limits<int64_t>::max()};
+  const auto* period = either(o, "time_period", "budget_duration");
+  if (period && !period->is_null()) {
+    auto d = period->is_string() ? parse_duration(period->get_string()) : std::nullopt;
+    if (!d || d->count() == 0) return invalid("time_period must be a duration such as 1d or 30m");
+    out.period_ms = d->count() * 1000;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<ModelBudgets> read_model_budgets(const json::object& value) {
+  ModelBudgets out;
+  for (const auto& [model, budget] : value) {
+    auto b = read_model_budget(model, budget);
+    if (!b) return b.error();
+    out.emplace(std::string(model), b.value());
+  }
+  return out;
+}
+
+const ModelBudgets::value_type* model_budget_for(const ModelBudgets& budgets,
+                                                 std::string_view model) {
+  if (auto it = budgets.find(model); it != budgets.end()) return &*it;
+  auto slash = model.rfind('/');
+  if (slash == std::string_view::npos) return nullptr;
+  auto it = budgets.find(model.substr(slash + 1));
+  return it == budgets.end() ? nullptr : &*it;
+}
+
 Result<VirtualKey> read_key(std::string token, json::object doc) {
   VirtualKey k;
   k.token = std::move(token);
@@ -124,6 +189,10 @@ Result<VirtualKey> read_key(std::string token, json::object doc) {
   k.blocked = bool_or(doc, "blocked", false);
   k.limits = owner_limits(doc);
   k.budget = budget_of(doc);
+  // A stored entry this gateway would refuse (imported, or written by hand)
+  // leaves the key without model budgets rather than unusable.
+  if (const auto* per_model = obj_at(doc, "model_max_budget"))
+    if (auto budgets = read_model_budgets(*per_model)) k.model_budgets = std::move(budgets.value());
   k.doc = std::move(doc);
   return k;
 }
@@ -133,6 +202,7 @@ void attach_team(VirtualKey& key, const json::object& team_doc) {
   key.team_blocked = bool_or(team_doc, "blocked", false);
   key.team_limits = owner_limits(team_doc);
   key.team_budget = budget_of(team_doc);
+  key.team_organization_id = str_or(team_doc, "organization_id");
 }
 
 Status key_usable(const VirtualKey& key, std::chrono::system_clock::time_point now) {

@@ -59,6 +59,23 @@ struct Budget {
 };
 Budget budget_of(const boost::json::object& doc);
 
+// One model's entry of a key's model_max_budget (LiteLLM's BudgetConfig):
+// budget_limit USD (a number or a numeric string) per time_period; the
+// aliases max_budget and budget_duration too. No period: the window never ends.
+struct ModelBudget {
+  double limit = 0;
+  int64_t period_ms = 0;
+  bool operator==(const ModelBudget&) const = default;
+};
+using ModelBudgets = std::map<std::string, ModelBudget, std::less<>>;
+// The entries of a model_max_budget object, or why one is not a budget.
+Result<ModelBudgets> read_model_budgets(const boost::json::object& value);
+// The budget that applies to `model`: its own entry, else that of the name
+// after its provider prefix ("openai/gpt-4o" -> "gpt-4o"), as LiteLLM looks.
+// Returns the entry (its name names the spend window), or null.
+const ModelBudgets::value_type* model_budget_for(const ModelBudgets& budgets,
+                                                 std::string_view model);
+
 struct VirtualKey {
   std::string token;  // SHA-256 hex of the key
   std::string key_name, key_alias, user_id, team_id, organization_id, key_type;
@@ -77,6 +94,16 @@ struct VirtualKey {
   // Read once with the rows, so a request's limit check touches no JSON.
   OwnerLimits limits, team_limits, user_limits;
   Budget budget, team_budget, user_budget;
+  // The organisation the key's spend counts for (its own, else its team's)
+  // and, when set, the budgets read with the key: the organisation's (from
+  // its budget row) and the user's within its team (the membership's spend,
+  // its budget row's max_budget, else the team's team_member_budget).
+  std::string team_organization_id;
+  Budget org_budget, member_budget;
+  ModelBudgets model_budgets;  // model_max_budget
+  bool has_scoped_budgets() const {
+    return org_budget.max_budget || member_budget.max_budget || !model_budgets.empty();
+  }
   boost::json::object doc;  // the whole stored row, for limits and /key/info
 };
 

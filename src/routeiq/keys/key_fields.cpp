@@ -15,6 +15,7 @@
 
 #include "routeiq/core/json.hpp"
 #include "routeiq/core/time.hpp"
+#include "routeiq/keys/access.hpp"
 #include "routeiq/keys/budget_reset.hpp"
 
 namespace routeiq::keys {
@@ -24,6 +25,15 @@ namespace {
 
 using namespace fields;
 using enum Support;
+
+// model_max_budget: {"gpt-4o": {"budget_limit": 0.5, "time_period": "1d"}},
+// refused as LiteLLM's validate_model_max_budget refuses it.
+Status model_max_budget(std::string_view n, const json::value& v) {
+  if (v.is_null()) return ok_status();
+  if (!v.is_object()) return bad(n, "an object of {budget_limit, time_period} by model");
+  auto read = read_model_budgets(v.get_object());
+  return read ? ok_status() : Status(read.error());
+}
 
 // One row per field of LiteLLM's GenerateKeyRequest / UpdateKeyRequest.
 // `stored`: kept and returned as given, with no effect here.
@@ -45,7 +55,7 @@ constexpr Field kFields[] = {
     {"max_budget", yes, non_negative_or_null},
     {"soft_budget", stored, non_negative_or_null},
     {"budget_duration", stored, duration_or_null},
-    {"model_max_budget", stored, object_or_null},
+    {"model_max_budget", yes, model_max_budget},
     {"tpm_limit", yes, count_or_null},
     {"rpm_limit", yes, count_or_null},
     {"max_parallel_requests", yes, count_or_null},
@@ -105,7 +115,7 @@ constexpr Field kTeamFields[] = {
     {"prompts", not_yet, anything},
     {"object_permission", not_yet, anything},
     {"router_settings", not_yet, anything},
-    {"team_member_budget", not_yet, anything},
+    {"team_member_budget", yes, non_negative_or_null},
     {"team_member_key_duration", not_yet, anything},
     {"team_member_rpm_limit", not_yet, anything},
     {"team_member_tpm_limit", not_yet, anything},

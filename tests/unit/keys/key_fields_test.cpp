@@ -87,7 +87,8 @@ TEST(TeamFields, MembersAndUnsupportedFields) {
   EXPECT_TRUE(doc->at("tags").as_array().empty());
   for (auto text : {R"({"members_with_roles":[{"role":"owner","user_id":"a"}]})",
                     R"({"members_with_roles":[{"role":"user"}]})", R"({"models":"x"})",
-                    R"({"team_member_budget":5})", R"({"tem_alias":"x"})"})
+                    R"({"team_member_budget":-5})", R"({"team_member_permissions":"x"})",
+                    R"({"tem_alias":"x"})"})
     EXPECT_FALSE(team_fields(body(text), KeyOp::generate)) << text;
   EXPECT_FALSE(team_fields(body(R"({"team_id":"other"})"), KeyOp::update))
       << "a team's id is chosen when it is made";
