@@ -120,14 +120,14 @@ TEST(ScopedBudgets, OrganisationBudgetCountsStoredAndUnwrittenSpend) {
   WindowedSpend models;
   auto k = key_with(1.0, std::nullopt);
   EXPECT_TRUE(within_scoped_budgets(k, "gpt-4o", ledger, models, 0));
-  ledger.add(org_owner("org-1"), 0.5);
+  ledger.add(org_owner("org-1"), 0.5, 0);
   auto st = within_scoped_budgets(k, "gpt-4o", ledger, models, 0);
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().status(), 400);
   EXPECT_EQ(st.error().kind, ErrorKind::budget_exceeded);
   EXPECT_EQ(st.error().message,
             "Budget has been exceeded! Organization=org-1 Current cost: 1, Max budget: 1");
-  ledger.add(org_owner("org-2"), 5);
+  ledger.add(org_owner("org-2"), 5, 0);
   k.organization_id = "org-2";
   k.org_budget.spend = 0;
   EXPECT_FALSE(within_scoped_budgets(k, "gpt-4o", ledger, models, 0)) << "the ledger by org";
@@ -138,7 +138,7 @@ TEST(ScopedBudgets, MemberBudgetNamesTheUserInTheTeam) {
   WindowedSpend models;
   auto k = key_with(std::nullopt, 0.3);
   EXPECT_TRUE(within_scoped_budgets(k, "gpt-4o", ledger, models, 0));
-  ledger.add(member_owner("t1", "ana"), 0.05);
+  ledger.add(member_owner("t1", "ana"), 0.05, 0);
   auto st = within_scoped_budgets(k, "gpt-4o", ledger, models, 0);
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().message,

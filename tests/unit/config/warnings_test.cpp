@@ -109,7 +109,7 @@ TEST(LoaderWarnings, KnownButUnsupportedLiteLLMSettings) {
 router_settings:
   retry_policy: {}
 general_settings:
-  store_prompts_in_spend_logs: true
+  alerting_threshold: 300
 litellm_settings:
   callbacks: ["langfuse"]
 guardrails:
@@ -120,15 +120,24 @@ guardrails:
       "yet (ignored)",
       "config.yaml:5: router_settings.retry_policy is a LiteLLM setting RouteIQ does not support "
       "yet (ignored)",
-      "config.yaml:7: general_settings.store_prompts_in_spend_logs is a LiteLLM setting RouteIQ "
-      "does not support yet (ignored)",
+      "config.yaml:7: general_settings.alerting_threshold is a LiteLLM setting RouteIQ does not "
+      "support yet (ignored)",
       "config.yaml:10: guardrails is a LiteLLM setting RouteIQ does not support yet (ignored)",
   };
   EXPECT_EQ(c.warnings, expected);
   EXPECT_TRUE(c.router_settings.extra.at("retry_policy").is_object());
-  EXPECT_TRUE(c.general_settings.extra.at("store_prompts_in_spend_logs").as_bool());
+  EXPECT_EQ(c.general_settings.extra.at("alerting_threshold").as_int64(), 300);
   EXPECT_EQ(c.litellm_settings.extra.at("callbacks").as_array()[0].as_string(), "langfuse");
   EXPECT_TRUE(c.extra.at("guardrails").is_array());
+}
+
+TEST(LoaderSettings, StorePromptsInSpendLogs) {
+  Config c = load_ok(
+      "model_list:\n  - model_name: m\n    litellm_params: {model: openai/gpt-4o}\n"
+      "general_settings:\n  store_prompts_in_spend_logs: true\n");
+  EXPECT_TRUE(c.warnings.empty());
+  EXPECT_TRUE(c.general_settings.store_prompts_in_spend_logs);
+  EXPECT_FALSE(load_ok("model_list: []\n").general_settings.store_prompts_in_spend_logs);
 }
 
 TEST(LoaderSettings, RedisSettings) {
