@@ -19,6 +19,7 @@ the `on` gateway then serves N more seconds of load and its RSS is sampled
 every 30 s (it should stay flat).
 
   python3 bench/spend_ab.py [--rounds 12] [--duration 3] [--soak 600]
+                            [--plain-key | --no-spend-logs]
 
 Writes bench/results/<date>-spend-ab.json.
 """
@@ -66,6 +67,10 @@ def parse_args():
     p.add_argument("--duration", type=int, default=3, help="seconds per wrk run")
     p.add_argument("--connections", type=int, default=64)
     p.add_argument("--soak", type=int, default=0, help="seconds of load on `on` afterwards, RSS sampled")
+    p.add_argument("--plain-key", action="store_true",
+                   help="`on` uses a key without budgets or limits (what spend logs alone cost)")
+    p.add_argument("--no-spend-logs", action="store_true",
+                   help="`on` sets disable_spend_logs too (what the checks alone cost)")
     p.add_argument("--out", default=None)
     args = p.parse_args()
     args.chunk_rate = 2000
@@ -88,7 +93,10 @@ def admin(port, path, body):
 
 def start_gateway(args, workdir, name, mock_port):
     config = Path(workdir) / f"{name}.yaml"
-    config.write_text(CONFIGS[name].format(model=harness.MODEL, mock_port=mock_port, workdir=workdir,
+    text = CONFIGS[name]
+    if name == "on" and args.no_spend_logs:
+        text += "  disable_spend_logs: true\n"
+    config.write_text(text.format(model=harness.MODEL, mock_port=mock_port, workdir=workdir,
                                            upstream_key=harness.UPSTREAM_KEY,
                                            master_key=harness.MASTER_KEY))
     argv = harness.pinned(harness.PROXY_CORE, [args.routeiq, "serve", "--config", str(config),
@@ -101,8 +109,8 @@ def start_gateway(args, workdir, name, mock_port):
     return service, port
 
 
-def make_key(port, name):
-    if name == "off":
+def make_key(port, name, plain=False):
+    if name == "off" or plain:
         return admin(port, "/key/generate", {"models": [harness.MODEL]})["key"]
     admin(port, "/team/new", {"team_id": "bench-team", "max_budget": 1e9})
     admin(port, "/user/new", {"user_id": "bench-user", "max_budget": 1e9})
@@ -153,7 +161,7 @@ def main():
             service, port = start_gateway(args, workdir, name, mock_port)
             services.append(service)
             gateways[name] = (port, service.measured_pid)
-            keys[name] = make_key(port, name)
+            keys[name] = make_key(port, name, args.plain_key)
             one_run(args, workdir, keys[name], port, service.measured_pid, 2)  # warm-up
         runs = {"off": [], "on": []}
         for i in range(args.rounds):
