@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { MASTER_KEY, UPSTREAM_KEY, chatBody, post, sleep, startGateway, startMock, stop } from './lib.mjs';
+import { MASTER_KEY, ok, UPSTREAM_KEY, chatBody, post, sleep, startGateway, startMock, stop } from './lib.mjs';
 import { startPostgres } from './postgres.mjs';
 
 // Every request costs more than the budgets below: 1 USD per token.
@@ -25,12 +25,6 @@ general_settings:
   proxy_budget_rescheduler_max_time: 1
   alerting: ["webhook"]
 ${extra}`;
-}
-
-async function ok(response) {
-  const json = await response.json();
-  assert.equal(response.status, 200, JSON.stringify(json));
-  return json;
 }
 
 const get = (gw, path) => fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${MASTER_KEY}` } });

@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { MASTER_KEY, UPSTREAM_KEY, chatBody, mockStats, post, sleep, startGateway, startMock, stop } from './lib.mjs';
+import { MASTER_KEY, ok, UPSTREAM_KEY, chatBody, mockStats, post, sleep, startGateway, startMock, stop } from './lib.mjs';
 
 // Every request costs more than the budgets below: 1 USD per prompt token.
 function config(mock, db, batchSeconds) {
@@ -22,12 +22,6 @@ general_settings:
   database_url: "sqlite://${db}"
   proxy_batch_write_at: ${batchSeconds}
 `;
-}
-
-async function ok(response) {
-  const json = await response.json();
-  assert.equal(response.status, 200, JSON.stringify(json));
-  return json;
 }
 
 const chat = (gw, key, extra = {}) => post(gw, '/chat/completions', chatBody('dear', extra), { key });

@@ -1,5 +1,6 @@
 // Test harness: real routeiq and mock-provider processes on 127.0.0.1, ports
 // chosen by the kernel (port 0) and read back from each process's first line.
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -134,6 +135,13 @@ export function stop(...procs) {
 
 export function chatBody(model, extra = {}) {
   return { model, messages: [{ role: 'user', content: 'Say hello' }], ...extra };
+}
+
+// The JSON of a 200 answer; any other status fails the test with the body.
+export async function ok(response) {
+  const json = await response.json();
+  assert.equal(response.status, 200, JSON.stringify(json));
+  return json;
 }
 
 export async function post(gw, path, body, { key = MASTER_KEY, headers = {}, signal } = {}) {

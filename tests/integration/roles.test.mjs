@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { MASTER_KEY, chatBody, deployment, post, sleep, startGateway, startMock, stop } from './lib.mjs';
+import { MASTER_KEY, ok, chatBody, deployment, post, sleep, startGateway, startMock, stop } from './lib.mjs';
 
 function config(mock, dbPath) {
   return `model_list:
@@ -23,12 +23,6 @@ general_settings:
 
 async function get(gw, path, key = MASTER_KEY) {
   return fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
-}
-
-async function ok(response) {
-  const body = await response.json();
-  assert.equal(response.status, 200, JSON.stringify(body));
-  return body;
 }
 
 async function refused(response, status, pattern) {

@@ -11,7 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { MASTER_KEY, UPSTREAM_KEY, chatBody, mockStats, post, startGateway, startMock, stop } from './lib.mjs';
+import { MASTER_KEY, ok, UPSTREAM_KEY, chatBody, mockStats, post, startGateway, startMock, stop } from './lib.mjs';
 
 const PRICE = 'model_info: {input_cost_per_token: 1, output_cost_per_token: 0}';
 
@@ -47,12 +47,6 @@ router_settings:
     openai: {budget_limit: 0.5, time_period: 1d}
     groq: {budget_limit: 0.5, time_period: 1d}
 `;
-}
-
-async function ok(response) {
-  const json = await response.json();
-  assert.equal(response.status, 200, JSON.stringify(json));
-  return json;
 }
 
 const chat = (gw, key, model = 'dear') => post(gw, '/chat/completions', chatBody(model), { key });

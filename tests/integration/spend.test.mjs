@@ -10,7 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { MASTER_KEY, UPSTREAM_KEY, chatBody, post, sleep, startGateway, startMock, stop } from './lib.mjs';
+import { MASTER_KEY, ok, UPSTREAM_KEY, chatBody, post, sleep, startGateway, startMock, stop } from './lib.mjs';
 import { startPostgres } from './postgres.mjs';
 
 function config(mock, db, extra = '') {
@@ -24,12 +24,6 @@ general_settings:
   proxy_batch_write_at: 0.2
   user_api_key_cache_ttl: 60
 ${extra}`;
-}
-
-async function ok(response) {
-  const json = await response.json();
-  assert.equal(response.status, 200, JSON.stringify(json));
-  return json;
 }
 
 async function get(gw, path, key = MASTER_KEY) {

@@ -53,8 +53,16 @@ struct Due {
 // Rows are locked in id order, as write_spend locks the documents it adds
 // to, so a reset and a spend batch on PostgreSQL never wait for each other
 // in a circle.
-void by_id(std::vector<Due>& rows) {
+// Calls `batch` with the rows in id order, kBatch at a time, until one fails.
+template <class F>
+Status in_id_batches(std::vector<Due>& rows, F&& batch) {
   std::sort(rows.begin(), rows.end(), [](const Due& a, const Due& b) { return a.id < b.id; });
+  for (size_t start = 0; start < rows.size(); start += kBatch)
+    if (auto st =
+            batch(std::span<const Due>(rows.data() + start, std::min(kBatch, rows.size() - start)));
+        !st)
+      return st;
+  return ok_status();
 }
 
 // Every row of `table`, page by page.
@@ -128,9 +136,7 @@ Status reset_owner_table(Store& s, const OwnerTable& t, SysTime now, seconds utc
     else
       ready.push_back(std::move(d));
   }
-  by_id(ready);
-  for (size_t start = 0; start < ready.size(); start += kBatch) {
-    std::span<const Due> batch(ready.data() + start, std::min(kBatch, ready.size() - start));
+  return in_id_batches(ready, [&](std::span<const Due> batch) -> Status {
     std::vector<std::string> done;
     auto st = s.transaction([&](Store& tx) -> Status {
       done.clear();
@@ -141,10 +147,9 @@ Status reset_owner_table(Store& s, const OwnerTable& t, SysTime now, seconds utc
       }
       return ok_status();
     });
-    if (!st) return st;
-    pass.reset.insert(pass.reset.end(), done.begin(), done.end());
-  }
-  return ok_status();
+    if (st) pass.reset.insert(pass.reset.end(), done.begin(), done.end());
+    return st;
+  });
 }
 
 // Who uses each budget row: end users and team memberships, by budget_id.
@@ -187,9 +192,7 @@ Status reset_budget_rows(Store& s, SysTime now, seconds utc_offset,
     else
       ready.push_back(std::move(d));
   }
-  by_id(ready);
-  for (size_t start = 0; start < ready.size(); start += kBatch) {
-    std::span<const Due> batch(ready.data() + start, std::min(kBatch, ready.size() - start));
+  return in_id_batches(ready, [&](std::span<const Due> batch) -> Status {
     std::vector<std::string> done;
     size_t budgets = 0;
     auto st = s.transaction([&](Store& tx) -> Status {
@@ -214,8 +217,8 @@ Status reset_budget_rows(Store& s, SysTime now, seconds utc_offset,
     if (!st) return st;
     pass.budgets_reset += budgets;
     pass.reset.insert(pass.reset.end(), done.begin(), done.end());
-  }
-  return ok_status();
+    return ok_status();
+  });
 }
 
 }  // namespace
